@@ -1,0 +1,37 @@
+# Small helpers so that each module owns its own CMakeLists.txt and nobody edits a central list.
+
+# Add every immediate subdirectory of DIR that has a CMakeLists.txt.
+function(airlock_add_subdirs dir)
+  file(GLOB children LIST_DIRECTORIES true ${dir}/*)
+  list(SORT children)
+  foreach(child ${children})
+    if(IS_DIRECTORY ${child} AND EXISTS ${child}/CMakeLists.txt)
+      add_subdirectory(${child})
+    endif()
+  endforeach()
+endfunction()
+
+# airlock_module(NAME SOURCES ... DEPS ...): static library airlock_<NAME>.
+function(airlock_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(airlock_${name} STATIC ${M_SOURCES})
+  target_link_libraries(airlock_${name} PUBLIC airlock_headers ${M_DEPS})
+  set_property(GLOBAL APPEND PROPERTY AIRLOCK_MODULES airlock_${name})
+endfunction()
+
+# airlock_test(NAME SOURCES ... DEPS ... LABELS ...): one GoogleTest binary, its tests
+# registered one by one with ctest under the given labels (unit, integration, slow).
+include(GoogleTest)
+find_package(GTest REQUIRED)
+function(airlock_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} airlock_test_support GTest::gtest GTest::gtest_main)
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+               ENVIRONMENT "AIRLOCK_FIXTURES=${AIRLOCK_FIXTURES_DIR}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()

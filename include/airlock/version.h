@@ -1,0 +1,2 @@
+#pragma once
+#define AIRLOCK_VERSION "0.1.0"

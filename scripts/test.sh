@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite:
+#   1. release build, every ctest label (unit, integration, slow, e2e);
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests;
+#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60) over its seed corpus.
+# Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+bash scripts/setup.sh
+
+echo "== release build"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$JOBS"
+(cd build && ctest -j "$JOBS" --output-on-failure)
+
+echo "== ASan/UBSan build, unit tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAIRLOCK_SANITIZE=ON >/dev/null
+cmake --build build-asan -j "$JOBS"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest -j "$JOBS" -L unit --output-on-failure)
+
+if [[ -f tests/fuzz/CMakeLists.txt && "$FUZZ_SECONDS" != 0 ]]; then
+  echo "== fuzzing, ${FUZZ_SECONDS}s per target"
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+        -DCMAKE_CXX_COMPILER=clang++ -DAIRLOCK_FUZZ=ON -DAIRLOCK_TESTS=ON >/dev/null
+  cmake --build build-fuzz -j "$JOBS" --target airlock_fuzzers
+  for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
+    [[ -x "$fuzzer" ]] || continue
+    name=$(basename "$fuzzer")
+    corpus=$(mktemp -d)
+    cp -r "tests/fuzz/corpus/${name#fuzz_}/." "$corpus/" 2>/dev/null || true
+    echo "-- $name"
+    "$fuzzer" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+      "$corpus" 2>&1 | tail -n 12
+    rm -rf "$corpus"
+  done
+fi
+echo "== all tests passed"

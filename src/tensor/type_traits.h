@@ -1,0 +1,47 @@
+// The tensor type table: one row per GGML type with its block layout and its conversion
+// functions. Everything that needs to know about a weight type asks this table; there are no
+// per-type switch statements elsewhere.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace airlock {
+
+// Numeric values are the GGML/GGUF on-disk identifiers; gaps are types GGML has retired.
+enum class TensorType : uint32_t {
+  F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
+  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
+  IQ2_XXS = 16, IQ2_XS = 17, IQ3_XXS = 18, IQ1_S = 19, IQ4_NL = 20, IQ3_S = 21, IQ2_S = 22,
+  IQ4_XS = 23, I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, IQ1_M = 29, BF16 = 30,
+  TQ1_0 = 34, TQ2_0 = 35, MXFP4 = 39,
+};
+
+// Converts n values (n a multiple of block_size) between the type's blocks and float.
+using ToFloatFn = void (*)(const void* src, float* dst, int64_t n);
+using FromFloatFn = void (*)(const float* src, void* dst, int64_t n);
+
+struct TypeTraits {
+  TensorType type;
+  const char* name;          // as GGML names it: "f32", "q4_K", ...
+  int64_t block_size;        // elements per block
+  size_t type_size;          // bytes per block
+  bool quantized;
+  ToFloatFn to_float;        // nullptr where airlock cannot compute with this type (yet)
+  FromFloatFn from_float;    // nullptr where airlock cannot write this type
+};
+
+// The row for a raw on-disk type id, or nullptr for an id GGML does not define.
+const TypeTraits* find_type_traits(uint32_t raw_type);
+// The row for a known type.
+const TypeTraits& type_traits(TensorType t);
+// The row whose name matches (case-insensitive), e.g. "Q4_K" or "q8_0".
+const TypeTraits* find_type_traits(std::string_view name);
+
+const char* type_name(TensorType t);
+
+// Bytes for a row of n elements, or nullopt if n is not a whole number of blocks.
+std::optional<size_t> row_bytes(TensorType t, int64_t n);
+
+}  // namespace airlock
