@@ -86,6 +86,24 @@ void Sampler::apply_penalties(float* logits) const {
   }
 }
 
+// Greedy needs no candidate list: one pass over the logits. Ties go to the lowest id.
+int32_t Sampler::argmax(const float* logits) {
+  cand_.clear();
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  int32_t best = -1;
+  float best_logit = -kInf;  // a masked token (-inf) is never greater
+  for (int32_t i = 0; i < n_vocab_; ++i) {
+    const float l = logits[i];
+    if (!(l < kInf)) throw Error("sampler: logit of token " + std::to_string(i) + " is not a finite number");
+    if (l > best_logit) {
+      best_logit = l;
+      best = i;
+    }
+  }
+  if (best < 0) throw Error("sampler: every token is masked; nothing can be sampled");
+  return best;
+}
+
 void Sampler::build_candidates(const float* logits) {
   cand_.clear();
   sorted_ = false;
@@ -96,11 +114,6 @@ void Sampler::build_candidates(const float* logits) {
     if (l != -std::numeric_limits<float>::infinity()) cand_.push_back({i, l, 0.0f});
   }
   if (cand_.empty()) throw Error("sampler: every token is masked; nothing can be sampled");
-}
-
-void Sampler::sort_descending() {
-  if (!sorted_) std::sort(cand_.begin(), cand_.end(), by_logit_desc);
-  sorted_ = true;
 }
 
 // Partial sort: only the k best are ordered, the other n - k are dropped unsorted.
@@ -140,21 +153,34 @@ void Sampler::typical(float p) {
   sorted_ = false;
 }
 
-// Nucleus sampling: the smallest set of most likely tokens whose mass is >= p.
+// Nucleus sampling: the smallest set of most likely tokens whose mass is >= p. Without top_k the
+// candidates are the whole vocabulary, so only a growing prefix is sorted: the nucleus is usually
+// a small fraction of 150k tokens.
 void Sampler::top_p(float p) {
   if (p >= 1.0f || cand_.size() <= 1) return;
-  sort_descending();
   softmax(cand_);
   double cum = 0;
-  size_t keep = cand_.size();
-  for (size_t i = 0; i < cand_.size(); ++i) {
-    cum += cand_[i].p;
-    if (cum >= p) {
-      keep = i + 1;
-      break;
+  size_t done = 0;  // cand_[0, done) is sorted and its mass is in cum
+  for (size_t prefix = 256;; prefix *= 4) {
+    prefix = std::min(prefix, cand_.size());
+    if (!sorted_) {
+      // Partition, then sort only the new part of the prefix: O(n + k log k).
+      const auto first = cand_.begin() + static_cast<ptrdiff_t>(done);
+      const auto last = cand_.begin() + static_cast<ptrdiff_t>(prefix);
+      std::nth_element(first, last - 1, cand_.end(), by_logit_desc);
+      std::sort(first, last, by_logit_desc);
     }
+    for (; done < prefix; ++done) {
+      cum += cand_[done].p;
+      if (cum >= p) {
+        cand_.resize(done + 1);
+        sorted_ = true;
+        return;
+      }
+    }
+    if (prefix == cand_.size()) break;
   }
-  cand_.resize(keep);
+  sorted_ = true;  // rounding kept the mass just under p: every candidate stays
 }
 
 // Keep tokens at least p times as likely as the most likely one: in logits,
@@ -184,13 +210,8 @@ int32_t Sampler::sample(const float* logits) {
   std::copy(logits, logits + n_vocab_, work_.begin());
   if (filter_) filter_(work_.data(), n_vocab_);
   apply_penalties(work_.data());
+  if (params_.temperature <= 0.0f) return argmax(work_.data());
   build_candidates(work_.data());
-
-  if (params_.temperature <= 0.0f) {
-    const TokenProb best = *std::min_element(cand_.begin(), cand_.end(), by_logit_desc);
-    cand_.clear();
-    return best.id;
-  }
   top_k(params_.top_k);
   typical(params_.typical_p);
   top_p(params_.top_p);

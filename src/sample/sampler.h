@@ -65,12 +65,12 @@ class Sampler {
 
  private:
   void apply_penalties(float* logits) const;
+  int32_t argmax(const float* logits);
   void build_candidates(const float* logits);
   void top_k(int k);
   void typical(float p);
   void top_p(float p);
   void min_p(float p);
-  void sort_descending();
   int32_t draw();
 
   SamplingParams params_;

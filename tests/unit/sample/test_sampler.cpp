@@ -145,6 +145,34 @@ TEST(Sampler, TemperatureScalesLogits) {
   EXPECT_NEAR(prob_of(s, 2), std::exp(1.0) / z, 1e-6);
 }
 
+TEST(Sampler, TopPOverWholeLargeVocabMatchesAFullSort) {
+  std::mt19937 gen(11);
+  std::normal_distribution<float> nd(0, 2.5f);
+  std::vector<float> logits(151936);
+  for (auto& l : logits) l = nd(gen);
+  for (float top_p : {0.5f, 0.9f, 0.99f}) {
+    SamplingParams p = plain();
+    p.top_p = top_p;
+    Sampler s(p, static_cast<int32_t>(logits.size()));
+    s.sample(logits.data());
+    // Brute force: sort every token, accumulate softmax mass in double until it reaches top_p.
+    std::vector<int32_t> order(logits.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int32_t>(i);
+    std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+    double z = 0;
+    for (float l : logits) z += std::exp(static_cast<double>(l) - logits[order[0]]);
+    std::set<int32_t> expect;
+    double cum = 0;
+    for (int32_t id : order) {
+      expect.insert(id);
+      cum += std::exp(static_cast<double>(logits[id]) - logits[order[0]]) / z;
+      if (cum >= top_p) break;
+    }
+    EXPECT_GT(expect.size(), 256u);  // large enough to need more than the first sorted prefix
+    EXPECT_EQ(kept(s), expect) << "top_p " << top_p;
+  }
+}
+
 TEST(Sampler, TopPRunsAfterTopKOnRenormalisedMass) {
   // After top_k = 2 the masses are 0.714, 0.286: top_p = 0.7 keeps one token, whereas on the
   // full distribution it would keep two.
