@@ -343,7 +343,19 @@ constexpr std::string_view kDemoText =
     "How many days are there in a week? There are seven days in a week. What colour is the sky "
     "on a clear day? The sky is blue on a clear day. Can you help me? Yes, I can help you. "
     "Thank you very much! You are welcome. Hello, how are you today? I am well, thank you.\n"
-    "Numbers: 1, 2, 3, 10, 42, 100, 2024. Code: int main() { return 0; } and print(\"hello\").\n";
+    "Numbers: 1, 2, 3, 10, 42, 100, 2024. Code: int main() { return 0; } and print(\"hello\").\n"
+    "The assistant is a small model that runs on this computer without a network. It can answer "
+    "short questions, write a few sentences, and help with simple tasks. It does not know about "
+    "recent events, and it will tell you when it is not sure. The model is very small, so its "
+    "answers are often wrong; it is here to show that the server works, not to be clever.\n"
+    "In the spring the birds returned to the island and built their nests in the cliffs. The "
+    "keeper counted them every week and wrote the numbers in her book next to the weather. Some "
+    "years there were many, some years there were few, and she never knew why. She liked to think "
+    "that the birds remembered the island the way she remembered the town where she was born: a "
+    "place that was always there, even when you were far away from it.\n"
+    "User: Please write a short story about a cat.\nAssistant: The cat sat by the fire and "
+    "watched the rain. When the rain stopped, she went out into the garden to look for mice, but "
+    "the mice were hiding, so she came back inside and went to sleep.\n";
 
 // Splits text like a GPT-2 pre-tokenizer (an optional leading space, then a run of letters, of
 // digits, or of other symbols; whitespace runs alone) so merges never cross word boundaries.

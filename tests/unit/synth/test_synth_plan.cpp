@@ -4,6 +4,9 @@
 
 #include <airlock/error.h>
 
+#include <climits>
+#include <cstdint>
+#include <map>
 #include <set>
 #include <unordered_set>
 
@@ -186,4 +189,77 @@ TEST(SynthPlan, BadOptionsAreErrors) {
   o.embd = 0;
   o.vocab = 100;  // too small for the special tokens
   EXPECT_THROW(plan_model(o), Error);
+}
+
+namespace {
+
+// GPT-2's byte-to-character table, rebuilt here from its definition.
+std::map<std::string, unsigned char> byte_level_decoder() {
+  std::map<std::string, unsigned char> dec;
+  int next = 256;
+  for (int b = 0; b < 256; ++b) {
+    const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+    const int cp = printable ? b : next++;
+    std::string s;
+    if (cp < 0x80) {
+      s += static_cast<char>(cp);
+    } else {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    dec[s] = static_cast<unsigned char>(b);
+  }
+  return dec;
+}
+
+}  // namespace
+
+TEST(SynthPlan, DemoTokenizerCompressesAndRoundTrips) {
+  const ModelPlan p = plan("demo", "F32");
+  std::unordered_set<std::string> tokens;
+  for (const auto& t : meta(p, "tokenizer.ggml.tokens").as_array()) tokens.insert(t.as_string());
+  std::map<std::pair<std::string, std::string>, size_t> rank;
+  for (const auto& m : meta(p, "tokenizer.ggml.merges").as_array()) {
+    const std::string& s = m.as_string();
+    rank.emplace(std::make_pair(s.substr(0, s.find(' ')), s.substr(s.find(' ') + 1)), rank.size());
+  }
+  EXPECT_GE(rank.size(), 250u);
+  const auto dec = byte_level_decoder();
+  std::map<unsigned char, std::string> enc;
+  for (const auto& [s, b] : dec) enc[b] = s;
+
+  // Plain BPE: per word, merge the adjacent pair with the lowest rank until none applies.
+  const std::string text = "The keeper of the lighthouse wrote in her book, and the birds came back. Zebra! \xC3\xA9t\xC3\xA9";
+  size_t n_tokens = 0;
+  std::string decoded;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start + 1);
+    if (end == std::string::npos) end = text.size();
+    std::vector<std::string> sym;
+    for (size_t i = start; i < end; ++i) sym.push_back(enc[static_cast<unsigned char>(text[i])]);
+    for (;;) {
+      size_t best = SIZE_MAX, at = 0;
+      for (size_t i = 0; i + 1 < sym.size(); ++i) {
+        auto it = rank.find({sym[i], sym[i + 1]});
+        if (it != rank.end() && it->second < best) best = it->second, at = i;
+      }
+      if (best == SIZE_MAX) break;
+      sym[at] += sym[at + 1];
+      sym.erase(sym.begin() + static_cast<ptrdiff_t>(at) + 1);
+    }
+    for (const auto& s : sym) {
+      EXPECT_TRUE(tokens.count(s)) << s;
+      ++n_tokens;
+      // Decode the token character by character (each is one or two UTF-8 bytes here).
+      for (size_t i = 0; i < s.size();) {
+        const size_t len = (static_cast<unsigned char>(s[i]) < 0x80) ? 1 : 2;
+        decoded += static_cast<char>(dec.at(s.substr(i, len)));
+        i += len;
+      }
+    }
+    start = end;
+  }
+  EXPECT_EQ(decoded, text);
+  EXPECT_LT(n_tokens, text.size() / 2);  // English from the training text's domain compresses
 }
