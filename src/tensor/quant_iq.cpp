@@ -6,6 +6,7 @@
 
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_formats.h"
+#include "tensor/quant_k_scales.h"
 #include "tensor/quant_k_search.h"
 #include "tensor/quant_math.h"
 
@@ -107,8 +108,7 @@ void dequantize_iq4_xs(const void* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     const float d = h2f(b[i].d);
     for (int ib = 0; ib < kQK_K / 32; ++ib, dst += 32) {
-      const int ls = ((b[i].scales_l[ib / 2] >> (4 * (ib % 2))) & 0xf) | (((b[i].scales_h >> (2 * ib)) & 3) << 4);
-      const float dl = d * static_cast<float>(ls - 32);
+      const float dl = d * static_cast<float>(iq4_xs_scale(b[i].scales_l, b[i].scales_h, ib));
       const uint8_t* qs = b[i].qs + 16 * ib;
       for (int j = 0; j < 16; ++j) {
         dst[j] = dl * kIQ4Values[qs[j] & 0xf];

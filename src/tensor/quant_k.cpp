@@ -6,25 +6,13 @@
 
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_formats.h"
+#include "tensor/quant_k_scales.h"
 #include "tensor/quant_k_search.h"
 #include "tensor/quant_math.h"
 
 namespace airlock::quant {
 
 namespace {
-
-// Q4_K/Q5_K pack eight 6-bit scales and eight 6-bit mins into 12 bytes: sub-blocks 0-3 use the
-// low 6 bits of bytes 0-3 (scale) and 4-7 (min); sub-blocks 4-7 keep their low nibbles in bytes
-// 8-11 and their top two bits in the spare top bits of bytes 0-7.
-void get_scale_min_k4(int j, const uint8_t* q, int& sc, int& m) {
-  if (j < 4) {
-    sc = q[j] & 63;
-    m = q[j + 4] & 63;
-  } else {
-    sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
-    m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
 
 void pack_scale_min_k4(const float* scales, const float* mins, float max_scale, float max_min, uint8_t* out) {
   const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
@@ -41,13 +29,6 @@ void pack_scale_min_k4(const float* scales, const float* mins, float max_scale, 
       out[j] |= static_cast<uint8_t>((lm >> 4) << 6);
     }
   }
-}
-
-// Q3_K: sixteen 6-bit scales (stored +32); low nibbles in bytes 0-7 (sub-blocks j and j+8 share a
-// byte), top two bits in bytes 8-11 (byte 8 + j%4, bit pair j/4).
-int q3_scale(const uint8_t* s, int j) {
-  const int lo = j < 8 ? (s[j] & 0xf) : (s[j - 8] >> 4);
-  return (lo | (((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4)) - 32;
 }
 
 // The per-32 weights the reference uses for Q4_K/Q5_K: rms of the sub-block plus |x|.
