@@ -3,14 +3,13 @@
 #include <airlock/error.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <numbers>
 #include <unordered_set>
+
+#include "gguf/writer.h"
 
 namespace airlock::synth {
 namespace {
@@ -451,13 +450,6 @@ Vocab make_vocab(const Preset& p) {
 
 namespace {
 
-gguf::Value string_array(const std::vector<std::string>& items) {
-  std::vector<gguf::Value> v;
-  v.reserve(items.size());
-  for (const auto& s : items) v.push_back(gguf::Value::of_string(s));
-  return gguf::Value::of_array(gguf::ValueType::STRING, std::move(v));
-}
-
 Preset apply_overrides(const Options& o) {
   Preset p = find_preset(o.preset);
   if (o.layers > 0) p.n_layer = o.layers;
@@ -537,16 +529,10 @@ ModelPlan plan_model(const Options& options) {
   kv(a + ".attention.layer_norm_rms_epsilon", gguf::Value::of_f32(p.rms_eps));
   kv("tokenizer.ggml.model", gguf::Value::of_string(vocab.model));
   kv("tokenizer.ggml.pre", gguf::Value::of_string(vocab.pre));
-  kv("tokenizer.ggml.tokens", string_array(vocab.tokens));
-  std::vector<gguf::Value> types;
-  for (int32_t t : vocab.types) types.push_back(gguf::Value::of_i32(t));
-  kv("tokenizer.ggml.token_type", gguf::Value::of_array(gguf::ValueType::INT32, std::move(types)));
-  if (!vocab.merges.empty()) kv("tokenizer.ggml.merges", string_array(vocab.merges));
-  if (!vocab.scores.empty()) {
-    std::vector<gguf::Value> scores;
-    for (float s : vocab.scores) scores.push_back(gguf::Value::of_f32(s));
-    kv("tokenizer.ggml.scores", gguf::Value::of_array(gguf::ValueType::FLOAT32, std::move(scores)));
-  }
+  kv("tokenizer.ggml.tokens", gguf::Value::of_strings(vocab.tokens));
+  kv("tokenizer.ggml.token_type", gguf::Value::of_i32s(vocab.types));
+  if (!vocab.merges.empty()) kv("tokenizer.ggml.merges", gguf::Value::of_strings(vocab.merges));
+  if (!vocab.scores.empty()) kv("tokenizer.ggml.scores", gguf::Value::of_f32s(vocab.scores));
   if (vocab.bos >= 0) kv("tokenizer.ggml.bos_token_id", u32(vocab.bos));
   if (vocab.eos >= 0) kv("tokenizer.ggml.eos_token_id", u32(vocab.eos));
   if (vocab.eot >= 0) kv("tokenizer.ggml.eot_token_id", u32(vocab.eot));
@@ -660,143 +646,51 @@ void generate_rows(const ModelPlan& plan, const TensorPlan& t, uint64_t seed, in
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing. A minimal streaming GGUF v3 emitter: synth needs to write the header first and then
-// each tensor's data as it is generated, without holding the model in memory.
-// TODO(synth): switch to gguf::Writer (src/gguf/writer.h) once it is merged.
+// Writing
 
 namespace {
 
-class GgufStream {
- public:
-  explicit GgufStream(const std::filesystem::path& path) : path_(path), out_(path, std::ios::binary) {
-    if (!out_) throw Error("synth: cannot create " + path.string());
-  }
-
-  void header(const ModelPlan& plan) {
-    put<uint32_t>(gguf::kMagic);
-    put<uint32_t>(3);
-    put<uint64_t>(plan.tensors.size());
-    put<uint64_t>(plan.metadata.size());
-    for (const auto& kv : plan.metadata) {
-      put_string(kv.key);
-      put<uint32_t>(static_cast<uint32_t>(kv.value.type));
-      put_value(kv.value);
-    }
-    uint64_t offset = 0;
-    for (const auto& t : plan.tensors) {
-      put_string(t.name);
-      put<uint32_t>(t.n_dims);
-      for (uint32_t d = 0; d < t.n_dims; ++d) put<uint64_t>(static_cast<uint64_t>(t.ne[d]));
-      put<uint32_t>(static_cast<uint32_t>(t.type));
-      put<uint64_t>(offset);
-      offset += *row_bytes(t.type, t.ne[0]) * static_cast<uint64_t>(t.n_elements() / t.ne[0]);
-      offset = align(offset);
-    }
-    pad();
-  }
-
-  void write(const void* data, size_t n) {
-    out_.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
-    written_ += n;
-  }
-  // Pads to the alignment that starts the next tensor (and the data section).
-  void pad() {
-    static const char zeros[gguf::kDefaultAlignment] = {};
-    write(zeros, align(written_) - written_);
-  }
-  void close() {
-    out_.close();
-    if (!out_) throw Error("synth: writing " + path_.string() + " failed");
-  }
-
- private:
-  static uint64_t align(uint64_t x) {
-    return (x + gguf::kDefaultAlignment - 1) / gguf::kDefaultAlignment * gguf::kDefaultAlignment;
-  }
-  template <class T>
-  void put(T v) {
-    write(&v, sizeof v);
-  }
-  void put_string(const std::string& s) {
-    put<uint64_t>(s.size());
-    write(s.data(), s.size());
-  }
-  void put_value(const gguf::Value& v) {
-    using VT = gguf::ValueType;
-    switch (v.type) {
-      case VT::UINT8: put<uint8_t>(static_cast<uint8_t>(v.u)); break;
-      case VT::INT8: put<int8_t>(static_cast<int8_t>(v.i)); break;
-      case VT::UINT16: put<uint16_t>(static_cast<uint16_t>(v.u)); break;
-      case VT::INT16: put<int16_t>(static_cast<int16_t>(v.i)); break;
-      case VT::UINT32: put<uint32_t>(static_cast<uint32_t>(v.u)); break;
-      case VT::INT32: put<int32_t>(static_cast<int32_t>(v.i)); break;
-      case VT::FLOAT32: put<float>(static_cast<float>(v.f)); break;
-      case VT::BOOL: put<uint8_t>(v.u ? 1 : 0); break;
-      case VT::STRING: put_string(v.s); break;
-      case VT::UINT64: put<uint64_t>(v.u); break;
-      case VT::INT64: put<int64_t>(v.i); break;
-      case VT::FLOAT64: put<double>(v.f); break;
-      case VT::ARRAY:
-        put<uint32_t>(static_cast<uint32_t>(v.elem_type));
-        put<uint64_t>(v.arr.size());
-        for (const auto& item : v.arr) put_value(item);
-        break;
-    }
-  }
-
-  std::filesystem::path path_;
-  std::ofstream out_;
-  uint64_t written_ = 0;
-};
-
 // Rows generated and converted at a time: a few MB of floats whatever the tensor's size.
 constexpr int64_t kChunkFloats = 1 << 20;
+
+// Streams one tensor: generate a chunk of rows, convert it to the tensor's type, hand it on.
+void fill_tensor(const ModelPlan& plan, const TensorPlan& t, uint64_t seed, const gguf::ByteSink& out) {
+  const int64_t rows = t.n_elements() / t.ne[0];
+  const int64_t chunk_rows = std::clamp<int64_t>(kChunkFloats / t.ne[0], 1, rows);
+  const size_t row_size = *row_bytes(t.type, t.ne[0]);
+  const FromFloatFn convert = type_traits(t.type).from_float;
+  std::vector<float> values(static_cast<size_t>(chunk_rows * t.ne[0]));
+  std::vector<uint8_t> converted(row_size * static_cast<size_t>(chunk_rows));
+  for (int64_t r = 0; r < rows; r += chunk_rows) {
+    const int64_t n_rows = std::min(chunk_rows, rows - r);
+    generate_rows(plan, t, seed, r, n_rows, values.data());
+    convert(values.data(), converted.data(), n_rows * t.ne[0]);
+    out(converted.data(), row_size * static_cast<size_t>(n_rows));
+  }
+}
 
 }  // namespace
 
 void write_model(const ModelPlan& plan, uint64_t seed, const std::filesystem::path& path,
                  const std::function<void(size_t, size_t)>& progress) {
   for (const auto& t : plan.tensors)
-    if (t.type != TensorType::F32 && !type_traits(t.type).from_float)
+    if (!type_traits(t.type).from_float)
       throw Error(std::string("synth: airlock cannot write ") + type_name(t.type) + " tensors yet (" +
                   t.name + ")");
-  std::filesystem::path part = path;
-  part += ".part";
-  try {
-    GgufStream out(part);
-    out.header(plan);
-    std::vector<float> values;
-    std::vector<uint8_t> converted;
-    for (size_t i = 0; i < plan.tensors.size(); ++i) {
-      const TensorPlan& t = plan.tensors[i];
-      const int64_t rows = t.n_elements() / t.ne[0];
-      const int64_t chunk_rows = std::clamp<int64_t>(kChunkFloats / t.ne[0], 1, rows);
-      const size_t row_size = *row_bytes(t.type, t.ne[0]);
-      values.resize(static_cast<size_t>(chunk_rows * t.ne[0]));
-      converted.resize(row_size * static_cast<size_t>(chunk_rows));
-      for (int64_t r = 0; r < rows; r += chunk_rows) {
-        const int64_t n_rows = std::min(chunk_rows, rows - r);
-        generate_rows(plan, t, seed, r, n_rows, values.data());
-        const size_t n_bytes = row_size * static_cast<size_t>(n_rows);
-        if (t.type == TensorType::F32) {
-          out.write(values.data(), n_bytes);
-        } else {
-          type_traits(t.type).from_float(values.data(), converted.data(), n_rows * t.ne[0]);
-          out.write(converted.data(), n_bytes);
-        }
-      }
-      out.pad();
+  std::vector<gguf::TensorToWrite> tensors;
+  for (size_t i = 0; i < plan.tensors.size(); ++i) {
+    const TensorPlan& t = plan.tensors[i];
+    gguf::TensorToWrite w;
+    w.name = t.name;
+    w.type = t.type;
+    w.dims.assign(t.ne.begin(), t.ne.begin() + t.n_dims);
+    w.fill = [&plan, &t, seed, i, &progress](const gguf::ByteSink& out) {
+      fill_tensor(plan, t, seed, out);
       if (progress) progress(i + 1, plan.tensors.size());
-    }
-    out.close();
-  } catch (...) {
-    std::error_code ignored;  // the write error being reported matters more than the cleanup
-    std::filesystem::remove(part, ignored);
-    throw;
+    };
+    tensors.push_back(std::move(w));
   }
-  std::error_code ec;
-  std::filesystem::rename(part, path, ec);
-  if (ec) throw Error("synth: cannot rename " + part.string() + " to " + path.string() + ": " + ec.message());
+  gguf::write_file(path, plan.metadata, tensors);
 }
 
 }  // namespace airlock::synth

@@ -10,6 +10,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "gguf/file_type.h"
 #include "model/synth.h"
 
 using namespace airlock;
@@ -148,7 +149,8 @@ TEST(SynthPlan, BpeVocabIsValid) {
     const auto& types = meta(p, "tokenizer.ggml.token_type").as_array();
     EXPECT_EQ(types.size(), tokens.size());
     const int64_t eos = meta(p, "tokenizer.ggml.eos_token_id").as_int();
-    EXPECT_EQ(types.at(static_cast<size_t>(eos)).as_int(), 3);  // control
+    ASSERT_LT(static_cast<size_t>(eos), types.size());
+    EXPECT_EQ(types.int_at(static_cast<size_t>(eos)), 3);  // control
   }
 }
 
@@ -262,4 +264,9 @@ TEST(SynthPlan, DemoTokenizerCompressesAndRoundTrips) {
   }
   EXPECT_EQ(decoded, text);
   EXPECT_LT(n_tokens, text.size() / 2);  // English from the training text's domain compresses
+}
+
+TEST(SynthPlan, FileTypeIdsAreLlamaCpps) {
+  // The GGUF module's own table of llama_ftype names is an independent source for the ids.
+  for (const auto& ft : file_types()) EXPECT_EQ(gguf::file_type_name(ft.ftype_id), ft.name);
 }
