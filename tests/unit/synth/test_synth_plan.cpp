@@ -102,6 +102,9 @@ TEST(SynthPlan, Q4KMMixFollowsLlamaCppRules) {
   EXPECT_EQ(tensor(l2, "output.weight").type, TensorType::Q6_K);
   const ModelPlan q8 = plan("llama-2-7b", "Q8_0");
   EXPECT_EQ(tensor(q8, "output.weight").type, TensorType::Q8_0);
+  // Rows no block divides fall back to F16.
+  EXPECT_EQ(choose_type(find_file_type("Q8_0"), "blk.0.attn_q.weight", {112, 112, 1, 1}, 2, 0, 1, true, 1),
+            TensorType::F16);
 }
 
 TEST(SynthPlan, FallbacksWhenRowsAreNotWholeSuperBlocks) {
