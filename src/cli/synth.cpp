@@ -14,6 +14,7 @@ namespace {
 struct SynthArgs {
   airlock::synth::Options options;
   std::string output;
+  int threads = 0;
   bool list = false;
 };
 
@@ -34,7 +35,7 @@ void run(const SynthArgs& a) {
   if (a.output.empty()) throw airlock::Error("synth: -o/--output is required");
   const auto start = std::chrono::steady_clock::now();
   const ModelPlan plan = plan_model(a.options);
-  write_model(plan, a.options.seed, a.output, [](size_t i, size_t n) {
+  write_model(plan, a.options.seed, a.output, a.threads, [](size_t i, size_t n) {
     std::fprintf(stderr, "\rsynth: tensor %zu/%zu", i, n);
     if (i == n) std::fprintf(stderr, "\n");
   });
@@ -57,6 +58,7 @@ airlock::cli::Registrar reg("synth", [](CLI::App& app) {
   cmd->add_option("--embd", args->options.embd, "Override the embedding length");
   cmd->add_option("--ff", args->options.ff, "Override the feed-forward length");
   cmd->add_option("--vocab", args->options.vocab, "Override the vocabulary size");
+  cmd->add_option("--threads", args->threads, "Worker threads (default: one per physical core)");
   cmd->add_flag("--list", args->list, "List presets and file types");
   cmd->callback([args] { run(*args); });
 });

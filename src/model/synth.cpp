@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "gguf/writer.h"
+#include "tensor/thread_pool.h"
 
 namespace airlock::synth {
 namespace {
@@ -652,33 +653,40 @@ void generate_rows(const ModelPlan& plan, const TensorPlan& t, uint64_t seed, in
 
 namespace {
 
-// Rows generated and converted at a time: a few MB of floats whatever the tensor's size.
+// Rows generated and converted per thread at a time: a few MB of floats whatever the tensor's size.
 constexpr int64_t kChunkFloats = 1 << 20;
 
-// Streams one tensor: generate a chunk of rows, convert it to the tensor's type, hand it on.
-void fill_tensor(const ModelPlan& plan, const TensorPlan& t, uint64_t seed, const gguf::ByteSink& out) {
-  const int64_t rows = t.n_elements() / t.ne[0];
-  const int64_t chunk_rows = std::clamp<int64_t>(kChunkFloats / t.ne[0], 1, rows);
-  const size_t row_size = *row_bytes(t.type, t.ne[0]);
+// Streams one tensor: generate a batch of rows, convert it to the tensor's type, hand it on. Rows
+// are drawn and converted independently, so the threads' split does not change the bytes.
+void fill_tensor(const ModelPlan& plan, const TensorPlan& t, uint64_t seed, ThreadPool& pool,
+                 const gguf::ByteSink& out) {
+  const int64_t n = t.ne[0];
+  const int64_t rows = t.n_elements() / n;
+  const int64_t batch_rows = std::clamp<int64_t>(kChunkFloats / n * pool.size(), 1, rows);
+  const size_t row_size = *row_bytes(t.type, n);
   const FromFloatFn convert = type_traits(t.type).from_float;
-  std::vector<float> values(static_cast<size_t>(chunk_rows * t.ne[0]));
-  std::vector<uint8_t> converted(row_size * static_cast<size_t>(chunk_rows));
-  for (int64_t r = 0; r < rows; r += chunk_rows) {
-    const int64_t n_rows = std::min(chunk_rows, rows - r);
-    generate_rows(plan, t, seed, r, n_rows, values.data());
-    convert(values.data(), converted.data(), n_rows * t.ne[0]);
+  std::vector<float> values(static_cast<size_t>(batch_rows * n));
+  std::vector<uint8_t> converted(row_size * static_cast<size_t>(batch_rows));
+  for (int64_t r = 0; r < rows; r += batch_rows) {
+    const int64_t n_rows = std::min(batch_rows, rows - r);
+    pool.parallel_for(n_rows, [&](int64_t begin, int64_t end) {
+      float* v = values.data() + begin * n;
+      generate_rows(plan, t, seed, r + begin, end - begin, v);
+      convert(v, converted.data() + static_cast<size_t>(begin) * row_size, (end - begin) * n);
+    });
     out(converted.data(), row_size * static_cast<size_t>(n_rows));
   }
 }
 
 }  // namespace
 
-void write_model(const ModelPlan& plan, uint64_t seed, const std::filesystem::path& path,
+void write_model(const ModelPlan& plan, uint64_t seed, const std::filesystem::path& path, int n_threads,
                  const std::function<void(size_t, size_t)>& progress) {
   for (const auto& t : plan.tensors)
     if (!type_traits(t.type).from_float)
       throw Error(std::string("synth: airlock cannot write ") + type_name(t.type) + " tensors yet (" +
                   t.name + ")");
+  ThreadPool pool(n_threads);
   std::vector<gguf::TensorToWrite> tensors;
   for (size_t i = 0; i < plan.tensors.size(); ++i) {
     const TensorPlan& t = plan.tensors[i];
@@ -686,8 +694,8 @@ void write_model(const ModelPlan& plan, uint64_t seed, const std::filesystem::pa
     w.name = t.name;
     w.type = t.type;
     w.dims.assign(t.ne.begin(), t.ne.begin() + t.n_dims);
-    w.fill = [&plan, &t, seed, i, &progress](const gguf::ByteSink& out) {
-      fill_tensor(plan, t, seed, out);
+    w.fill = [&plan, &t, seed, i, &pool, &progress](const gguf::ByteSink& out) {
+      fill_tensor(plan, t, seed, pool, out);
       if (progress) progress(i + 1, plan.tensors.size());
     };
     tensors.push_back(std::move(w));

@@ -91,10 +91,10 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
 void generate_rows(const ModelPlan& plan, const TensorPlan& t, uint64_t seed, int64_t row0,
                    int64_t n_rows, float* out);
 
-// Generates, converts and writes the model tensor by tensor (memory stays at a few MB per
-// tensor chunk). Writes to path + ".part" and renames on success. progress(i, n) is called after
-// each tensor when given.
-void write_model(const ModelPlan& plan, uint64_t seed, const std::filesystem::path& path,
+// Generates, converts and writes the model tensor by tensor on n_threads threads (<= 0: one per
+// physical core); memory stays at a few MB per thread. The bytes do not depend on n_threads. The
+// file appears atomically (gguf::write_file). progress(i, n) is called after each tensor.
+void write_model(const ModelPlan& plan, uint64_t seed, const std::filesystem::path& path, int n_threads = 0,
                  const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace airlock::synth
