@@ -31,7 +31,9 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   const TypeTraits& tr = type_traits(w.type);
   check(w, tr);
   if (w.rows == 0 || n_tokens <= 0) return;
-  const kernels::VecDotFn dot = vec_dot_kernel(tr, active_cpu_path());
+  const CpuPath path = active_cpu_path();
+  const kernels::VecDotFn dot = vec_dot_kernel(tr, path);
+  const kernels::VecDotMultiFn multi = n_tokens > 1 ? vec_dot_multi_kernel(tr, path) : nullptr;
 
   // Convert the activations once per call to the type the kernel pairs with this weight type.
   const TypeTraits& at = type_traits(tr.vec_dot_type);
@@ -54,6 +56,19 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   auto tiles = [&](int64_t tile0, int64_t tile1) {
     for (int64_t tile = tile0; tile < tile1; ++tile) {
       const int64_t r0 = tile * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+      if (multi) {
+        // Groups of tokens share each unpacked weight block inside the kernel.
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kernels::kMaxMultiDot) {
+          const int count = static_cast<int>(std::min<int64_t>(kernels::kMaxMultiDot, n_tokens - t0));
+          const uint8_t* a = act + static_cast<size_t>(t0) * act_row;
+          for (int64_t r = r0; r < r1; ++r) {
+            float out[kernels::kMaxMultiDot];
+            multi(w.cols, base + static_cast<size_t>(r) * w.row_stride, a, act_row, count, out);
+            for (int k = 0; k < count; ++k) y[(t0 + k) * w.rows + r] = out[k];
+          }
+        }
+        continue;
+      }
       for (int64_t t = 0; t < n_tokens; ++t) {
         const uint8_t* a = act + static_cast<size_t>(t) * act_row;
         float* yt = y + t * w.rows;

@@ -9,6 +9,11 @@ namespace airlock::kernels {
 // n elements (a whole number of blocks); w: weight blocks; a: activation blocks.
 using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 
+// Dots of one weight row with `count` (1..kMaxMultiDot) activation rows a_stride bytes apart, into
+// out[0..count): the weight blocks are loaded and unpacked once for all of them (prompt processing).
+using VecDotMultiFn = void (*)(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+inline constexpr int kMaxMultiDot = 4;
+
 #define AIRLOCK_VEC_DOTS(isa)                                          \
   float f32_f32_##isa(int64_t n, const void* w, const void* a);       \
   float f16_f32_##isa(int64_t n, const void* w, const void* a);       \
@@ -21,6 +26,12 @@ AIRLOCK_VEC_DOTS(scalar)
 AIRLOCK_VEC_DOTS(avx2)
 AIRLOCK_VEC_DOTS(avx512)
 #undef AIRLOCK_VEC_DOTS
+
+// Multi-token kernels (AVX-512 only so far).
+void q4_0_q8_0_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q8_0_q8_0_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q4_K_q8_K_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q6_K_q8_K_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 
 // Scalar only so far.
 float bf16_f32_scalar(int64_t n, const void* w, const void* a);

@@ -44,7 +44,7 @@ double max_requant_change(TensorType t) {
 }
 
 // Requantizing every block of the larger tensors would take too long for a unit test.
-constexpr int64_t kMaxRequantBlocks = 1024;
+constexpr int64_t kMaxRequantBlocks = 256;
 
 struct Stats {
   int64_t blocks = 0, identical = 0;

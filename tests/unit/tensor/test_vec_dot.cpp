@@ -74,6 +74,42 @@ TEST(VecDot, SimdPathsMatchScalar) {
   EXPECT_GE(compared, 5 * 4);
 }
 
+// Multi-token kernels give each token what the scalar kernel gives it alone.
+TEST(VecDot, MultiTokenKernelsMatchScalar) {
+  std::mt19937 rng(9);
+  int compared = 0;
+  for (TensorType t : types_with_kernels()) {
+    const auto& tr = type_traits(t);
+    const auto& at = type_traits(tr.vec_dot_type);
+    for (int p = 1; p <= static_cast<int>(detected_cpu_path()); ++p) {
+      const auto multi = tr.vec_dot_multi[static_cast<size_t>(p)];
+      if (!multi) continue;
+      for (int64_t blocks : {1, 5, 8}) {
+        const int64_t n = blocks * std::max<int64_t>(tr.block_size, 256);
+        const auto w = random_row(t, n, rng, 0.05f);
+        const size_t stride = *row_bytes(at.type, n);
+        std::vector<uint8_t> acts;
+        for (int k = 0; k < 4; ++k) {
+          const auto a = random_row(at.type, n, rng, 1.0f + k);
+          acts.insert(acts.end(), a.begin(), a.end());
+        }
+        for (int count = 1; count <= 4; ++count) {
+          float out[4];
+          multi(n, w.data(), acts.data(), stride, count, out);
+          for (int k = 0; k < count; ++k) {
+            const float ref = tr.vec_dot[0](n, w.data(), acts.data() + k * stride);
+            EXPECT_NEAR(out[k], ref, 1e-5 * (std::fabs(ref) + 1) * std::sqrt(double(n))) << tr.name << " count " << count;
+          }
+          ++compared;
+        }
+      }
+    }
+  }
+  if (detected_cpu_path() == CpuPath::Avx512) {
+    EXPECT_GE(compared, 4 * 3 * 4);
+  }
+}
+
 // The scalar kernels agree with dequantize-then-multiply in double (they only reorder exact
 // integer sums and apply the same scales). Q8_1 activations carry their block sum as a half
 // (s = d * sum(q)), whose rounding enters the offset term of Q4_1/Q5_1: a looser bound there.
