@@ -33,15 +33,20 @@ void q8_0_q8_0_x4_avx512(int64_t n, const void* w, const void* a, size_t a_strid
 void q4_K_q8_K_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 void q6_K_q8_K_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 
-// Scalar only so far.
-float bf16_f32_scalar(int64_t n, const void* w, const void* a);
-float q4_1_q8_1_scalar(int64_t n, const void* w, const void* a);
-float q5_0_q8_0_scalar(int64_t n, const void* w, const void* a);
-float q5_1_q8_1_scalar(int64_t n, const void* w, const void* a);
-float iq4_nl_q8_0_scalar(int64_t n, const void* w, const void* a);
-float q2_K_q8_K_scalar(int64_t n, const void* w, const void* a);
-float q3_K_q8_K_scalar(int64_t n, const void* w, const void* a);
-float q5_K_q8_K_scalar(int64_t n, const void* w, const void* a);
-float iq4_xs_q8_K_scalar(int64_t n, const void* w, const void* a);
+// Scalar and AVX2 only so far (the AVX-512 path uses the AVX2 kernels).
+#define AIRLOCK_VEC_DOTS_NARROW(isa)                               \
+  float bf16_f32_##isa(int64_t n, const void* w, const void* a);    \
+  float q4_1_q8_1_##isa(int64_t n, const void* w, const void* a);   \
+  float q5_0_q8_0_##isa(int64_t n, const void* w, const void* a);   \
+  float q5_1_q8_1_##isa(int64_t n, const void* w, const void* a);   \
+  float iq4_nl_q8_0_##isa(int64_t n, const void* w, const void* a); \
+  float q2_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float q3_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float q5_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float iq4_xs_q8_K_##isa(int64_t n, const void* w, const void* a);
+
+AIRLOCK_VEC_DOTS_NARROW(scalar)
+AIRLOCK_VEC_DOTS_NARROW(avx2)
+#undef AIRLOCK_VEC_DOTS_NARROW
 
 }  // namespace airlock::kernels
