@@ -42,8 +42,9 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   if (at.type != TensorType::F32) {
     converted.resize(act_row * static_cast<size_t>(n_tokens));
+    const FromFloatFn quantize = from_float_kernel(at, path);
     auto convert = [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) at.from_float(x + t * w.cols, converted.data() + t * act_row, w.cols);
+      for (int64_t t = t0; t < t1; ++t) quantize(x + t * w.cols, converted.data() + t * act_row, w.cols);
     };
     if (pool && n_tokens > 1)
       pool->parallel_for(n_tokens, convert);

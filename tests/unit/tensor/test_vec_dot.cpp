@@ -145,3 +145,31 @@ TEST(CpuPath, ParseAndForce) {
     EXPECT_THROW(force_cpu_path(CpuPath::Avx512), Error);
   }
 }
+
+// SIMD activation quantizers write exactly the reference blocks, ties included.
+TEST(ActivationQuantizers, SimdMatchesReferenceBytes) {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> g(0.0f, 3.0f);
+  for (TensorType t : {TensorType::Q8_0, TensorType::Q8_K}) {
+    const auto& tr = type_traits(t);
+    for (int p = 1; p <= static_cast<int>(detected_cpu_path()); ++p) {
+      const FromFloatFn fast = tr.from_float_simd[static_cast<size_t>(p)];
+      if (!fast) continue;
+      const int64_t n = 256 * 16;
+      std::vector<float> x(n);
+      for (auto& v : x) v = g(rng);
+      // Block 0: scale exactly 1 (amax 127), with halfway cases for both rounding rules.
+      const float ties[] = {127.0f, 2.5f, -3.5f, 0.5f, -0.5f, 1.5f, -126.5f, 0.49999997f};
+      for (int k = 0; k < 8; ++k) x[k] = ties[k];
+      for (int k = 8; k < 256; ++k) x[k] = static_cast<float>(k % 7) - 3.0f;
+      // Block 1 (and the second Q8_0 block): all zeros; another block: +amax and -amax both present.
+      for (int k = 256; k < 512; ++k) x[k] = 0.0f;
+      x[600] = 9.0f;
+      x[610] = -9.0f;
+      std::vector<uint8_t> ref(*row_bytes(t, n)), got(ref.size(), 0xcd);
+      tr.from_float(x.data(), ref.data(), n);
+      fast(x.data(), got.data(), n);
+      EXPECT_EQ(ref, got) << tr.name;
+    }
+  }
+}
