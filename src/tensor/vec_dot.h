@@ -12,7 +12,7 @@ using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 // Dots of one weight row with `count` (1..kMaxMultiDot) activation rows a_stride bytes apart, into
 // out[0..count): the weight blocks are loaded and unpacked once for all of them (prompt processing).
 using VecDotMultiFn = void (*)(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
-inline constexpr int kMaxMultiDot = 4;
+inline constexpr int kMaxMultiDot = 8;
 
 #define AIRLOCK_VEC_DOTS(isa)                                          \
   float f32_f32_##isa(int64_t n, const void* w, const void* a);       \
