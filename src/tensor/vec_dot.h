@@ -28,10 +28,12 @@ AIRLOCK_VEC_DOTS(avx512)
 #undef AIRLOCK_VEC_DOTS
 
 // Multi-token kernels (AVX-512 only so far).
-void q4_0_q8_0_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
-void q8_0_q8_0_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
-void q4_K_q8_K_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
-void q6_K_q8_K_x4_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void f32_f32_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void f16_f32_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q4_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q8_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q4_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q6_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 
 // Scalar and AVX2 only so far (the AVX-512 path uses the AVX2 kernels).
 #define AIRLOCK_VEC_DOTS_NARROW(isa)                               \
