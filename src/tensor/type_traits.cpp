@@ -16,11 +16,9 @@ namespace {
 // Types without to_float/from_float are ones airlock cannot compute with or write (yet).
 constexpr std::array kTypes = {
     TypeTraits{TensorType::F32, "f32", 1, sizeof(float), false, fp16::f32_to_f32_row, fp16::f32_from_f32_row,
-               TensorType::F32, {kernels::f32_f32_scalar, kernels::f32_f32_avx2, kernels::f32_f32_avx512},
-               {nullptr, nullptr, kernels::f32_f32_multi_avx512}, {}},
+               TensorType::F32, {kernels::f32_f32_scalar, kernels::f32_f32_avx2, kernels::f32_f32_avx512}, {}, {}},
     TypeTraits{TensorType::F16, "f16", 1, sizeof(uint16_t), false, fp16::f16_to_f32_row, fp16::f16_from_f32_row,
-               TensorType::F32, {kernels::f16_f32_scalar, kernels::f16_f32_avx2, kernels::f16_f32_avx512},
-               {nullptr, nullptr, kernels::f16_f32_multi_avx512}, {}},
+               TensorType::F32, {kernels::f16_f32_scalar, kernels::f16_f32_avx2, kernels::f16_f32_avx512}, {}, {}},
     TypeTraits{TensorType::Q4_0, "q4_0", 32, sizeof(quant::BlockQ4_0), true, quant::dequantize_q4_0, quant::quantize_q4_0,
                TensorType::Q8_0, {kernels::q4_0_q8_0_scalar, kernels::q4_0_q8_0_avx2, kernels::q4_0_q8_0_avx512},
                {nullptr, nullptr, kernels::q4_0_q8_0_multi_avx512}, {}},

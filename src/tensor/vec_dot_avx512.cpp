@@ -358,35 +358,6 @@ void q6_K_multi(int64_t n, const void* w, const void* a, size_t stride, float* o
   for (int t = 0; t < N; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - offset[t];
 }
 
-// F16/F32 weights against F32 activations: each 16-weight vector is converted once for all tokens.
-template <bool kHalf>
-__m512 load_weights16(const void* w, int64_t i) {
-  if constexpr (kHalf)
-    return _mm512_cvtph_ps(load256(static_cast<const uint16_t*>(w) + i));
-  else
-    return _mm512_loadu_ps(static_cast<const float*>(w) + i);
-}
-
-template <bool kHalf, int N>
-void float_multi(int64_t n, const void* w, const void* a, size_t stride, float* out) {
-  const float* y[N];
-  for (int t = 0; t < N; ++t) y[t] = act_row<float>(a, stride, t);
-  __m512 acc[N];
-  for (int t = 0; t < N; ++t) acc[t] = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512 wv = load_weights16<kHalf>(w, i);
-    for (int t = 0; t < N; ++t) acc[t] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(y[t] + i), acc[t]);
-  }
-  for (int t = 0; t < N; ++t) {
-    out[t] = _mm512_reduce_add_ps(acc[t]);
-    for (int64_t k = i; k < n; ++k) {
-      const float wk = kHalf ? h2f(static_cast<const uint16_t*>(w)[k]) : static_cast<const float*>(w)[k];
-      out[t] += wk * y[t][k];
-    }
-  }
-}
-
 // Picks the instantiation for count (1..kMaxMultiDot).
 template <template <int> class K>
 void dispatch(int count, int64_t n, const void* w, const void* a, size_t stride, float* out) {
@@ -402,8 +373,6 @@ void dispatch(int count, int64_t n, const void* w, const void* a, size_t stride,
   }
 }
 
-template <int N> struct F16Multi { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { float_multi<true, N>(n, w, a, s, o); } };
-template <int N> struct F32Multi { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { float_multi<false, N>(n, w, a, s, o); } };
 template <int N> struct Q4_0Multi { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q4_0_multi<N>(n, w, a, s, o); } };
 template <int N> struct Q8_0Multi { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q8_0_multi<N>(n, w, a, s, o); } };
 template <int N> struct Q4_KMulti { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q4_K_multi<N>(n, w, a, s, o); } };
@@ -411,12 +380,6 @@ template <int N> struct Q6_KMulti { static void run(int64_t n, const void* w, co
 
 }  // namespace
 
-void f32_f32_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out) {
-  dispatch<F32Multi>(count, n, w, a, a_stride, out);
-}
-void f16_f32_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out) {
-  dispatch<F16Multi>(count, n, w, a, a_stride, out);
-}
 void q4_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out) {
   dispatch<Q4_0Multi>(count, n, w, a, a_stride, out);
 }

@@ -74,8 +74,7 @@ TEST(VecDot, SimdPathsMatchScalar) {
   EXPECT_GE(compared, 5 * 4);
 }
 
-// Multi-token kernels give each token what the scalar kernel gives it alone (the float kernels
-// differ from the scalar double sums only by float rounding).
+// Multi-token kernels give each token what the scalar kernel gives it alone.
 TEST(VecDot, MultiTokenKernelsMatchScalar) {
   std::mt19937 rng(9);
   int compared = 0;
@@ -107,7 +106,7 @@ TEST(VecDot, MultiTokenKernelsMatchScalar) {
     }
   }
   if (detected_cpu_path() == CpuPath::Avx512) {
-    EXPECT_GE(compared, 6 * 3 * kernels::kMaxMultiDot);
+    EXPECT_GE(compared, 4 * 3 * kernels::kMaxMultiDot);
   }
 }
 
