@@ -1,4 +1,5 @@
-// Weight-matrix products at llama-1B-like shapes (2048x2048 attention, 8192x2048 feed-forward).
+// Weight-matrix products at llama-1B-like shapes (rows x cols: 2048x2048 attention, 8192x2048
+// feed-forward up/gate, 2048x8192 feed-forward down).
 // One token is bound by memory bandwidth: reported as GB/s of weight bytes read. 128 tokens
 // (prompt processing) is bound by arithmetic: reported as GFLOP/s (2 * rows * cols * tokens).
 // The ISA path is the active one: run with AIRLOCK_CPU=scalar|avx2|avx512 to compare.
@@ -71,7 +72,8 @@ void BM_MatmulPool(benchmark::State& state, TensorType type) { run_matmul(state,
 
 void shapes(benchmark::internal::Benchmark* b) {
   for (int64_t tokens : {1, 128})
-    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{2048, 2048}, {8192, 2048}}) b->Args({rows, cols, tokens});
+    for (auto [rows, cols] : {std::pair<int64_t, int64_t>{2048, 2048}, {8192, 2048}, {2048, 8192}})
+      b->Args({rows, cols, tokens});
   b->ArgNames({"rows", "cols", "tokens"})->Unit(benchmark::kMicrosecond);
 }
 void pool_shapes(benchmark::internal::Benchmark* b) { shapes(b->UseRealTime()); }

@@ -22,6 +22,7 @@ void check(const WeightView& w, const TypeTraits& tr) {
   const auto bytes = row_bytes(w.type, w.cols);
   if (!bytes) throw Error(what + ": row length is not a whole number of " + std::to_string(tr.block_size) + "-element blocks");
   if (w.rows > 1 && w.row_stride < *bytes) throw Error(what + ": row stride smaller than a row");
+  if (w.rows > 0 && w.cols > 0 && !w.data) throw Error(what + ": no data");
   if (!vec_dot_kernel(tr, CpuPath::Scalar)) throw Error(what + ": no dot-product kernel for this type");
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -144,6 +145,19 @@ TEST(CpuPath, ParseAndForce) {
   if (detected_cpu_path() != CpuPath::Avx512) {
     EXPECT_THROW(force_cpu_path(CpuPath::Avx512), Error);
   }
+}
+
+// Run by ctest with AIRLOCK_CPU set (see CMakeLists.txt): the variable picks the path, and an
+// unknown or unsupported value is a clear error rather than a crash.
+TEST(CpuPath, FollowsEnvironment) {
+  const char* env = std::getenv("AIRLOCK_CPU");
+  if (!env) GTEST_SKIP() << "AIRLOCK_CPU not set";
+  const auto p = parse_cpu_path(env);
+  if (!p || static_cast<int>(*p) > static_cast<int>(detected_cpu_path())) {
+    EXPECT_THROW(active_cpu_path(), Error);
+    return;
+  }
+  EXPECT_EQ(active_cpu_path(), *p);
 }
 
 // SIMD activation quantizers write exactly the reference blocks, ties included.
