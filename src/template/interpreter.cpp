@@ -65,6 +65,12 @@ Interpreter::Interpreter(const Limits& limits, const Value& globals) : limits_(l
 std::string Interpreter::render(const Body& body) {
   std::string out;
   out_ = &out;
+  StringBudget budget{0, limits_.max_string_bytes};
+  // Detaches the budget however rendering ends, so copies made afterwards are not charged.
+  struct BudgetScope {
+    explicit BudgetScope(StringBudget* b) { set_string_budget(b); }
+    ~BudgetScope() { set_string_budget(nullptr); }
+  } scope(&budget);
   try {
     exec(body);
   } catch (const Error& e) {
@@ -534,7 +540,7 @@ Value Interpreter::eval(const Expr& e) {
     case Expr::Kind::Tuple: {
       List items;
       for (auto& x : e.items) items.push_back(eval(*x));
-      return Value::make_list(std::move(items));
+      return e.kind == Expr::Kind::Tuple ? Value::make_tuple(std::move(items)) : Value::make_list(std::move(items));
     }
     case Expr::Kind::Dict: {
       Value d = Value::make_dict();
