@@ -41,12 +41,11 @@ nlohmann::ordered_json read_json(const std::string& path) {
 // tokens[id] of the vocabulary, or "" when the model does not name such a token.
 std::string token_text(const airlock::gguf::File& f, const char* id_key) {
   auto id = f.get_int(id_key);
-  const auto* tokens = f.find("tokenizer.ggml.tokens");
-  if (!id || !tokens || tokens->type != airlock::gguf::ValueType::ARRAY) return "";
-  const auto& arr = tokens->as_array();
-  if (*id < 0 || static_cast<uint64_t>(*id) >= arr.size())
+  const airlock::gguf::Array* tokens = f.get_array("tokenizer.ggml.tokens");
+  if (!id || !tokens) return "";
+  if (*id < 0 || static_cast<uint64_t>(*id) >= tokens->size())
     throw airlock::Error(f.path().string() + ": " + id_key + " " + std::to_string(*id) + " is outside the vocabulary");
-  return arr[static_cast<size_t>(*id)].as_string();
+  return std::string(tokens->string_at(static_cast<size_t>(*id)));
 }
 
 void run(const Args& a) {
