@@ -92,7 +92,16 @@ json parameter_value(const std::string& v) {
   return v;
 }
 
-std::string quote(const std::string& s) { return "\"\"\"" + s + "\"\"\""; }
+// One line: "..." with \" and \\ escaped; several lines: """...""" (which cannot escape).
+std::string quote(const std::string& s) {
+  if (s.find('\n') != std::string::npos) return "\"\"\"" + s + "\"\"\"";
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
 
 }  // namespace
 
