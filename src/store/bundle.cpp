@@ -103,18 +103,19 @@ void check_entry_shape(archive_entry* e, const std::string& origin) {
   const char* p = archive_entry_pathname(e);
   if (!p) throw Error(origin + ": tar entry without a path");
   std::string path = p;
-  if (path.empty() || path[0] == '/') throw Error(origin + ": refusing absolute path '" + path + "'");
+  if (archive_entry_hardlink(e)) throw Error(origin + ": refusing hard link '" + path + "'");
+  if (archive_entry_symlink(e) || archive_entry_filetype(e) == AE_IFLNK)
+    throw Error(origin + ": refusing symbolic link '" + path + "'");
+  if (archive_entry_filetype(e) != AE_IFREG)
+    throw Error(origin + ": refusing '" + path + "': not a regular file (directory, device or fifo)");
+  if (path.empty()) throw Error(origin + ": refusing a tar entry with an empty path");
+  if (path[0] == '/') throw Error(origin + ": refusing absolute path '" + path + "'");
   for (size_t s = 0, e2; s <= path.size(); s = e2 + 1) {
     e2 = path.find('/', s);
     if (e2 == std::string::npos) e2 = path.size();
     if (!safe_component(std::string_view(path).substr(s, e2 - s)))
       throw Error(origin + ": refusing path '" + path + "' ('..', '.' or empty component)");
   }
-  if (archive_entry_hardlink(e)) throw Error(origin + ": refusing hard link '" + path + "'");
-  if (archive_entry_symlink(e) || archive_entry_filetype(e) == AE_IFLNK)
-    throw Error(origin + ": refusing symbolic link '" + path + "'");
-  if (archive_entry_filetype(e) != AE_IFREG)
-    throw Error(origin + ": refusing '" + path + "': not a regular file (directory, device or fifo)");
   if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
     throw Error(origin + ": tar entry '" + path + "' has no size");
 }
@@ -280,6 +281,8 @@ class BundleReader {
       }
     } catch (const json::exception& e) {
       throw Error(where + ": malformed: " + e.what());
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
     }
     info_.files = files_.size();
   }
