@@ -1,0 +1,63 @@
+// Grammar-constrained sampling for one generation: masks every token that cannot continue a valid
+// output, follows the tokens actually sampled, and, when the token budget runs out, narrows the
+// choice to tokens on a shortest path to a complete output.
+//
+// Typical use per step:
+//   if (c.done()) stop;                      // structure complete, nothing can follow
+//   if (budget_left <= c.shortest_completion_bytes()) c.restrict_to_finish(logits);
+//   else c.apply(logits);
+//   sample token t from logits; c.accept(t); if (trie.is_end(t)) stop;
+// Every token is at least one byte and each finishing token lowers the remaining shortest
+// completion by its length, so switching to restrict_to_finish once the budget equals that length
+// always ends with a complete output.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "grammar/automaton.h"
+#include "grammar/grammar.h"
+#include "grammar/token_trie.h"
+
+namespace airlock::grammar {
+
+class GrammarConstraint {
+ public:
+  // `automaton` may be shared between requests using the same grammar (it caches transitions);
+  // when null a private one is made.
+  GrammarConstraint(std::shared_ptr<const Grammar> g, std::shared_ptr<const TokenTrie> trie,
+                    std::shared_ptr<Automaton> automaton = nullptr);
+
+  // Sets logits[id] = -inf for every token not allowed now; logits has vocab_size() entries.
+  void apply(float* logits);
+  // Allowed token ids, ascending. End tokens are included only when the output is complete.
+  std::vector<int32_t> allowed();
+  // Like apply(), but keeps only tokens that make the most progress towards a complete output:
+  // the end token when complete, else tokens minimising (token bytes + shortest completion after).
+  void restrict_to_finish(float* logits);
+  std::vector<int32_t> finishing_tokens();
+
+  // Follows a sampled token. Throws airlock::Error if the token is not allowed.
+  void accept(int32_t token);
+  // The output is complete and no token can extend it (or an end token was accepted).
+  bool done() const;
+  bool is_complete() const;
+  // Fewest bytes (hence at most this many tokens) that complete the output.
+  uint64_t shortest_completion_bytes() const;
+  size_t vocab_size() const { return trie_->vocab_size(); }
+
+ private:
+  // Fills candidates_ with (token, state after it) for every non-end token allowed now.
+  void compute_candidates();
+
+  std::shared_ptr<const TokenTrie> trie_;
+  std::shared_ptr<Automaton> automaton_;
+  int32_t state_;
+  bool ended_ = false;
+  bool candidates_valid_ = false;
+  std::vector<std::pair<int32_t, int32_t>> candidates_;
+  std::vector<int32_t> walk_states_;  // scratch: automaton state per trie depth
+};
+
+}  // namespace airlock::grammar
