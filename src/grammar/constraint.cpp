@@ -14,11 +14,13 @@ GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> g, std::shar
   if (&automaton_->grammar() != g.get()) throw Error("grammar constraint: the automaton was built for another grammar");
   state_ = automaton_->initial();
   walk_states_.resize(trie_->max_depth() + 1);
+  next_state_.assign(trie_->vocab_size(), Automaton::kDead);
 }
 
 void GrammarConstraint::compute_candidates() {
   if (candidates_valid_) return;
-  candidates_.clear();
+  for (int32_t t : live_) next_state_[t] = Automaton::kDead;
+  live_.clear();
   if (!ended_) {
     auto lock = automaton_->lock();
     Automaton& a = *automaton_;
@@ -34,21 +36,25 @@ void GrammarConstraint::compute_candidates() {
         continue;
       }
       at_depth[n.depth] = s;
-      for (uint32_t t = n.tok_begin; t < n.tok_end; ++t) candidates_.push_back({ids[t], s});
+      for (uint32_t t = n.tok_begin; t < n.tok_end; ++t) {
+        next_state_[ids[t]] = s;
+        live_.push_back(ids[t]);
+      }
       ++i;
     }
   }
-  std::sort(candidates_.begin(), candidates_.end());
   candidates_valid_ = true;
 }
 
 std::vector<int32_t> GrammarConstraint::allowed() {
   compute_candidates();
+  bool complete = !ended_ && is_complete();
   std::vector<int32_t> out;
-  out.reserve(candidates_.size() + trie_->end_tokens().size());
-  for (const auto& c : candidates_) out.push_back(c.first);
-  if (!ended_ && is_complete()) out.insert(out.end(), trie_->end_tokens().begin(), trie_->end_tokens().end());
-  std::sort(out.begin(), out.end());
+  out.reserve(live_.size() + trie_->end_tokens().size());
+  for (size_t id = 0; id < next_state_.size(); ++id) {
+    auto t = static_cast<int32_t>(id);
+    if (next_state_[id] != Automaton::kDead || (complete && trie_->is_end(t))) out.push_back(t);
+  }
   return out;
 }
 
@@ -59,14 +65,15 @@ std::vector<int32_t> GrammarConstraint::finishing_tokens() {
   uint64_t best = std::numeric_limits<uint64_t>::max();
   std::vector<int32_t> out;
   auto lock = automaton_->lock();
-  for (const auto& [tok, next] : candidates_) {
-    uint64_t cost = trie_->piece(tok).size() + automaton_->shortest(next);
+  for (int32_t tok : live_) {
+    uint64_t cost = trie_->piece(tok).size() + automaton_->shortest(next_state_[tok]);
     if (cost < best) {
       best = cost;
       out.clear();
     }
     if (cost == best) out.push_back(tok);
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -90,7 +97,6 @@ void GrammarConstraint::apply(float* logits) { mask_except(logits, vocab_size(),
 
 void GrammarConstraint::restrict_to_finish(float* logits) {
   std::vector<int32_t> keep = finishing_tokens();
-  std::sort(keep.begin(), keep.end());
   mask_except(logits, vocab_size(), keep);
 }
 

@@ -13,7 +13,6 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <vector>
 
 #include "grammar/automaton.h"
@@ -48,7 +47,7 @@ class GrammarConstraint {
   size_t vocab_size() const { return trie_->vocab_size(); }
 
  private:
-  // Fills candidates_ with (token, state after it) for every non-end token allowed now.
+  // Fills next_state_ (state after each token, kDead if not allowed) for the current state.
   void compute_candidates();
 
   std::shared_ptr<const TokenTrie> trie_;
@@ -56,7 +55,8 @@ class GrammarConstraint {
   int32_t state_;
   bool ended_ = false;
   bool candidates_valid_ = false;
-  std::vector<std::pair<int32_t, int32_t>> candidates_;
+  std::vector<int32_t> next_state_;  // per token id
+  std::vector<int32_t> live_;        // ids whose next_state_ is set, to reset them cheaply
   std::vector<int32_t> walk_states_;  // scratch: automaton state per trie depth
 };
 

@@ -101,7 +101,7 @@ class SchemaCompiler {
   std::string fresh_name(const std::string& hint) {
     std::string base;
     for (char c : hint) base += (std::isalnum(static_cast<unsigned char>(c)) ? c : '-');
-    if (base.empty() || builtins().count(base) || base == "root") base = "s-" + base;
+    base = "s" + base;  // never clashes with a builtin or "root", never starts with '-'
     std::string name = base;
     for (int n = 2; rules_.count(name) || reserved_.count(name); ++n) name = base + "-" + std::to_string(n);
     reserved_.insert(name);
