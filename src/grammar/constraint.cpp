@@ -46,15 +46,22 @@ void GrammarConstraint::compute_candidates() {
   candidates_valid_ = true;
 }
 
-std::vector<int32_t> GrammarConstraint::allowed() {
+std::vector<int32_t> GrammarConstraint::allowed(uint64_t budget) {
+  if (budget == 0) return {};
   compute_candidates();
   bool complete = !ended_ && is_complete();
   std::vector<int32_t> out;
   out.reserve(live_.size() + trie_->end_tokens().size());
+  auto lock = automaton_->lock();
   for (size_t id = 0; id < next_state_.size(); ++id) {
     auto t = static_cast<int32_t>(id);
-    if (next_state_[id] != Automaton::kDead || (complete && trie_->is_end(t))) out.push_back(t);
+    int32_t next = next_state_[id];
+    if (next != Automaton::kDead ? budget == kNoBudget || automaton_->shortest(next) <= budget - 1
+                                 : complete && trie_->is_end(t))
+      out.push_back(t);
   }
+  lock.unlock();
+  if (out.empty() && budget != kNoBudget) return finishing_tokens();
   return out;
 }
 
@@ -93,7 +100,7 @@ void mask_except(float* logits, size_t n, const std::vector<int32_t>& keep) {
 
 }  // namespace
 
-void GrammarConstraint::apply(float* logits) { mask_except(logits, vocab_size(), allowed()); }
+void GrammarConstraint::apply(float* logits, uint64_t budget) { mask_except(logits, vocab_size(), allowed(budget)); }
 
 void GrammarConstraint::restrict_to_finish(float* logits) {
   std::vector<int32_t> keep = finishing_tokens();

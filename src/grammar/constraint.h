@@ -1,15 +1,17 @@
 // Grammar-constrained sampling for one generation: masks every token that cannot continue a valid
-// output, follows the tokens actually sampled, and, when the token budget runs out, narrows the
-// choice to tokens on a shortest path to a complete output.
+// output, follows the tokens actually sampled, and keeps the output finishable within a token
+// budget.
 //
-// Typical use per step:
+// Typical use per step, with `left` tokens of num_predict / context remaining:
 //   if (c.done()) stop;                      // structure complete, nothing can follow
-//   if (budget_left <= c.shortest_completion_bytes()) c.restrict_to_finish(logits);
-//   else c.apply(logits);
+//   c.apply(logits, left);                   // only tokens after which the rest still fits
 //   sample token t from logits; c.accept(t); if (trie.is_end(t)) stop;
-// Every token is at least one byte and each finishing token lowers the remaining shortest
-// completion by its length, so switching to restrict_to_finish once the budget equals that length
-// always ends with a complete output.
+// The budget rule: a token is allowed only if the shortest completion after it (in bytes) fits in
+// the tokens left after it. A vocabulary holding every single byte as a token (byte-level BPE,
+// SentencePiece with byte fallback) can always write that completion one byte per token, so once
+// the starting budget covers shortest_completion_bytes() the output always ends complete; the
+// engine then reports done_reason "length" if the budget forced the choice.
+// restrict_to_finish() is the stronger narrowing: only tokens on a shortest path to the end.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -28,10 +30,15 @@ class GrammarConstraint {
   GrammarConstraint(std::shared_ptr<const Grammar> g, std::shared_ptr<const TokenTrie> trie,
                     std::shared_ptr<Automaton> automaton = nullptr);
 
+  static constexpr uint64_t kNoBudget = UINT64_MAX;
+
   // Sets logits[id] = -inf for every token not allowed now; logits has vocab_size() entries.
-  void apply(float* logits);
+  // With a budget (tokens left, this one included), tokens after which the shortest completion
+  // no longer fits are masked too; if the budget is already too small for any complete output,
+  // the tokens of restrict_to_finish() are kept instead.
+  void apply(float* logits, uint64_t budget = kNoBudget);
   // Allowed token ids, ascending. End tokens are included only when the output is complete.
-  std::vector<int32_t> allowed();
+  std::vector<int32_t> allowed(uint64_t budget = kNoBudget);
   // Like apply(), but keeps only tokens that make the most progress towards a complete output:
   // the end token when complete, else tokens minimising (token bytes + shortest completion after).
   void restrict_to_finish(float* logits);

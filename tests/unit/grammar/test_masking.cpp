@@ -110,13 +110,15 @@ TEST(Masking, EveryBudgetEndsComplete) {
   auto automaton = std::make_shared<Automaton>(g);
   const uint64_t minimum = GrammarConstraint(g, trie, automaton).shortest_completion_bytes();
   std::mt19937 rng(7);
-  for (uint64_t budget = minimum; budget < minimum + 40; ++budget) {
+  for (uint64_t budget = minimum; budget < minimum + 60; ++budget) {
     GrammarConstraint c(g, trie, automaton);
     std::string text;
     uint64_t used = 0;
+    // All follow the budget-aware mask; even budgets also switch to the shortest path once the
+    // budget is down to the shortest completion.
     while (!c.done() && used < budget) {
-      bool finishing = budget - used <= c.shortest_completion_bytes();
-      std::vector<int32_t> choice = finishing ? c.finishing_tokens() : c.allowed();
+      bool finishing = budget % 2 == 0 && budget - used <= c.shortest_completion_bytes();
+      std::vector<int32_t> choice = finishing ? c.finishing_tokens() : c.allowed(budget - used);
       ASSERT_FALSE(choice.empty());
       int32_t t = choice[std::uniform_int_distribution<size_t>(0, choice.size() - 1)(rng)];
       if (trie->is_end(t)) break;
