@@ -12,48 +12,17 @@
 #include <vector>
 
 #include "gguf/mapped_file.h"
+#include "gguf/value.h"
 #include "tensor/type_traits.h"
 
 namespace airlock::gguf {
 
 inline constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
+inline constexpr uint32_t kVersion = 3;          // what the writer produces
 inline constexpr uint64_t kDefaultAlignment = 32;
+inline constexpr uint64_t kMaxAlignment = 1u << 20;
 inline constexpr int kMaxDims = 4;
-
-enum class ValueType : uint32_t {
-  UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
-  STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
-};
-const char* value_type_name(ValueType t);
-
-// One metadata value. Integers of every width are held in `u`/`i`, floats in `f`; an array holds
-// its element type and items (arrays may nest).
-struct Value {
-  ValueType type = ValueType::UINT8;
-  uint64_t u = 0;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-  ValueType elem_type = ValueType::UINT8;
-  std::vector<Value> arr;
-
-  bool is_integer() const;
-  bool is_float() const { return type == ValueType::FLOAT32 || type == ValueType::FLOAT64; }
-  // Typed views; each throws airlock::Error if the value is not of that kind.
-  int64_t as_int() const;       // any integer type (uint64 above INT64_MAX is an error)
-  double as_float() const;      // float or integer
-  bool as_bool() const;
-  const std::string& as_string() const;
-  const std::vector<Value>& as_array() const;
-
-  static Value of_string(std::string v);
-  static Value of_u32(uint32_t v);
-  static Value of_i32(int32_t v);
-  static Value of_u64(uint64_t v);
-  static Value of_f32(float v);
-  static Value of_bool(bool v);
-  static Value of_array(ValueType elem, std::vector<Value> items);
-};
+inline constexpr int kMaxArrayNesting = 8;
 
 struct TensorInfo {
   std::string name;
@@ -90,13 +59,24 @@ class File {
   size_t split_count() const { return parts_.empty() ? 1 : parts_.size(); }
   // Total bytes of all parts.
   uint64_t file_size() const { return file_size_; }
+  // Where the tensor data section of the first part starts (after the directory and its
+  // alignment padding).
+  uint64_t data_offset() const { return data_offset_; }
 
   const std::vector<KeyValue>& metadata() const { return kv_; }
   const Value* find(std::string_view key) const;
+  // Typed lookups: nullopt when the key is absent or holds another type.
   std::optional<std::string> get_string(std::string_view key) const;
   std::optional<int64_t> get_int(std::string_view key) const;
   std::optional<double> get_float(std::string_view key) const;
   std::optional<bool> get_bool(std::string_view key) const;
+  // Typed arrays: nullopt when the key is absent; airlock::Error naming the file and key when it
+  // is not an array of that kind (integers must also fit the target type).
+  std::optional<std::vector<std::string>> get_strings(std::string_view key) const;
+  std::optional<std::vector<float>> get_floats(std::string_view key) const;
+  std::optional<std::vector<int32_t>> get_int32s(std::string_view key) const;
+  // The array itself (no copy), or nullptr when absent; airlock::Error when not an array.
+  const Array* get_array(std::string_view key) const;
   // general.architecture, or "" when absent.
   std::string architecture() const;
 
@@ -106,11 +86,14 @@ class File {
  private:
   File() = default;
   void index();
+  template <typename T, typename Convert>
+  std::optional<T> get_typed_array(std::string_view key, Convert convert) const;
 
   std::filesystem::path path_;
   uint32_t version_ = 0;
   uint64_t alignment_ = kDefaultAlignment;
   uint64_t file_size_ = 0;
+  uint64_t data_offset_ = 0;
   std::vector<KeyValue> kv_;
   std::vector<TensorInfo> tensors_;
   std::unordered_map<std::string, size_t> kv_index_;

@@ -1,5 +1,6 @@
 #include "tensor/matmul.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -8,32 +9,63 @@
 
 namespace airlock {
 
-// Reference path: dequantize each weight row once and take plain float dot products.
+namespace {
+
+// Rows handed out per task, and the row tile whose weights stay in L1/L2 while every token's
+// activations stream past them (prompt processing reuses each weight block n_tokens times).
+constexpr int64_t kRowTile = 16;
+
+void check(const WeightView& w, const TypeTraits& tr) {
+  const std::string what = std::string("matmul: ") + tr.name + " weight " + std::to_string(w.rows) + "x" +
+                           std::to_string(w.cols);
+  if (w.rows < 0 || w.cols < 0) throw Error(what + ": negative shape");
+  const auto bytes = row_bytes(w.type, w.cols);
+  if (!bytes) throw Error(what + ": row length is not a whole number of " + std::to_string(tr.block_size) + "-element blocks");
+  if (w.rows > 1 && w.row_stride < *bytes) throw Error(what + ": row stride smaller than a row");
+  if (!vec_dot_kernel(tr, CpuPath::Scalar)) throw Error(what + ": no dot-product kernel for this type");
+}
+
+}  // namespace
+
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool) {
   const TypeTraits& tr = type_traits(w.type);
-  if (w.type != TensorType::F32 && !tr.to_float)
-    throw Error(std::string("matmul: no kernel for weight type ") + tr.name);
-  auto rows = [&](int64_t r0, int64_t r1) {
-    std::vector<float> row(static_cast<size_t>(w.cols));
-    for (int64_t r = r0; r < r1; ++r) {
-      const auto* src = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r) * w.row_stride;
-      const float* wr = reinterpret_cast<const float*>(src);
-      if (w.type != TensorType::F32) {
-        tr.to_float(src, row.data(), w.cols);
-        wr = row.data();
-      }
+  check(w, tr);
+  if (w.rows == 0 || n_tokens <= 0) return;
+  const kernels::VecDotFn dot = vec_dot_kernel(tr, active_cpu_path());
+
+  // Convert the activations once per call to the type the kernel pairs with this weight type.
+  const TypeTraits& at = type_traits(tr.vec_dot_type);
+  const size_t act_row = *row_bytes(at.type, w.cols);
+  std::vector<uint8_t> converted;
+  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
+  if (at.type != TensorType::F32) {
+    converted.resize(act_row * static_cast<size_t>(n_tokens));
+    auto convert = [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) at.from_float(x + t * w.cols, converted.data() + t * act_row, w.cols);
+    };
+    if (pool && n_tokens > 1)
+      pool->parallel_for(n_tokens, convert);
+    else
+      convert(0, n_tokens);
+    act = converted.data();
+  }
+
+  const auto* base = static_cast<const uint8_t*>(w.data);
+  auto tiles = [&](int64_t tile0, int64_t tile1) {
+    for (int64_t tile = tile0; tile < tile1; ++tile) {
+      const int64_t r0 = tile * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
       for (int64_t t = 0; t < n_tokens; ++t) {
-        const float* xt = x + t * w.cols;
-        float acc = 0;
-        for (int64_t k = 0; k < w.cols; ++k) acc += wr[k] * xt[k];
-        y[t * w.rows + r] = acc;
+        const uint8_t* a = act + static_cast<size_t>(t) * act_row;
+        float* yt = y + t * w.rows;
+        for (int64_t r = r0; r < r1; ++r) yt[r] = dot(w.cols, base + static_cast<size_t>(r) * w.row_stride, a);
       }
     }
   };
+  const int64_t n_tiles = (w.rows + kRowTile - 1) / kRowTile;
   if (pool)
-    pool->parallel_for(w.rows, rows);
+    pool->parallel_for(n_tiles, tiles);
   else
-    rows(0, w.rows);
+    tiles(0, n_tiles);
 }
 
 }  // namespace airlock

@@ -2,10 +2,14 @@
 // functions. Everything that needs to know about a weight type asks this table; there are no
 // per-type switch statements elsewhere.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+
+#include "tensor/cpu_path.h"
+#include "tensor/vec_dot.h"
 
 namespace airlock {
 
@@ -30,6 +34,11 @@ struct TypeTraits {
   bool quantized;
   ToFloatFn to_float;        // nullptr where airlock cannot compute with this type (yet)
   FromFloatFn from_float;    // nullptr where airlock cannot write this type
+  // Dot products: activations are first converted to vec_dot_type (Q8_0/Q8_1 for the legacy
+  // quants, Q8_K for the K-quants, F32 for the float types); vec_dot[path] is the kernel for each
+  // CpuPath, nullptr where that ISA has none (a lower path's kernel is used instead).
+  TensorType vec_dot_type;
+  std::array<kernels::VecDotFn, kCpuPathCount> vec_dot;
 };
 
 // The row for a raw on-disk type id, or nullptr for an id GGML does not define.
@@ -40,6 +49,9 @@ const TypeTraits& type_traits(TensorType t);
 const TypeTraits* find_type_traits(std::string_view name);
 
 const char* type_name(TensorType t);
+
+// The best dot-product kernel for the type at or below the given path; nullptr if it has none.
+kernels::VecDotFn vec_dot_kernel(const TypeTraits& t, CpuPath path);
 
 // Bytes for a row of n elements, or nullopt if n is not a whole number of blocks.
 std::optional<size_t> row_bytes(TensorType t, int64_t n);

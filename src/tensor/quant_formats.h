@@ -1,0 +1,30 @@
+// Scalar reference conversions between float rows and quantized blocks, one pair per type.
+// The quantizers reproduce llama.cpp's reference quantizers (quantize_row_*_ref) block for block.
+// n is always a whole number of blocks (the callers check that via the type table).
+#pragma once
+#include <cstdint>
+
+namespace airlock::quant {
+
+#define AIRLOCK_QUANT_PAIR(name)                                   \
+  void dequantize_##name(const void* src, float* dst, int64_t n); \
+  void quantize_##name(const float* src, void* dst, int64_t n);
+
+AIRLOCK_QUANT_PAIR(q4_0)
+AIRLOCK_QUANT_PAIR(q4_1)
+AIRLOCK_QUANT_PAIR(q5_0)
+AIRLOCK_QUANT_PAIR(q5_1)
+AIRLOCK_QUANT_PAIR(q8_0)
+AIRLOCK_QUANT_PAIR(q8_1)
+AIRLOCK_QUANT_PAIR(q2_K)
+AIRLOCK_QUANT_PAIR(q3_K)
+AIRLOCK_QUANT_PAIR(q4_K)
+AIRLOCK_QUANT_PAIR(q5_K)
+AIRLOCK_QUANT_PAIR(q6_K)
+AIRLOCK_QUANT_PAIR(q8_K)
+AIRLOCK_QUANT_PAIR(iq4_nl)
+AIRLOCK_QUANT_PAIR(iq4_xs)
+
+#undef AIRLOCK_QUANT_PAIR
+
+}  // namespace airlock::quant
