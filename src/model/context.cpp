@@ -12,6 +12,8 @@
 namespace airlock::model {
 namespace {
 
+constexpr int64_t kMinParallelWork = 1 << 16;
+
 void add_bias(float* y, const Vec& b, int64_t n_tokens) {
   if (b.empty()) return;
   const int64_t n = static_cast<int64_t>(b.size());
@@ -132,8 +134,12 @@ void Context::attend_all(const Batch& batch, int64_t il) {
   const int64_t kw = kv_.n_embd_k(), vw = kv_.n_embd_v();
   const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk));
   const bool swa = hp_.is_swa_layer(il);
+  // Waking threads costs more than a few thousand multiply-adds: small work stays inline.
+  int64_t work = 0;
+  for (const BatchEntry& e : batch) work += (e.pos + 1) * hp_.n_head * (dk + dv);
+  ThreadPool* pool = work < kMinParallelWork ? nullptr : pool_;
   // Each worker index takes a contiguous share of the (token, head) pairs and its own scratch.
-  parallel(pool_, n_workers, [&](int64_t w0, int64_t w1) {
+  parallel(pool, n_workers, [&](int64_t w0, int64_t w1) {
     for (int64_t wi = w0; wi < w1; ++wi) {
       Worker& wk = workers_[static_cast<size_t>(wi)];
       for (int64_t task = tasks * wi / n_workers; task < tasks * (wi + 1) / n_workers; ++task) {
