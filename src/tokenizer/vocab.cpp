@@ -30,7 +30,7 @@ bool is_int_type(gguf::ValueType t) {
 
 // An array-valued key whose elements are of the given kind (INT32 stands for any integer,
 // FLOAT32 for any float).
-const std::vector<gguf::Value>* get_array(const gguf::File& f, std::string_view key,
+const gguf::Array* get_array(const gguf::File& f, std::string_view key,
                                           gguf::ValueType elem, bool required) {
   const gguf::Value* v = f.find(key);
   if (!v) {
@@ -38,11 +38,11 @@ const std::vector<gguf::Value>* get_array(const gguf::File& f, std::string_view 
     return nullptr;
   }
   if (v->type != gguf::ValueType::ARRAY) fail(f, std::string(key) + " is not an array");
-  const bool ok = elem == gguf::ValueType::FLOAT32 ? is_float_type(v->elem_type)
-                  : elem == gguf::ValueType::INT32 ? is_int_type(v->elem_type)
-                                                   : v->elem_type == elem;
+  const bool ok = elem == gguf::ValueType::FLOAT32 ? is_float_type(v->arr.elem_type())
+                  : elem == gguf::ValueType::INT32 ? is_int_type(v->arr.elem_type())
+                                                   : v->arr.elem_type() == elem;
   if (!ok)
-    fail(f, std::string(key) + " has elements of type " + gguf::value_type_name(v->elem_type));
+    fail(f, std::string(key) + " has elements of type " + gguf::value_type_name(v->arr.elem_type()));
   return &v->arr;
 }
 
@@ -166,12 +166,16 @@ Vocab load_vocab(const gguf::File& f) {
   v.to_id.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     // An empty token could never be matched and would match everywhere as a special token.
-    v.text.push_back(tokens[i].s.empty() ? "[EMPTY_" + std::to_string(i) + "]" : tokens[i].s);
+    const std::string_view text = tokens.string_at(i);
+    v.text.push_back(text.empty() ? "[EMPTY_" + std::to_string(i) + "]" : std::string(text));
     v.to_id[v.text.back()] = static_cast<int32_t>(i);
     v.max_token_len = std::max(v.max_token_len, v.text.back().size());
     // A NaN score would break the ordering of SPM merge candidates.
-    if (scores) v.score[i] = std::isnan((*scores)[i].f) ? -INFINITY : static_cast<float>((*scores)[i].f);
-    if (types) v.attr[i] = attr_of_type((*types)[i].as_int());
+    if (scores) {
+      const double score = scores->float_at(i);
+      v.score[i] = std::isnan(score) ? -INFINITY : static_cast<float>(score);
+    }
+    if (types) v.attr[i] = attr_of_type(types->int_at(i));
   }
 
   const int32_t nv = v.size();
