@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "gguf/writer.h"
 #include "support/fixtures.h"
 
 using nlohmann::json;
@@ -173,6 +174,44 @@ TEST(CliInspect, TextOutput) {
   EXPECT_NE(r.out.find("[\"<unk>\", \"<s>\", \"</s>\", "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(", ... (32000 items)]"), std::string::npos) << r.out;
   EXPECT_LT(r.out.size(), 20000u);
+}
+
+// A model with a chat template and long, multi-line strings: each metadata line stays one line,
+// cut, with its full length stated.
+TEST(CliInspect, ChatTemplateAndLongStrings) {
+  const auto path = std::filesystem::temp_directory_path() / ("airlock-inspect-tmpl-" + std::to_string(::getpid()) + ".gguf");
+  std::string tmpl;
+  for (int k = 0; k < 100; ++k) tmpl += "{% for m in messages %}\n{{ m.content }}{% endfor %}";
+  std::vector<float> w(64, 1.0f);
+  std::vector<gguf::TensorToWrite> tensors(1);
+  tensors[0] = {"w", TensorType::F32, {8, 8}, {reinterpret_cast<const uint8_t*>(w.data()), 256}, {}};
+  gguf::write_file(path,
+                   {{"general.architecture", gguf::Value::of_string("llama")},
+                    {"llama.block_count", gguf::Value::of_u32(3)},
+                    {"tokenizer.chat_template", gguf::Value::of_string(tmpl)}},
+                   tensors);
+  const CliRun text = run_airlock("inspect " + quote(path));
+  const CliRun js = run_airlock("inspect --json " + quote(path));
+  std::filesystem::remove(path);
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("\nchat template:       yes (" + std::to_string(tmpl.size()) + " bytes)\n"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("\nparameters:          64 (64)\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\nlayers:              3\n"), std::string::npos) << text.out;
+  const size_t line = text.out.find("  tokenizer.chat_template");
+  ASSERT_NE(line, std::string::npos);
+  const std::string shown = text.out.substr(line, text.out.find('\n', line) - line);
+  EXPECT_NE(shown.find("\"{% for m in messages %}\\n{{ m.content }}"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("... (" + std::to_string(tmpl.size()) + " bytes)"), std::string::npos) << shown;
+  EXPECT_LT(shown.size(), 300u);
+
+  ASSERT_EQ(js.exit_code, 0) << js.out;
+  const json j = json::parse(js.out);
+  EXPECT_EQ(j["chat_template"]["present"], true);
+  EXPECT_EQ(j["chat_template"]["length"], tmpl.size());
+  EXPECT_EQ(j["parameters"], 64);
+  EXPECT_EQ(j["tensor_types"]["f32"]["bytes"], 256);
+  EXPECT_EQ(j["metadata"][2]["length"], tmpl.size());
 }
 
 TEST(CliInspect, HostileFileIsAOneLineError) {
