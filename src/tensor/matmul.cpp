@@ -39,10 +39,11 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   // Convert the activations once per call to the type the kernel pairs with this weight type.
   const TypeTraits& at = type_traits(tr.vec_dot_type);
   const size_t act_row = *row_bytes(at.type, w.cols);
-  std::vector<uint8_t> converted;
+  // Reused between calls: decode runs hundreds of small products per token.
+  thread_local std::vector<uint8_t> converted;
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   if (at.type != TensorType::F32) {
-    converted.resize(act_row * static_cast<size_t>(n_tokens));
+    if (converted.size() < act_row * static_cast<size_t>(n_tokens)) converted.resize(act_row * static_cast<size_t>(n_tokens));
     const FromFloatFn quantize = from_float_kernel(at, path);
     auto convert = [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) quantize(x + t * w.cols, converted.data() + t * act_row, w.cols);
