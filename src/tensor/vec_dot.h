@@ -2,6 +2,7 @@
 // vec_dot_type (see the type table). One set of kernels per instruction-set path; each ISA lives
 // in its own .cpp compiled with that ISA's flags, and only runs after runtime detection.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace airlock::kernels {
