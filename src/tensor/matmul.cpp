@@ -39,19 +39,23 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   // Convert the activations once per call to the type the kernel pairs with this weight type.
   const TypeTraits& at = type_traits(tr.vec_dot_type);
   const size_t act_row = *row_bytes(at.type, w.cols);
-  std::vector<uint8_t> converted;
+  // Reused between calls (decode runs hundreds of small products per token). The workers must use
+  // the calling thread's buffer through `buf`: naming the thread_local inside the lambda would give
+  // each worker its own.
+  thread_local std::vector<uint8_t> converted;
   const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
   if (at.type != TensorType::F32) {
-    converted.resize(act_row * static_cast<size_t>(n_tokens));
+    if (converted.size() < act_row * static_cast<size_t>(n_tokens)) converted.resize(act_row * static_cast<size_t>(n_tokens));
+    uint8_t* buf = converted.data();
     const FromFloatFn quantize = from_float_kernel(at, path);
     auto convert = [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) quantize(x + t * w.cols, converted.data() + t * act_row, w.cols);
+      for (int64_t t = t0; t < t1; ++t) quantize(x + t * w.cols, buf + t * act_row, w.cols);
     };
     if (pool && n_tokens > 1)
       pool->parallel_for(n_tokens, convert);
     else
       convert(0, n_tokens);
-    act = converted.data();
+    act = buf;
   }
 
   const auto* base = static_cast<const uint8_t*>(w.data);

@@ -2,6 +2,7 @@
 // vec_dot_type (see the type table). One set of kernels per instruction-set path; each ISA lives
 // in its own .cpp compiled with that ISA's flags, and only runs after runtime detection.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace airlock::kernels {
@@ -20,7 +21,8 @@ inline constexpr int kMaxMultiDot = 8;
   float q4_0_q8_0_##isa(int64_t n, const void* w, const void* a);     \
   float q8_0_q8_0_##isa(int64_t n, const void* w, const void* a);     \
   float q4_K_q8_K_##isa(int64_t n, const void* w, const void* a);     \
-  float q6_K_q8_K_##isa(int64_t n, const void* w, const void* a);
+  float q6_K_q8_K_##isa(int64_t n, const void* w, const void* a);     \
+  float q5_K_q8_K_##isa(int64_t n, const void* w, const void* a);
 
 AIRLOCK_VEC_DOTS(scalar)
 AIRLOCK_VEC_DOTS(avx2)
@@ -32,6 +34,7 @@ AIRLOCK_VEC_DOTS(avx512)
 void q4_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 void q8_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 void q4_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q5_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 void q6_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
 
 // Scalar and AVX2 only so far (the AVX-512 path uses the AVX2 kernels).
@@ -43,7 +46,6 @@ void q6_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_st
   float iq4_nl_q8_0_##isa(int64_t n, const void* w, const void* a); \
   float q2_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
   float q3_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
-  float q5_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
   float iq4_xs_q8_K_##isa(int64_t n, const void* w, const void* a);
 
 AIRLOCK_VEC_DOTS_NARROW(scalar)

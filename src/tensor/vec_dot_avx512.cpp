@@ -2,6 +2,8 @@
 // with VNNI dpbusd (unsigned x signed bytes -> int32) for the integer products.
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_k_scales.h"
 #include "tensor/vec_dot.h"
@@ -43,7 +45,6 @@ __m256i nibbles(const uint8_t* qs) {
   return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
 }
 
-
 float hsum128(__m128 s) {
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -56,10 +57,14 @@ struct Q4KConsts {
   // pick[k]: int16 lanes 0-15 take scale 2k, lanes 16-31 scale 2k+1 (the two sub-blocks of a
   // 64-element slice after maddubs pairs its bytes).
   __m512i pick[4];
+  // Q5_K: per-half shifts bringing qh bits 2k and 2k+1 down to bit 0.
+  __m512i qh_shift[4];
   Q4KConsts() {
-    for (int k = 0; k < 4; ++k)
+    for (int k = 0; k < 4; ++k) {
       pick[k] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(static_cast<int16_t>(2 * k))),
                                    _mm256_set1_epi16(static_cast<int16_t>(2 * k + 1)), 1);
+      qh_shift[k] = pick[k];  // the same numbers: 2k in the low half, 2k+1 in the high half
+    }
   }
 };
 
@@ -161,8 +166,24 @@ float q4_0_q8_0_avx512(int64_t n, const void* w, const void* a) {
   return s;
 }
 
-float q4_K_q8_K_avx512(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_K*>(w);
+namespace {
+
+// Q4_K and Q5_K share scales, mins and nibble layout; Q5_K adds a fifth bit per quant from qh.
+template <class Block>
+__m512i k4_quants(const Block& b, int k, const Q4KConsts& c) {
+  __m512i q = q4k_quants(b.qs + 32 * k, c);
+  if constexpr (std::is_same_v<Block, BlockQ5_K>) {
+    // qh[l] bit j is the fifth bit of sub-block j; sub-blocks 2k and 2k+1 sit in the two halves.
+    const __m512i qh = _mm512_broadcast_i64x4(load256(b.qh));
+    const __m512i bits = _mm512_and_si512(_mm512_srlv_epi16(qh, c.qh_shift[k]), _mm512_set1_epi8(1));
+    q = _mm512_or_si512(q, _mm512_slli_epi16(bits, 4));
+  }
+  return q;
+}
+
+template <class Block>
+float k4_dot(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
   const Q4KConsts c;
   __m512 acc = _mm512_setzero_ps();
@@ -171,8 +192,7 @@ float q4_K_q8_K_avx512(int64_t n, const void* w, const void* a) {
     const Q4KScales s = q4k_scales(x[i].scales);
     __m512i isum = _mm512_setzero_si512();
     for (int k = 0; k < 4; ++k) {
-      const __m512i q = q4k_quants(x[i].qs + 32 * k, c);
-      const __m512i p = _mm512_maddubs_epi16(q, load512(y[i].qs + 64 * k));
+      const __m512i p = _mm512_maddubs_epi16(k4_quants(x[i], k, c), load512(y[i].qs + 64 * k));
       isum = _mm512_dpwssd_epi32(isum, p, _mm512_permutexvar_epi16(c.pick[k], s.scales));
     }
     acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(y[i].d * h2f(x[i].d)), acc);
@@ -180,6 +200,11 @@ float q4_K_q8_K_avx512(int64_t n, const void* w, const void* a) {
   }
   return _mm512_reduce_add_ps(acc) - hsum128(acc_min);
 }
+
+}  // namespace
+
+float q4_K_q8_K_avx512(int64_t n, const void* w, const void* a) { return k4_dot<BlockQ4_K>(n, w, a); }
+float q5_K_q8_K_avx512(int64_t n, const void* w, const void* a) { return k4_dot<BlockQ5_K>(n, w, a); }
 
 float q6_K_q8_K_avx512(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
@@ -283,9 +308,9 @@ void q8_0_multi(int64_t n, const void* w, const void* a, size_t stride, float* o
   }
 }
 
-template <int N>
-void q4_K_multi(int64_t n, const void* w, const void* a, size_t stride, float* out) {
-  const auto* x = static_cast<const BlockQ4_K*>(w);
+template <class Block, int N>
+void k4_multi(int64_t n, const void* w, const void* a, size_t stride, float* out) {
+  const auto* x = static_cast<const Block*>(w);
   const BlockQ8_K* y[N];
   for (int t = 0; t < N; ++t) y[t] = act_row<BlockQ8_K>(a, stride, t);
   const Q4KConsts c;
@@ -300,7 +325,7 @@ void q4_K_multi(int64_t n, const void* w, const void* a, size_t stride, float* o
     __m512i isum[N];
     for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
     for (int k = 0; k < 4; ++k) {
-      const __m512i q = q4k_quants(x[i].qs + 32 * k, c);
+      const __m512i q = k4_quants(x[i], k, c);
       const __m512i scales = _mm512_permutexvar_epi16(c.pick[k], s.scales);
       for (int t = 0; t < N; ++t)
         isum[t] = _mm512_dpwssd_epi32(isum[t], _mm512_maddubs_epi16(q, load512(y[t][i].qs + 64 * k)), scales);
@@ -375,7 +400,8 @@ void dispatch(int count, int64_t n, const void* w, const void* a, size_t stride,
 
 template <int N> struct Q4_0Multi { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q4_0_multi<N>(n, w, a, s, o); } };
 template <int N> struct Q8_0Multi { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q8_0_multi<N>(n, w, a, s, o); } };
-template <int N> struct Q4_KMulti { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q4_K_multi<N>(n, w, a, s, o); } };
+template <int N> struct Q4_KMulti { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { k4_multi<BlockQ4_K, N>(n, w, a, s, o); } };
+template <int N> struct Q5_KMulti { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { k4_multi<BlockQ5_K, N>(n, w, a, s, o); } };
 template <int N> struct Q6_KMulti { static void run(int64_t n, const void* w, const void* a, size_t s, float* o) { q6_K_multi<N>(n, w, a, s, o); } };
 
 }  // namespace
@@ -388,6 +414,9 @@ void q8_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_st
 }
 void q4_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out) {
   dispatch<Q4_KMulti>(count, n, w, a, a_stride, out);
+}
+void q5_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out) {
+  dispatch<Q5_KMulti>(count, n, w, a, a_stride, out);
 }
 void q6_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out) {
   dispatch<Q6_KMulti>(count, n, w, a, a_stride, out);
