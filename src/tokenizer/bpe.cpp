@@ -21,26 +21,28 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab, const gguf::File& file)
   if (items.size() > static_cast<size_t>(INT32_MAX))
     throw Error(file.path().string() + ": tokenizer.ggml.merges is too large");
   merges_.reserve(items.size());
+  std::string joined;
   for (size_t rank = 0; rank < items.size(); ++rank) {
-    const std::string& m = items[rank].s;
+    const std::string_view m = items[rank].s;
     // The separator is the first space after the first character, so that a merge of a
     // literal space ("  x") still parses.
-    const size_t sp = m.size() > 1 ? m.find(' ', 1) : std::string::npos;
-    if (sp == std::string::npos)
+    const size_t sp = m.size() > 1 ? m.find(' ', 1) : std::string_view::npos;
+    if (sp == std::string_view::npos)
       throw Error(file.path().string() + ": tokenizer.ggml.merges[" + std::to_string(rank) +
-                  "] = '" + m.substr(0, 64) + "' is not 'LEFT RIGHT'");
-    const std::string left = m.substr(0, sp), right = m.substr(sp + 1);
-    const int32_t a = intern(left), b = intern(right), r = intern(left + right);
+                  "] = '" + std::string(m.substr(0, 64)) + "' is not 'LEFT RIGHT'");
+    const std::string_view left = m.substr(0, sp), right = m.substr(sp + 1);
+    joined.assign(left).append(right);
+    const int32_t a = intern(left), b = intern(right), r = intern(joined);
     merges_.emplace(key(a, b), Merge{static_cast<int32_t>(rank), r});  // first rank wins
   }
 }
 
-int32_t BpeTokenizer::intern(const std::string& s) {
+int32_t BpeTokenizer::intern(std::string_view s) {
   if (int32_t id = vocab_.find(s); id >= 0) return id;
   if (auto it = extra_id_.find(s); it != extra_id_.end()) return it->second;
   const auto id = static_cast<int32_t>(vocab_.size() + extra_text_.size());
-  extra_id_.emplace(s, id);
-  extra_text_.push_back(s);
+  extra_id_.emplace(std::string(s), id);
+  extra_text_.emplace_back(s);
   return id;
 }
 

@@ -33,7 +33,7 @@ class BpeTokenizer {
   static uint64_t key(int32_t a, int32_t b) {
     return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
   }
-  int32_t intern(const std::string& s);
+  int32_t intern(std::string_view s);
   void encode_word(std::string_view word, std::vector<int32_t>& out) const;
   void emit(int32_t symbol, std::vector<int32_t>& out) const;
 

@@ -163,16 +163,16 @@ Vocab load_vocab(const gguf::File& f) {
   v.text.reserve(n);
   v.score.assign(n, 0.0f);
   v.attr.assign(n, kAttrNormal);
-  v.to_id.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     // An empty token could never be matched and would match everywhere as a special token.
     v.text.push_back(tokens[i].s.empty() ? "[EMPTY_" + std::to_string(i) + "]" : tokens[i].s);
-    v.to_id[v.text.back()] = static_cast<int32_t>(i);
     v.max_token_len = std::max(v.max_token_len, v.text.back().size());
     // A NaN score would break the ordering of SPM merge candidates.
     if (scores) v.score[i] = std::isnan((*scores)[i].f) ? -INFINITY : static_cast<float>((*scores)[i].f);
     if (types) v.attr[i] = attr_of_type((*types)[i].as_int());
   }
+
+  v.to_id.build(v.text);
 
   const int32_t nv = v.size();
   switch (v.kind) {

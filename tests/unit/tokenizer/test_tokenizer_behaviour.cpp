@@ -6,6 +6,7 @@
 #include <airlock/error.h>
 
 #include <algorithm>
+#include <map>
 
 #include "gguf/gguf.h"
 #include "support/fixtures.h"
@@ -22,20 +23,27 @@ std::unique_ptr<Tokenizer> load(const std::string& rel) {
   return Tokenizer::from_gguf(*file);
 }
 
-struct Vocabs {
-  std::unique_ptr<Tokenizer> spm, bpe, qwen, gpt2, bert;
+// Each test runs in its own process: load only the vocabularies a test uses, once.
+const Tokenizer* lazy(const char* name) {
+  static std::map<std::string, std::unique_ptr<Tokenizer>> loaded;
+  auto& t = loaded[name];
+  if (!t) t = load(std::string("vocab/ggml-vocab-") + name + ".gguf");
+  return t.get();
+}
+
+// Accessors load on first use.
+struct LazyVocabs {
+  struct Ref {
+    const char* name;
+    const Tokenizer* operator->() const { return lazy(name); }
+    const Tokenizer& operator*() const { return *lazy(name); }
+    const Tokenizer* get() const { return lazy(name); }
+  };
+  Ref spm{"llama-spm"}, bpe{"llama-bpe"}, qwen{"qwen2"}, gpt2{"gpt-2"}, bert{"bert-bge"};
 };
 
-const Vocabs& vocabs() {
-  static const Vocabs v = [] {
-    Vocabs v;
-    v.spm = load("vocab/ggml-vocab-llama-spm.gguf");
-    v.bpe = load("vocab/ggml-vocab-llama-bpe.gguf");
-    v.qwen = load("vocab/ggml-vocab-qwen2.gguf");
-    v.gpt2 = load("vocab/ggml-vocab-gpt-2.gguf");
-    v.bert = load("vocab/ggml-vocab-bert-bge.gguf");
-    return v;
-  }();
+const LazyVocabs& vocabs() {
+  static const LazyVocabs v;
   return v;
 }
 
