@@ -1,9 +1,8 @@
 // Behaviour beyond the reference vectors: edge-case text, special-token parsing, round trips,
 // decoding options and streaming. Expected ids are derived from the vocab layout (e.g. Llama 2's
 // byte tokens <0xNN> are ids 3 + NN) or from the reference vectors, never from our own output.
-#include <gtest/gtest.h>
-
 #include <airlock/error.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
@@ -106,7 +105,10 @@ TEST(TokenizerEdgeCases, InvalidUtf8) {
             v.bpe->encode("a\xEF\xBF\xBD\xEF\xBF\xBD b", false, false));
   EXPECT_FALSE(v.qwen->encode(bad, true, true).empty());
   // WordPiece drops them.
-  EXPECT_EQ(v.bert->encode("a\xFF" "b", false, false), v.bert->encode("ab", false, false));
+  EXPECT_EQ(v.bert->encode("a\xFF"
+                           "b",
+                           false, false),
+            v.bert->encode("ab", false, false));
 }
 
 TEST(TokenizerSpecial, ControlTokensOnlyWithParseSpecial) {
@@ -154,8 +156,8 @@ TEST(TokenizerSpecial, EndOfGeneration) {
   const auto& v = vocabs();
   EXPECT_TRUE(v.spm->is_eog(2));
   EXPECT_FALSE(v.spm->is_eog(1));
-  EXPECT_TRUE(v.bpe->is_eog(128009));  // <|eot_id|>, the eos of the metadata
-  EXPECT_TRUE(v.bpe->is_eog(128008));  // <|eom_id|>, found by text
+  EXPECT_TRUE(v.bpe->is_eog(128009));   // <|eot_id|>, the eos of the metadata
+  EXPECT_TRUE(v.bpe->is_eog(128008));   // <|eom_id|>, found by text
   EXPECT_TRUE(v.qwen->is_eog(151645));  // <|im_end|>
   EXPECT_TRUE(v.qwen->is_eog(151643));  // <|endoftext|>
   EXPECT_FALSE(v.qwen->is_eog(151644));
@@ -227,7 +229,9 @@ TEST(StreamDecoder, InvalidBytesBecomeReplacementCharacters) {
   EXPECT_EQ(s.push(spm_byte(0xE2)), "");
   EXPECT_EQ(s.push(spm_byte(0x82)), "");
   // "A" can not continue the sequence: E2 82 is one maximal invalid subpart.
-  EXPECT_EQ(s.push(spm_byte('A')), "\xEF\xBF\xBD" "A");
+  EXPECT_EQ(s.push(spm_byte('A')),
+            "\xEF\xBF\xBD"
+            "A");
   EXPECT_EQ(s.push(spm_byte(0xFF)), "\xEF\xBF\xBD");
   EXPECT_EQ(s.push(spm_byte(0xF0)), "");
   EXPECT_EQ(s.flush(), "\xEF\xBF\xBD");  // truncated at the end of the stream
