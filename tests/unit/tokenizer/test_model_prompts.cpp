@@ -58,7 +58,8 @@ TEST_P(ModelGreedy, ContinuationStreamsToReferenceText) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelPrompts,
-                         testing::Values("stories260K", "llama-spm-q8_0", "llama-spm-q4_k_m",
+                         testing::Values("stories260K", "llama-spm-q8_0", "llama-spm-q4_0",
+                                         "llama-spm-q4_k_m", "llama-spm-q5_k_m", "llama-spm-q2_k",
                                          "qwen2-gpt2-q8_0", "qwen2-gpt2-q4_k_m", "bert-bge-f16"),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(Models, ModelGreedy,
