@@ -3,6 +3,7 @@
 #include <airlock/error.h>
 
 #include <queue>
+#include <unordered_map>
 
 #include "gguf/gguf.h"
 #include "tokenizer/byte_unicode.h"
@@ -33,7 +34,7 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab, const gguf::File& file)
     const std::string_view left = m.substr(0, sp), right = m.substr(sp + 1);
     joined.assign(left).append(right);
     const int32_t a = intern(left), b = intern(right), r = intern(joined);
-    merges_.emplace(key(a, b), Merge{static_cast<int32_t>(rank), r});  // first rank wins
+    merges_.insert(a, b, {static_cast<int32_t>(rank), r});  // first rank wins
   }
 }
 
@@ -83,8 +84,7 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out)
   std::priority_queue<Candidate> queue;
   auto consider = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0) return;
-    auto it = merges_.find(key(sym[l].id, sym[r].id));
-    if (it != merges_.end()) queue.push({it->second.rank, l, r, sym[r].id});
+    if (const auto* m = merges_.find(sym[l].id, sym[r].id)) queue.push({m->rank, l, r, sym[r].id});
   };
   for (int32_t i = 1; i < static_cast<int32_t>(sym.size()); ++i) consider(i - 1, i);
 
@@ -95,8 +95,7 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out)
     Symbol& r = sym[c.right];
     // Stale if either side was merged away or the right side grew since.
     if (l.id < 0 || r.id < 0 || l.next != c.right || r.id != c.right_id) continue;
-    const Merge& m = merges_.at(key(l.id, r.id));
-    l.id = m.result;
+    l.id = merges_.find(l.id, r.id)->result;  // present: the candidate was made from it
     l.next = r.next;
     if (r.next >= 0) sym[r.next].prev = c.left;
     r.id = -1;
