@@ -66,7 +66,8 @@ void read_special_id(const gguf::File& f, std::string_view key, int32_t n_vocab,
   if (id >= n_vocab) id = -1;
 }
 
-uint32_t attr_of_type(int64_t type) {
+uint32_t attr_of_type(const gguf::Value& v) {
+  const int64_t type = is_signed_type(v.type) ? v.i : (v.u > 255 ? -1 : static_cast<int64_t>(v.u));
   switch (type) {
     case 0:
       return 0;  // undefined
@@ -184,7 +185,7 @@ Vocab load_vocab(const gguf::File& f) {
     // A NaN score would break the ordering of SPM merge candidates.
     if (scores)
       v.score[i] = std::isnan((*scores)[i].f) ? -INFINITY : static_cast<float>((*scores)[i].f);
-    if (types) v.attr[i] = attr_of_type((*types)[i].as_int());
+    if (types) v.attr[i] = attr_of_type((*types)[i]);
   }
 
   v.to_id.build(v.text);
