@@ -3,11 +3,15 @@
 // 8-bit activations allow; F32/F16 weights keep float activations and must match closely.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <random>
 #include <vector>
 
 #include "airlock/error.h"
+#include "gguf/gguf.h"
+#include "support/fixtures.h"
 #include "tensor/cpu_path.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
@@ -96,4 +100,46 @@ TEST(Matmul, RejectsBadShapes) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("q8_0"), std::string::npos) << e.what();
   }
+}
+
+// Real weights: every matrix of the quantized fixture models (as llama.cpp wrote them), against
+// their dequantized values times random activations in double precision.
+TEST(Matmul, FixtureWeights) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  std::mt19937 rng(13);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  ThreadPool pool(2);
+  int checked = 0;
+  for (const char* model : {"llama-spm-q4_k_m.gguf", "llama-spm-q2_k.gguf", "llama-spm-q4_0.gguf",
+                            "llama-spm-q5_k_m.gguf", "qwen2-gpt2-q8_0.gguf", "bert-bge-f16.gguf"}) {
+    const auto file = gguf::File::open(fixtures::dir() / "models" / model);
+    for (const auto& t : file->tensors()) {
+      if (t.n_dims != 2 || t.name.find("token_embd") != std::string::npos) continue;
+      SCOPED_TRACE(std::string(model) + ": " + t.name);
+      const auto& tr = type_traits(t.type);
+      const int64_t rows = std::min<int64_t>(t.ne[1], 64), cols = t.ne[0];
+      const size_t stride = *row_bytes(t.type, cols);
+      const int64_t n_tokens = 3;
+      std::vector<float> x(static_cast<size_t>(n_tokens * cols)), y(static_cast<size_t>(n_tokens * rows));
+      for (auto& v : x) v = g(rng);
+      matmul(WeightView{t.type, t.data, rows, cols, stride}, x.data(), n_tokens, y.data(), &pool);
+      std::vector<float> wr(static_cast<size_t>(cols));
+      for (int64_t r = 0; r < rows; ++r) {
+        tr.to_float(t.data + static_cast<size_t>(r) * stride, wr.data(), cols);
+        for (int64_t tok = 0; tok < n_tokens; ++tok) {
+          double ref = 0, w2 = 0, x2 = 0;
+          for (int64_t k = 0; k < cols; ++k) {
+            ref += double(wr[k]) * x[tok * cols + k];
+            w2 += double(wr[k]) * wr[k];
+            x2 += double(x[tok * cols + k]) * x[tok * cols + k];
+          }
+          const double scale = std::sqrt(w2 * x2 / double(cols));
+          const double tol = (tr.vec_dot_type == TensorType::F32 ? 1e-5 : 0.04) * scale + 1e-6;
+          ASSERT_NEAR(y[tok * rows + r], ref, tol) << "row " << r << " token " << tok;
+        }
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 30);
 }

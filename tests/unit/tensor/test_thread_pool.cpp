@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
 #include <stdexcept>
 #include <vector>
 
@@ -23,12 +28,40 @@ TEST(ThreadPool, CoversEveryIndexOnce) {
   }
 }
 
-TEST(ThreadPool, UsesSeveralThreadsAndManyRoundsAreCheap) {
+TEST(ThreadPool, ManyRoundsAreCheap) {
   ThreadPool pool(2);
   std::atomic<int64_t> total{0};
-  for (int round = 0; round < 20000; ++round)
+  for (int round = 0; round < 2000; ++round)
     pool.parallel_for(2, [&](int64_t b, int64_t e) { total += e - b; });
-  EXPECT_EQ(total.load(), 40000);
+  EXPECT_EQ(total.load(), 4000);
+}
+
+// Work that takes a while is shared: the worker wakes and claims chunks the caller has not reached.
+TEST(ThreadPool, WorkersTakePart) {
+  ThreadPool pool(2);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  pool.parallel_for(8, [&](int64_t, int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::lock_guard lock(m);
+    ids.insert(std::this_thread::get_id());
+  });
+  EXPECT_EQ(ids.size(), 2u);
+}
+
+// Back-to-back jobs of different sizes: a worker joining late must never run a chunk twice or run
+// a chunk of the wrong job.
+TEST(ThreadPool, BackToBackJobsCoverExactlyOnce) {
+  ThreadPool pool(3);
+  std::mt19937 rng(1);
+  for (int round = 0; round < 3000; ++round) {
+    const int64_t n = 1 + static_cast<int64_t>(rng() % 40);
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "round " << round;
+  }
 }
 
 TEST(ThreadPool, PropagatesExceptionsAndStaysUsable) {

@@ -1,0 +1,275 @@
+#include "model/context.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "airlock/error.h"
+#include "model/ops.h"
+#include "tensor/matmul.h"
+#include "tensor/thread_pool.h"
+
+namespace airlock::model {
+namespace {
+
+constexpr int64_t kMinParallelWork = 1 << 16;
+
+void add_bias(float* y, const Vec& b, int64_t n_tokens) {
+  if (b.empty()) return;
+  const int64_t n = static_cast<int64_t>(b.size());
+  for (int64_t t = 0; t < n_tokens; ++t)
+    for (int64_t i = 0; i < n; ++i) y[t * n + i] += b[static_cast<size_t>(i)];
+}
+
+void norm_rows(const Hparams& hp, const float* x, const Vec& w, const Vec& b, float* out,
+               int64_t n_tokens) {
+  const int64_t n = hp.n_embd;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    if (hp.arch->norm == NormKind::Rms)
+      rms_norm(x + t * n, w.data(), out + t * n, n, hp.norm_eps);
+    else
+      layer_norm(x + t * n, w.data(), b.empty() ? nullptr : b.data(), out + t * n, n, hp.norm_eps);
+  }
+}
+
+void rms_norm_rows(float* x, const Vec& w, int64_t n_rows, int64_t width, float eps) {
+  for (int64_t r = 0; r < n_rows; ++r) rms_norm(x + r * width, w.data(), x + r * width, width, eps);
+}
+
+void parallel(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  if (pool)
+    pool->parallel_for(n, fn);
+  else if (n > 0)
+    fn(0, n);
+}
+
+}  // namespace
+
+Context::Context(const Model& model, const ContextParams& params, ThreadPool* pool)
+    : model_(model),
+      hp_(model.hparams()),
+      pool_(pool),
+      n_batch_(params.n_batch),
+      kv_(model.hparams(), std::min(params.n_ctx, model.hparams().n_ctx_train), params.n_seq) {
+  if (n_batch_ < 1) throw Error("n_batch must be at least 1");
+  seq_len_.assign(static_cast<size_t>(params.n_seq), 0);
+  batch_seq_len_ = seq_len_;
+  const auto B = static_cast<size_t>(n_batch_);
+  const auto E = static_cast<size_t>(hp_.n_embd);
+  const auto F = static_cast<size_t>(hp_.n_ff);
+  x_.resize(B * E);
+  cur_.resize(B * E);
+  tmp_.resize(B * E);
+  q_.resize(B * static_cast<size_t>(hp_.n_embd_q()));
+  k_.resize(B * static_cast<size_t>(hp_.n_embd_k()));
+  v_.resize(B * static_cast<size_t>(hp_.n_embd_v()));
+  att_.resize(B * static_cast<size_t>(hp_.head_dim_v * hp_.n_head));
+  gate_.resize(B * F);
+  up_.resize(B * F);
+  rope_.resize(B * static_cast<size_t>(std::max<int64_t>(hp_.n_rot, 2)));
+  workers_.resize(static_cast<size_t>(pool_ ? std::max(pool_->size(), 1) : 1));
+  for (auto& w : workers_) w.scores.resize(static_cast<size_t>(kv_.n_ctx()));
+}
+
+int64_t Context::output_width() const { return hp_.arch->causal ? hp_.n_vocab : hp_.n_embd; }
+
+void Context::truncate(int seq, int64_t from) {
+  auto& len = seq_len_.at(static_cast<size_t>(seq));
+  len = std::min(len, std::max<int64_t>(from, 0));
+}
+
+void Context::validate(const Batch& batch) {
+  if (batch.empty()) throw Error("forward: empty batch");
+  if (static_cast<int64_t>(batch.size()) > n_batch_)
+    throw Error("forward: batch of " + std::to_string(batch.size()) + " exceeds n_batch " +
+                std::to_string(n_batch_));
+  batch_seq_len_ = seq_len_;
+  const int64_t max_pos = model_.weights().position_embd.data
+                              ? std::min(kv_.n_ctx(), model_.weights().position_embd.rows)
+                              : kv_.n_ctx();
+  for (const BatchEntry& e : batch) {
+    if (e.token < 0 || e.token >= hp_.n_vocab)
+      throw Error("forward: token id " + std::to_string(e.token) + " outside the vocabulary (" +
+                  std::to_string(hp_.n_vocab) + ")");
+    if (e.seq < 0 || e.seq >= kv_.n_seq())
+      throw Error("forward: sequence id " + std::to_string(e.seq) + " outside [0, " +
+                  std::to_string(kv_.n_seq()) + ")");
+    if (e.pos >= max_pos)
+      throw Error("forward: context full: position " + std::to_string(e.pos) + " needs n_ctx > " +
+                  std::to_string(max_pos));
+    auto& len = batch_seq_len_[static_cast<size_t>(e.seq)];
+    if (e.pos < 0 || e.pos > len)
+      throw Error("forward: position " + std::to_string(e.pos) + " of sequence " + std::to_string(e.seq) +
+                  " leaves a gap (sequence has " + std::to_string(len) + ")");
+    len = e.pos + 1;
+  }
+}
+
+void Context::embed_inputs(const Batch& batch) {
+  const Weights& w = model_.weights();
+  const int64_t E = hp_.n_embd;
+  const auto n = static_cast<int64_t>(batch.size());
+  std::vector<float>& row = tmp_;
+  for (int64_t t = 0; t < n; ++t) {
+    float* x = x_.data() + t * E;
+    row_to_float(w.token_embd, batch[static_cast<size_t>(t)].token, x);
+    if (hp_.arch->scale_embeddings) {
+      const float s = std::sqrt(static_cast<float>(E));
+      for (int64_t i = 0; i < E; ++i) x[i] *= s;
+    }
+    if (w.position_embd.data) {
+      row_to_float(w.position_embd, batch[static_cast<size_t>(t)].pos, row.data());
+      for (int64_t i = 0; i < E; ++i) x[i] += row[static_cast<size_t>(i)];
+    }
+    for (size_t i = 0; i < w.token_type0.size(); ++i) x[i] += w.token_type0[i];
+  }
+  if (!w.embd_norm.empty()) norm_rows(hp_, x_.data(), w.embd_norm, w.embd_norm_b, x_.data(), n);
+}
+
+void Context::attend_all(const Batch& batch, int64_t il) {
+  const int64_t n_tokens = static_cast<int64_t>(batch.size());
+  const int64_t tasks = n_tokens * hp_.n_head;
+  const int64_t n_workers = std::min<int64_t>(static_cast<int64_t>(workers_.size()), tasks);
+  const int64_t dk = hp_.head_dim_k, dv = hp_.head_dim_v;
+  const int64_t kw = kv_.n_embd_k(), vw = kv_.n_embd_v();
+  const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk));
+  const bool swa = hp_.is_swa_layer(il);
+  // Waking threads costs more than a few thousand multiply-adds: small work stays inline.
+  int64_t work = 0;
+  for (const BatchEntry& e : batch) work += (e.pos + 1) * hp_.n_head * (dk + dv);
+  ThreadPool* pool = work < kMinParallelWork ? nullptr : pool_;
+  // Each worker index takes a contiguous share of the (token, head) pairs and its own scratch.
+  parallel(pool, n_workers, [&](int64_t w0, int64_t w1) {
+    for (int64_t wi = w0; wi < w1; ++wi) {
+      Worker& wk = workers_[static_cast<size_t>(wi)];
+      for (int64_t task = tasks * wi / n_workers; task < tasks * (wi + 1) / n_workers; ++task) {
+        const int64_t t = task / hp_.n_head, h = task % hp_.n_head;
+        const BatchEntry& e = batch[static_cast<size_t>(t)];
+        const int64_t hi = hp_.arch->causal ? e.pos + 1 : batch_seq_len_[static_cast<size_t>(e.seq)];
+        const int64_t lo = swa ? std::max<int64_t>(0, e.pos - hp_.sliding_window + 1) : 0;
+        const int64_t g = h / hp_.n_gqa();
+        const float* keys = kv_.keys(il, e.seq, hi, wk.k_rows);
+        const float* vals = kv_.values(il, e.seq, hi, wk.v_rows);
+        attend(q_.data() + t * hp_.n_embd_q() + h * dk, keys + lo * kw + g * dk, kw,
+               vals + lo * vw + g * dv, vw, hi - lo, dk, dv, scale, hp_.attn_softcap,
+               wk.scores.data(), att_.data() + t * (dv * hp_.n_head) + h * dv);
+      }
+    }
+  });
+}
+
+void Context::attention_layer(const Batch& batch, int64_t il) {
+  const LayerWeights& L = model_.weights().layers[static_cast<size_t>(il)];
+  const ArchTraits& a = *hp_.arch;
+  const int64_t n = static_cast<int64_t>(batch.size());
+  const int64_t E = hp_.n_embd;
+  const bool pre = a.placement == NormPlacement::Pre;
+
+  const float* in = x_.data();
+  if (pre) {
+    norm_rows(hp_, x_.data(), L.attn_norm, L.attn_norm_b, cur_.data(), n);
+    in = cur_.data();
+  }
+  matmul(L.wq, in, n, q_.data(), pool_);
+  matmul(L.wk, in, n, k_.data(), pool_);
+  matmul(L.wv, in, n, v_.data(), pool_);
+  add_bias(q_.data(), L.bq, n);
+  add_bias(k_.data(), L.bk, n);
+  add_bias(v_.data(), L.bv, n);
+  if (a.qk_norm) {
+    rms_norm_rows(q_.data(), L.q_norm, n * hp_.n_head, hp_.head_dim_k, hp_.norm_eps);
+    rms_norm_rows(k_.data(), L.k_norm, n * hp_.n_head_kv, hp_.head_dim_k, hp_.norm_eps);
+  }
+  if (a.rope != RopeStyle::None) {
+    const bool swa = hp_.is_swa_layer(il);
+    const float base = swa ? hp_.rope_base_swa : hp_.rope_base;
+    const float scale = swa ? 1.0f : hp_.rope_scale;
+    const float* factors = model_.weights().rope_freq_factors.empty() ? nullptr
+                                                                      : model_.weights().rope_freq_factors.data();
+    for (int64_t t = 0; t < n; ++t) {
+      float* cs = rope_.data() + t * hp_.n_rot;
+      rope_angles(batch[static_cast<size_t>(t)].pos, hp_.n_rot, base, scale, factors, cs);
+      rope_apply(q_.data() + t * hp_.n_embd_q(), hp_.n_head, hp_.head_dim_k, hp_.n_rot, cs, a.rope);
+      rope_apply(k_.data() + t * hp_.n_embd_k(), hp_.n_head_kv, hp_.head_dim_k, hp_.n_rot, cs, a.rope);
+    }
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    const BatchEntry& e = batch[static_cast<size_t>(t)];
+    kv_.store(il, e.seq, e.pos, k_.data() + t * hp_.n_embd_k(), v_.data() + t * hp_.n_embd_v());
+  }
+  attend_all(batch, il);
+
+  matmul(L.wo, att_.data(), n, tmp_.data(), pool_);
+  add_bias(tmp_.data(), L.bo, n);
+  if (!L.attn_post_norm.empty()) rms_norm_rows(tmp_.data(), L.attn_post_norm, n, E, hp_.norm_eps);
+  for (int64_t i = 0; i < n * E; ++i) x_[static_cast<size_t>(i)] += tmp_[static_cast<size_t>(i)];
+  if (!pre) norm_rows(hp_, x_.data(), L.attn_norm, L.attn_norm_b, x_.data(), n);
+}
+
+void Context::ffn_layer(int64_t il, int64_t n) {
+  const LayerWeights& L = model_.weights().layers[static_cast<size_t>(il)];
+  const ArchTraits& a = *hp_.arch;
+  const int64_t E = hp_.n_embd, F = hp_.n_ff;
+  const bool pre = a.placement == NormPlacement::Pre;
+
+  const float* in = x_.data();
+  if (pre) {
+    norm_rows(hp_, x_.data(), L.ffn_norm, L.ffn_norm_b, cur_.data(), n);
+    in = cur_.data();
+  }
+  matmul(L.ffn_up, in, n, up_.data(), pool_);
+  add_bias(up_.data(), L.ffn_up_b, n);
+  if (L.ffn_gate.data) {
+    matmul(L.ffn_gate, in, n, gate_.data(), pool_);
+    const bool gelu_gate = a.act == Activation::GeluGated;
+    for (int64_t i = 0; i < n * F; ++i) {
+      const float g = gate_[static_cast<size_t>(i)];
+      up_[static_cast<size_t>(i)] *= gelu_gate ? gelu(g) : silu(g);
+    }
+  } else {
+    for (int64_t i = 0; i < n * F; ++i) up_[static_cast<size_t>(i)] = gelu(up_[static_cast<size_t>(i)]);
+  }
+  matmul(L.ffn_down, up_.data(), n, tmp_.data(), pool_);
+  add_bias(tmp_.data(), L.ffn_down_b, n);
+  if (!L.ffn_post_norm.empty()) rms_norm_rows(tmp_.data(), L.ffn_post_norm, n, E, hp_.norm_eps);
+  for (int64_t i = 0; i < n * E; ++i) x_[static_cast<size_t>(i)] += tmp_[static_cast<size_t>(i)];
+  if (!pre) norm_rows(hp_, x_.data(), L.ffn_norm, L.ffn_norm_b, x_.data(), n);
+}
+
+void Context::produce_outputs(const Batch& batch) {
+  const Weights& w = model_.weights();
+  const int64_t E = hp_.n_embd;
+  int64_t n_out = 0;
+  for (const BatchEntry& e : batch) n_out += e.output ? 1 : 0;
+  out_hidden_.resize(static_cast<size_t>(n_out * E));
+  int64_t r = 0;
+  for (size_t t = 0; t < batch.size(); ++t) {
+    if (!batch[t].output) continue;
+    std::copy_n(x_.data() + static_cast<int64_t>(t) * E, E, out_hidden_.data() + r * E);
+    ++r;
+  }
+  if (!hp_.arch->causal) {
+    out_.swap(out_hidden_);
+    return;
+  }
+  norm_rows(hp_, out_hidden_.data(), w.output_norm, w.output_norm_b, out_hidden_.data(), n_out);
+  out_.resize(static_cast<size_t>(n_out * hp_.n_vocab));
+  if (n_out > 0) matmul(w.output, out_hidden_.data(), n_out, out_.data(), pool_);
+  if (hp_.final_softcap > 0)
+    for (float& l : out_) l = hp_.final_softcap * std::tanh(l / hp_.final_softcap);
+}
+
+std::span<const float> Context::forward(const Batch& batch) {
+  validate(batch);
+  embed_inputs(batch);
+  const int64_t n = static_cast<int64_t>(batch.size());
+  for (int64_t il = 0; il < hp_.n_layer; ++il) {
+    attention_layer(batch, il);
+    ffn_layer(il, n);
+  }
+  produce_outputs(batch);
+  seq_len_ = batch_seq_len_;
+  return {out_.data(), out_.size()};
+}
+
+}  // namespace airlock::model

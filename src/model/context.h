@@ -1,0 +1,74 @@
+// Per-user state for running a Model: the KV cache of its sequences and the scratch buffers of the
+// forward pass (allocated once, for the largest batch). One Context is used by one thread at a
+// time; several Contexts may share one Model.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "model/batch.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
+
+namespace airlock {
+class ThreadPool;
+}
+
+namespace airlock::model {
+
+struct ContextParams {
+  int64_t n_ctx = 4096;  // positions per sequence; capped at the model's training context
+  int n_seq = 1;         // sequences (KV slots)
+  int64_t n_batch = 512; // most entries in one forward()
+};
+
+class Context {
+ public:
+  // pool may be null (single-threaded). Throws airlock::Error for impossible sizes.
+  Context(const Model& model, const ContextParams& params, ThreadPool* pool);
+
+  // Runs one batch. Entries of a sequence must not leave gaps: each pos is at most the sequence's
+  // current length (a smaller pos overwrites from there: the sequence is cut back to it). Returns one
+  // row per entry with output set, in batch order: n_vocab logits for decoders, the final hidden
+  // state (n_embd) for encoders. Valid until the next call. Throws airlock::Error for a bad entry
+  // (token id, sequence id, position past n_ctx: "context full").
+  std::span<const float> forward(const Batch& batch);
+
+  int64_t output_width() const;
+  // Positions stored for a sequence.
+  int64_t seq_len(int seq) const { return seq_len_.at(static_cast<size_t>(seq)); }
+  // Forgets a sequence's positions from `from` on (0: all).
+  void truncate(int seq, int64_t from);
+
+  int64_t n_ctx() const { return kv_.n_ctx(); }
+  int64_t n_batch() const { return n_batch_; }
+  const KvCache& kv_cache() const { return kv_; }
+  const Model& model() const { return model_; }
+
+ private:
+  void validate(const Batch& batch);
+  void embed_inputs(const Batch& batch);
+  void attention_layer(const Batch& batch, int64_t il);
+  void ffn_layer(int64_t il, int64_t n_tokens);
+  void attend_all(const Batch& batch, int64_t il);
+  void produce_outputs(const Batch& batch);
+
+  const Model& model_;
+  const Hparams& hp_;
+  ThreadPool* pool_;
+  int64_t n_batch_;
+  KvCache kv_;
+  std::vector<int64_t> seq_len_;
+  std::vector<int64_t> batch_seq_len_;  // per sequence, its length after this batch (encoders)
+
+  // Scratch, [n_batch x width] each.
+  std::vector<float> x_, cur_, q_, k_, v_, att_, tmp_, gate_, up_, rope_;
+  // Per attention worker: scores and, for non-F32 caches, converted K/V rows.
+  struct Worker {
+    std::vector<float> scores, k_rows, v_rows;
+  };
+  std::vector<Worker> workers_;
+  std::vector<float> out_hidden_, out_;
+};
+
+}  // namespace airlock::model

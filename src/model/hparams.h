@@ -1,0 +1,50 @@
+// Hyper-parameters of a model, read from `<arch>.*` metadata and checked for consistency before
+// any tensor is touched, so a hostile file fails with a clear error rather than a bad allocation.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "gguf/gguf.h"
+#include "model/arch.h"
+
+namespace airlock::model {
+
+enum class Pooling { None = 0, Mean = 1, Cls = 2, Last = 3 };
+
+enum class RopeScaling { None, Linear, Yarn };
+
+struct Hparams {
+  const ArchTraits* arch = nullptr;
+  int64_t n_vocab = 0;
+  int64_t n_ctx_train = 0;
+  int64_t n_embd = 0;
+  int64_t n_layer = 0;
+  int64_t n_ff = 0;
+  int64_t n_head = 0;
+  int64_t n_head_kv = 0;
+  int64_t head_dim_k = 0;   // per-head size of q and k (attention.key_length, else n_embd/n_head)
+  int64_t head_dim_v = 0;   // per-head size of v
+  int64_t n_rot = 0;        // leading dimensions of each head that rope rotates
+  float norm_eps = 1e-5f;
+  float rope_base = 10000.0f;
+  float rope_base_swa = 10000.0f;  // sliding-window layers' base (Gemma 3)
+  RopeScaling rope_scaling = RopeScaling::None;
+  float rope_scale = 1.0f;         // positions are divided by this (linear scaling)
+  float attn_scale = 0.0f;         // 0: 1/sqrt(head_dim_k)
+  float attn_softcap = 0.0f;       // 0: off (Gemma 2)
+  float final_softcap = 0.0f;      // 0: off (Gemma 2)
+  int64_t sliding_window = 0;      // 0: every layer attends globally
+  Pooling pooling = Pooling::None;
+
+  int64_t n_embd_k() const { return head_dim_k * n_head_kv; }  // one position's K row
+  int64_t n_embd_v() const { return head_dim_v * n_head_kv; }
+  int64_t n_embd_q() const { return head_dim_k * n_head; }
+  int64_t n_gqa() const { return n_head / n_head_kv; }
+  bool is_swa_layer(int64_t il) const;
+};
+
+// Reads and validates. Throws airlock::Error naming the file and the key for a missing or
+// inconsistent value, and for an architecture airlock does not run.
+Hparams read_hparams(const gguf::File& file);
+
+}  // namespace airlock::model
