@@ -65,7 +65,8 @@ airlock::cli::Registrar reg("tokenize", [](CLI::App& app) {
     const auto ids = tok->encode(opt->text, !opt->no_add_special, opt->special);
     std::string out;
     if (opt->verbose) {
-      for (int32_t id : ids) out += std::to_string(id) + "\t" + printable(tok->token_to_piece(id)) + "\n";
+      for (int32_t id : ids)
+        out += std::to_string(id) + "\t" + printable(tok->token_to_piece(id)) + "\n";
     } else {
       out = opt->json ? "[" : "";
       for (size_t i = 0; i < ids.size(); ++i)

@@ -3,23 +3,10 @@
 #include <cstdio>
 #include <map>
 
+#include "gguf/file_type.h"
 #include "gguf/gguf.h"
 
 namespace airlock::store {
-
-std::string file_type_name(int64_t ft) {
-  // llama.cpp's enum llama_ftype values as written into general.file_type.
-  static const std::map<int64_t, const char*> kNames = {
-      {0, "F32"},      {1, "F16"},      {2, "Q4_0"},    {3, "Q4_1"},     {7, "Q8_0"},
-      {8, "Q5_0"},     {9, "Q5_1"},     {10, "Q2_K"},   {11, "Q3_K_S"},  {12, "Q3_K_M"},
-      {13, "Q3_K_L"},  {14, "Q4_K_S"},  {15, "Q4_K_M"}, {16, "Q5_K_S"},  {17, "Q5_K_M"},
-      {18, "Q6_K"},    {19, "IQ2_XXS"}, {20, "IQ2_XS"}, {21, "Q2_K_S"},  {22, "IQ3_XS"},
-      {23, "IQ3_XXS"}, {24, "IQ1_S"},   {25, "IQ4_NL"}, {26, "IQ3_S"},   {27, "IQ3_M"},
-      {28, "IQ2_S"},   {29, "IQ2_M"},   {30, "IQ4_XS"}, {31, "IQ1_M"},   {32, "BF16"},
-      {36, "TQ1_0"},   {37, "TQ2_0"},   {38, "MXFP4_MOE"}};
-  auto it = kNames.find(ft);
-  return it == kNames.end() ? "" : it->second;
-}
 
 std::string human_parameter_count(uint64_t n) {
   char buf[32];
@@ -38,8 +25,9 @@ ModelDetails read_model_details(const std::filesystem::path& path) {
   if (!d.family.empty()) d.families = {d.family};
   for (const auto& t : f->tensors()) d.parameter_count += static_cast<uint64_t>(t.n_elements());
   d.parameter_size = human_parameter_count(d.parameter_count);
-  if (auto ft = f->get_int("general.file_type")) d.quantization_level = file_type_name(*ft);
-  if (d.quantization_level.empty()) {
+  if (auto ft = f->get_int("general.file_type")) d.quantization_level = gguf::file_type_name(*ft);
+  if (d.quantization_level.empty() || d.quantization_level.rfind("unknown", 0) == 0) {
+    d.quantization_level.clear();
     // No (known) file type: name it after the type holding most of the weights.
     std::map<std::string, uint64_t> by_type;
     for (const auto& t : f->tensors()) by_type[type_name(t.type)] += t.nbytes;

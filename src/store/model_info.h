@@ -24,8 +24,6 @@ struct ModelDetails {
 // Reads the GGUF header. Throws airlock::Error (from the GGUF reader) for a file that is not GGUF.
 ModelDetails read_model_details(const std::filesystem::path& gguf);
 
-// llama.cpp's file type names for general.file_type ("MOSTLY_Q4_K_M" -> "Q4_K_M"); "" if unknown.
-std::string file_type_name(int64_t file_type);
 // 1234567 -> "1.2M", 7241732096 -> "7.2B".
 std::string human_parameter_count(uint64_t n);
 

@@ -2,6 +2,7 @@
 
 #include <airlock/error.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +12,7 @@
 
 #include "store/digest.h"
 #include "store/durable_file.h"
+#include "store/quantize.h"
 
 namespace airlock::store {
 namespace fs = std::filesystem;
@@ -28,7 +30,9 @@ int64_t mtime_seconds(const fs::path& p) {
   return ::stat(p.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_mtime) : 0;
 }
 
-bool is_temp_name(const std::string& name) { return name.rfind(kTempPrefix, 0) == 0; }
+// Hidden files in blobs/ are ours: temp files of writes in progress or interrupted (including the
+// GGUF writer's own ".<name>.tmp-*").
+bool is_temp_name(const std::string& name) { return !name.empty() && name[0] == '.'; }
 
 // Text layers (template, system, params, ...) are small; a huge one is damage.
 constexpr size_t kMaxTextLayer = 64 << 20;
@@ -206,8 +210,34 @@ std::string Store::import_gguf(const fs::path& gguf, std::string_view name, cons
   return finish_model(ref, details, {model}, opt);
 }
 
+Layer Store::put_model_layer(const fs::path& gguf, std::string_view quantize, const WriteOptions& opt,
+                             ModelDetails& details) {
+  if (quantize.empty()) {
+    details = read_model_details(gguf);
+    return {std::string(media::kModel), put_file_blob(blobs_dir(), gguf, std::nullopt, opt.progress),
+            fs::file_size(gguf)};
+  }
+  // Quantised straight into a hidden file in blobs/ (gc removes it after a crash), then renamed to
+  // its content address.
+  fs::create_directories(blobs_dir());
+  fs::path tmp = blobs_dir() / (std::string(kTempPrefix) + "quantized-" + std::to_string(::getpid()) + ".gguf");
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove(p, ec);
+    }
+  } cleanup{tmp};
+  quantize_gguf(gguf, tmp, quantize);
+  details = read_model_details(tmp);
+  Layer l{std::string(media::kModel), sha256_of_file(tmp), fs::file_size(tmp)};
+  fs::rename(tmp, blob_path(l.digest));
+  fsync_dir(blobs_dir());
+  return l;
+}
+
 std::string Store::create(std::string_view name, const Modelfile& mf, const fs::path& base_dir,
-                          const WriteOptions& opt) {
+                          const WriteOptions& opt, std::string_view quantize) {
   ModelRef ref = ModelRef::parse(name);
   FileLock gc_lock(gc_lock_path(), FileLock::Mode::Shared);
   std::vector<Layer> layers;
@@ -216,15 +246,19 @@ std::string Store::create(std::string_view name, const Modelfile& mf, const fs::
   fs::path from = fs::path(mf.from).is_absolute() ? fs::path(mf.from) : base_dir / mf.from;
   std::error_code ec;
   if (fs::is_regular_file(from, ec)) {
-    details = read_model_details(from);
-    layers.push_back({std::string(media::kModel), put_file_blob(blobs_dir(), from, std::nullopt, opt.progress),
-                      fs::file_size(from)});
+    layers.push_back(put_model_layer(from, quantize, opt, details));
   } else {
     ResolvedModel base = resolve(mf.from);
     details = base.details;
     params = base.parameters;
-    for (const auto& l : base.manifest.layers)
-      if (l.media_type != media::kParams) layers.push_back(l);
+    for (const auto& l : base.manifest.layers) {
+      if (l.media_type == media::kParams) continue;
+      if (l.media_type == media::kModel && !quantize.empty()) {
+        layers.push_back(put_model_layer(base.model_path, quantize, opt, details));
+      } else {
+        layers.push_back(l);
+      }
+    }
   }
   auto replace = [&](std::string_view type, const std::string& bytes) {
     std::erase_if(layers, [&](const Layer& l) { return l.media_type == type; });

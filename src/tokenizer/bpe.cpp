@@ -3,6 +3,7 @@
 #include <airlock/error.h>
 
 #include <queue>
+#include <unordered_map>
 
 #include "gguf/gguf.h"
 #include "tokenizer/byte_unicode.h"
@@ -15,32 +16,34 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab, const gguf::File& file)
   for (int b = 0; b < 256; ++b) byte_symbol_[b] = intern(byte_to_unicode(static_cast<uint8_t>(b)));
   const gguf::Value* merges = file.find("tokenizer.ggml.merges");
   if (!merges) return;  // no merges: every byte stays a token of its own
-  if (merges->type != gguf::ValueType::ARRAY || merges->arr.elem_type() != gguf::ValueType::STRING)
+  if (merges->type != gguf::ValueType::ARRAY || merges->elem_type != gguf::ValueType::STRING)
     throw Error(file.path().string() + ": tokenizer.ggml.merges is not an array of strings");
   const auto& items = merges->arr;
   if (items.size() > static_cast<size_t>(INT32_MAX))
     throw Error(file.path().string() + ": tokenizer.ggml.merges is too large");
   merges_.reserve(items.size());
+  std::string joined;
   for (size_t rank = 0; rank < items.size(); ++rank) {
-    const std::string m(items.string_at(rank));
+    const std::string_view m = items[rank].s;
     // The separator is the first space after the first character, so that a merge of a
     // literal space ("  x") still parses.
-    const size_t sp = m.size() > 1 ? m.find(' ', 1) : std::string::npos;
-    if (sp == std::string::npos)
+    const size_t sp = m.size() > 1 ? m.find(' ', 1) : std::string_view::npos;
+    if (sp == std::string_view::npos)
       throw Error(file.path().string() + ": tokenizer.ggml.merges[" + std::to_string(rank) +
-                  "] = '" + m.substr(0, 64) + "' is not 'LEFT RIGHT'");
-    const std::string left = m.substr(0, sp), right = m.substr(sp + 1);
-    const int32_t a = intern(left), b = intern(right), r = intern(left + right);
-    merges_.emplace(key(a, b), Merge{static_cast<int32_t>(rank), r});  // first rank wins
+                  "] = '" + std::string(m.substr(0, 64)) + "' is not 'LEFT RIGHT'");
+    const std::string_view left = m.substr(0, sp), right = m.substr(sp + 1);
+    joined.assign(left).append(right);
+    const int32_t a = intern(left), b = intern(right), r = intern(joined);
+    merges_.insert(a, b, {static_cast<int32_t>(rank), r});  // first rank wins
   }
 }
 
-int32_t BpeTokenizer::intern(const std::string& s) {
+int32_t BpeTokenizer::intern(std::string_view s) {
   if (int32_t id = vocab_.find(s); id >= 0) return id;
   if (auto it = extra_id_.find(s); it != extra_id_.end()) return it->second;
   const auto id = static_cast<int32_t>(vocab_.size() + extra_text_.size());
-  extra_id_.emplace(s, id);
-  extra_text_.push_back(s);
+  extra_id_.emplace(std::string(s), id);
+  extra_text_.emplace_back(s);
   return id;
 }
 
@@ -81,8 +84,7 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out)
   std::priority_queue<Candidate> queue;
   auto consider = [&](int32_t l, int32_t r) {
     if (l < 0 || r < 0) return;
-    auto it = merges_.find(key(sym[l].id, sym[r].id));
-    if (it != merges_.end()) queue.push({it->second.rank, l, r, sym[r].id});
+    if (const auto* m = merges_.find(sym[l].id, sym[r].id)) queue.push({m->rank, l, r, sym[r].id});
   };
   for (int32_t i = 1; i < static_cast<int32_t>(sym.size()); ++i) consider(i - 1, i);
 
@@ -93,8 +95,7 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>& out)
     Symbol& r = sym[c.right];
     // Stale if either side was merged away or the right side grew since.
     if (l.id < 0 || r.id < 0 || l.next != c.right || r.id != c.right_id) continue;
-    const Merge& m = merges_.at(key(l.id, r.id));
-    l.id = m.result;
+    l.id = merges_.find(l.id, r.id)->result;  // present: the candidate was made from it
     l.next = r.next;
     if (r.next >= 0) sym[r.next].prev = c.left;
     r.id = -1;

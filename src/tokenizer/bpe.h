@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "tokenizer/merge_table.h"
 #include "tokenizer/pretokenizer.h"
 #include "tokenizer/vocab.h"
 
@@ -26,14 +26,7 @@ class BpeTokenizer {
   void encode(std::string_view text, std::vector<int32_t>& out) const;
 
  private:
-  struct Merge {
-    int32_t rank;
-    int32_t result;
-  };
-  static uint64_t key(int32_t a, int32_t b) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
-  }
-  int32_t intern(const std::string& s);
+  int32_t intern(std::string_view s);
   void encode_word(std::string_view word, std::vector<int32_t>& out) const;
   void emit(int32_t symbol, std::vector<int32_t>& out) const;
 
@@ -44,7 +37,7 @@ class BpeTokenizer {
   TokenMap extra_id_;
   std::vector<std::string> extra_text_;
   int32_t byte_symbol_[256];
-  std::unordered_map<uint64_t, Merge> merges_;
+  MergeTable merges_;
 };
 
 }  // namespace airlock::tokenizer

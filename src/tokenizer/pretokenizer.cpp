@@ -13,7 +13,8 @@ namespace {
 // The expressions are those published with each model's tokenizer (as listed by the reference
 // implementation). They are written with \s and \S; before compiling, those are widened to the
 // Unicode White_Space property, which PCRE2 10.42's UCP \s misses U+0085 of.
-constexpr const char* kWhiteSpace = R"(\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
+constexpr const char* kWhiteSpace =
+    R"(\t-\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
 
 constexpr const char* kGpt2 =
     R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S))";
@@ -88,8 +89,10 @@ std::string widen_whitespace(std::string_view expr) {
       ++i;
       continue;
     }
-    if (c == '[' && !in_class) in_class = true;
-    else if (c == ']' && in_class) in_class = false;
+    if (c == '[' && !in_class)
+      in_class = true;
+    else if (c == ']' && in_class)
+      in_class = false;
     out += c;
   }
   return out;
@@ -142,8 +145,8 @@ void PreTokenizer::split(std::string_view text, std::vector<std::string_view>& o
       const auto* subject = reinterpret_cast<PCRE2_SPTR>(piece.data());
       size_t pos = 0, last = 0;
       while (pos < piece.size()) {
-        const int rc = pcre2_match(re->code, subject, piece.size(), pos, PCRE2_NO_UTF_CHECK, md,
-                                   nullptr);
+        const int rc =
+            pcre2_match(re->code, subject, piece.size(), pos, PCRE2_NO_UTF_CHECK, md, nullptr);
         if (rc < 0) break;  // no further match (or a resource limit): the rest is one piece
         const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
         if (ov[1] == ov[0]) {  // empty match: step over one character

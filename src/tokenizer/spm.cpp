@@ -64,7 +64,8 @@ void SpmTokenizer::encode(std::string_view text, std::vector<int32_t>& out) cons
     if (it == seen.end()) {
       const auto start = static_cast<uint32_t>(done.size());
       encode_segment(seg, done);
-      it = seen.emplace(seg, std::make_pair(start, static_cast<uint32_t>(done.size()) - start)).first;
+      it = seen.emplace(seg, std::make_pair(start, static_cast<uint32_t>(done.size()) - start))
+               .first;
     }
     out.insert(out.end(), done.begin() + it->second.first,
                done.begin() + it->second.first + it->second.second);
@@ -72,7 +73,8 @@ void SpmTokenizer::encode(std::string_view text, std::vector<int32_t>& out) cons
   size_t seg_start = 0;
   std::string_view prev;
   for (size_t off = 0; off < text.size();) {
-    const size_t len = std::min(utf8_len_from_lead(static_cast<uint8_t>(text[off])), text.size() - off);
+    const size_t len =
+        std::min(utf8_len_from_lead(static_cast<uint8_t>(text[off])), text.size() - off);
     const std::string_view cur = text.substr(off, len);
     if (cur == kSpace && !prev.empty() && prev != kSpace && !joins_space_.contains(prev)) {
       flush(text.substr(seg_start, off - seg_start));
@@ -87,7 +89,8 @@ void SpmTokenizer::encode(std::string_view text, std::vector<int32_t>& out) cons
 void SpmTokenizer::encode_segment(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<Symbol> sym;
   for (size_t off = 0; off < text.size();) {
-    const size_t len = std::min(utf8_len_from_lead(static_cast<uint8_t>(text[off])), text.size() - off);
+    const size_t len =
+        std::min(utf8_len_from_lead(static_cast<uint8_t>(text[off])), text.size() - off);
     const auto idx = static_cast<int32_t>(sym.size());
     sym.push_back({idx - 1, off + len == text.size() ? -1 : idx + 1, off, len});
     off += len;

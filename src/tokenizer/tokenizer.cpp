@@ -31,9 +31,15 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const gguf::File& file) {
   Impl& im = *t->impl_;
   im.vocab = load_vocab(file);
   switch (im.vocab.kind) {
-    case ModelKind::SPM: im.spm = std::make_unique<SpmTokenizer>(im.vocab); break;
-    case ModelKind::BPE: im.bpe = std::make_unique<BpeTokenizer>(im.vocab, file); break;
-    case ModelKind::WPM: im.wpm = std::make_unique<WordPieceTokenizer>(im.vocab); break;
+    case ModelKind::SPM:
+      im.spm = std::make_unique<SpmTokenizer>(im.vocab);
+      break;
+    case ModelKind::BPE:
+      im.bpe = std::make_unique<BpeTokenizer>(im.vocab, file);
+      break;
+    case ModelKind::WPM:
+      im.wpm = std::make_unique<WordPieceTokenizer>(im.vocab);
+      break;
   }
   im.pieces.reserve(im.vocab.text.size());
   for (int32_t id = 0; id < im.vocab.size(); ++id) im.pieces.push_back(t->make_piece(id));

@@ -1,6 +1,5 @@
 #include "tokenizer/utf8.h"
 
-
 namespace airlock::tokenizer {
 
 namespace {

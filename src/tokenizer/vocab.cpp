@@ -20,8 +20,8 @@ bool is_float_type(gguf::ValueType t) {
   return t == gguf::ValueType::FLOAT32 || t == gguf::ValueType::FLOAT64;
 }
 bool is_signed_type(gguf::ValueType t) {
-  return t == gguf::ValueType::INT8 || t == gguf::ValueType::INT16 ||
-         t == gguf::ValueType::INT32 || t == gguf::ValueType::INT64;
+  return t == gguf::ValueType::INT8 || t == gguf::ValueType::INT16 || t == gguf::ValueType::INT32 ||
+         t == gguf::ValueType::INT64;
 }
 bool is_int_type(gguf::ValueType t) {
   return is_signed_type(t) || t == gguf::ValueType::UINT8 || t == gguf::ValueType::UINT16 ||
@@ -30,7 +30,7 @@ bool is_int_type(gguf::ValueType t) {
 
 // An array-valued key whose elements are of the given kind (INT32 stands for any integer,
 // FLOAT32 for any float).
-const gguf::Array* get_array(const gguf::File& f, std::string_view key,
+const std::vector<gguf::Value>* get_array(const gguf::File& f, std::string_view key,
                                           gguf::ValueType elem, bool required) {
   const gguf::Value* v = f.find(key);
   if (!v) {
@@ -38,11 +38,11 @@ const gguf::Array* get_array(const gguf::File& f, std::string_view key,
     return nullptr;
   }
   if (v->type != gguf::ValueType::ARRAY) fail(f, std::string(key) + " is not an array");
-  const bool ok = elem == gguf::ValueType::FLOAT32 ? is_float_type(v->arr.elem_type())
-                  : elem == gguf::ValueType::INT32 ? is_int_type(v->arr.elem_type())
-                                                   : v->arr.elem_type() == elem;
+  const bool ok = elem == gguf::ValueType::FLOAT32 ? is_float_type(v->elem_type)
+                  : elem == gguf::ValueType::INT32 ? is_int_type(v->elem_type)
+                                                   : v->elem_type == elem;
   if (!ok)
-    fail(f, std::string(key) + " has elements of type " + gguf::value_type_name(v->arr.elem_type()));
+    fail(f, std::string(key) + " has elements of type " + gguf::value_type_name(v->elem_type));
   return &v->arr;
 }
 
@@ -59,33 +59,48 @@ void read_special_id(const gguf::File& f, std::string_view key, int32_t n_vocab,
   if (const gguf::Value* v = f.find(key)) {
     if (!v->is_integer()) fail(f, std::string(key) + " is not an integer");
     const bool negative = is_signed_type(v->type) && v->i < 0;
-    const uint64_t u = negative ? 0 : (is_signed_type(v->type) ? static_cast<uint64_t>(v->i) : v->u);
+    const uint64_t u =
+        negative ? 0 : (is_signed_type(v->type) ? static_cast<uint64_t>(v->i) : v->u);
     if (!negative && u < static_cast<uint64_t>(n_vocab)) id = static_cast<int32_t>(u);
   }
   if (id >= n_vocab) id = -1;
 }
 
-uint32_t attr_of_type(int64_t type) {
+uint32_t attr_of_type(const gguf::Value& v) {
+  const int64_t type = is_signed_type(v.type) ? v.i : (v.u > 255 ? -1 : static_cast<int64_t>(v.u));
   switch (type) {
-    case 0: return 0;  // undefined
-    case 1: return kAttrNormal;
-    case 2: return kAttrUnknown;
-    case 3: return kAttrControl;
-    case 4: return kAttrUserDefined;
-    case 5: return kAttrUnused;
-    case 6: return kAttrByte;
-    default: return 0;  // unknown types count as undefined, as in the reference
+    case 0:
+      return 0;  // undefined
+    case 1:
+      return kAttrNormal;
+    case 2:
+      return kAttrUnknown;
+    case 3:
+      return kAttrControl;
+    case 4:
+      return kAttrUserDefined;
+    case 5:
+      return kAttrUnused;
+    case 6:
+      return kAttrByte;
+    default:
+      return 0;  // unknown types count as undefined, as in the reference
   }
 }
 
 // End-of-generation markers recognised by text, as chat models use them without always
 // declaring them in metadata.
-constexpr std::string_view kEotTexts[] = {"<|eot_id|>",    "<|im_end|>", "<|end|>",
-                                          "<end_of_turn>", "<|endoftext|>", "<EOT>",
-                                          "_<EOT>",        "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>"};
-constexpr std::string_view kEogTexts[] = {"<|eot_id|>",    "<|im_end|>", "<|end|>",
-                                          "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
-                                          "<EOT>",         "_<EOT>"};
+constexpr std::string_view kEotTexts[] = {"<|eot_id|>",
+                                          "<|im_end|>",
+                                          "<|end|>",
+                                          "<end_of_turn>",
+                                          "<|endoftext|>",
+                                          "<EOT>",
+                                          "_<EOT>",
+                                          "<\xef\xbd\x9c"
+                                          "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>"};
+constexpr std::string_view kEogTexts[] = {"<|eot_id|>",    "<|im_end|>", "<|end|>", "<end_of_turn>",
+                                          "<|endoftext|>", "<|eom_id|>", "<EOT>",   "_<EOT>"};
 
 void find_end_tokens(Vocab& v) {
   if (v.eot < 0) {
@@ -163,20 +178,17 @@ Vocab load_vocab(const gguf::File& f) {
   v.text.reserve(n);
   v.score.assign(n, 0.0f);
   v.attr.assign(n, kAttrNormal);
-  v.to_id.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     // An empty token could never be matched and would match everywhere as a special token.
-    const std::string_view text = tokens.string_at(i);
-    v.text.push_back(text.empty() ? "[EMPTY_" + std::to_string(i) + "]" : std::string(text));
-    v.to_id[v.text.back()] = static_cast<int32_t>(i);
+    v.text.push_back(tokens[i].s.empty() ? "[EMPTY_" + std::to_string(i) + "]" : tokens[i].s);
     v.max_token_len = std::max(v.max_token_len, v.text.back().size());
     // A NaN score would break the ordering of SPM merge candidates.
-    if (scores) {
-      const double score = scores->float_at(i);
-      v.score[i] = std::isnan(score) ? -INFINITY : static_cast<float>(score);
-    }
-    if (types) v.attr[i] = attr_of_type(types->int_at(i));
+    if (scores)
+      v.score[i] = std::isnan((*scores)[i].f) ? -INFINITY : static_cast<float>((*scores)[i].f);
+    if (types) v.attr[i] = attr_of_type((*types)[i]);
   }
+
+  v.to_id.build(v.text);
 
   const int32_t nv = v.size();
   switch (v.kind) {
@@ -186,8 +198,8 @@ Vocab load_vocab(const gguf::File& f) {
       v.add_bos = true, v.add_space_prefix = true;
       break;
     case ModelKind::BPE:
-      v.add_bos = v.pre == "llama3" || v.pre == "llama-v3" || v.pre == "llama-bpe" ||
-                  v.pre == "falcon3";
+      v.add_bos =
+          v.pre == "llama3" || v.pre == "llama-v3" || v.pre == "llama-bpe" || v.pre == "falcon3";
       v.clean_spaces = true;
       for (auto p : {"deepseek-llm", "deepseek-coder", "deepseek-v3", "command-r", "qwen2",
                      "poro-chat", "viking", "tekken", "smollm", "chameleon"})
@@ -216,9 +228,8 @@ Vocab load_vocab(const gguf::File& f) {
 
   for (int32_t id = 0; id < nv; ++id)
     if (v.attr[id] & (kAttrControl | kAttrUserDefined | kAttrUnknown)) v.special.push_back(id);
-  std::stable_sort(v.special.begin(), v.special.end(), [&](int32_t a, int32_t b) {
-    return v.text[a].size() > v.text[b].size();
-  });
+  std::stable_sort(v.special.begin(), v.special.end(),
+                   [&](int32_t a, int32_t b) { return v.text[a].size() > v.text[b].size(); });
   apply_strip_rules(f, v);
 
   v.byte_token.assign(256, -1);

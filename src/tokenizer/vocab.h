@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tokenizer/token_index.h"
+
 namespace airlock::gguf {
 class File;
 }
@@ -42,7 +44,7 @@ struct Vocab {
   std::vector<std::string> text;
   std::vector<float> score;
   std::vector<uint32_t> attr;
-  TokenMap to_id;  // text -> id; the last of duplicate texts wins, as in the reference
+  TokenIndex to_id;  // text -> id; the last of duplicate texts wins, as in the reference
 
   int32_t bos = -1, eos = -1, eot = -1, eom = -1, unk = -1, sep = -1, pad = -1;
   std::vector<int32_t> eog;  // sorted ids that end generation
@@ -60,10 +62,7 @@ struct Vocab {
   size_t max_token_len = 0;
 
   int32_t size() const { return static_cast<int32_t>(text.size()); }
-  int32_t find(std::string_view s) const {
-    auto it = to_id.find(s);
-    return it == to_id.end() ? -1 : it->second;
-  }
+  int32_t find(std::string_view s) const { return to_id.find(text, s); }
   bool valid(int32_t id) const { return id >= 0 && id < size(); }
 };
 

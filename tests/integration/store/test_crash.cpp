@@ -3,6 +3,7 @@
 #include <airlock/error.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,4 +114,41 @@ TEST(StoreCrash, ImportKilledMidCopyKeepsOldVersionAndRetrySucceeds) {
   s.gc(false);
   EXPECT_FALSE(fs::exists(g.temp_files[0]));
   EXPECT_EQ(s.rollback("m", std::nullopt), old_digest);
+}
+
+// A full disk (simulated with a file size limit in a child) fails the import with a clear error
+// and leaves neither a model nor a temp file behind.
+TEST(StoreCrash, FullDiskMidImportFailsCleanly) {
+  TempDir d;
+  write_gguf(d / "m.gguf", "m", 1 << 20);  // 4 MB
+  fs::path dir = d / "store";
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t child = spawn([&] {
+    ::close(fds[0]);
+    ::signal(SIGXFSZ, SIG_IGN);  // make write() fail with EFBIG instead of killing us
+    rlimit lim{1 << 20, 1 << 20};
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    try {
+      Store(dir).import_gguf(d / "m.gguf", "m", {});
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      (void)!::write(fds[1], msg.data(), msg.size());
+      throw;
+    }
+  });
+  ::close(fds[1]);
+  std::string msg(512, '\0');
+  ssize_t n = ::read(fds[0], msg.data(), msg.size());
+  ::close(fds[0]);
+  msg.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  int st = wait_status(child);
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 1);
+  EXPECT_NE(msg.find("writing blob failed"), std::string::npos) << msg;
+  Store s(dir);
+  EXPECT_TRUE(s.list().empty());
+  auto g = s.gc(true);
+  EXPECT_TRUE(g.temp_files.empty());
+  EXPECT_TRUE(g.blobs.empty());
 }

@@ -74,7 +74,8 @@ TEST(CliTokenize, BadInputFailsCleanly) {
   AIRLOCK_REQUIRE_FIXTURES();
   auto r = run("detokenize " + model("llama-spm-q8_0.gguf") + " 32000");
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("error: token id 32000 is outside the vocabulary"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("error: token id 32000 is outside the vocabulary"), std::string::npos)
+      << r.out;
   r = run("detokenize " + model("llama-spm-q8_0.gguf") + " 12x");
   EXPECT_EQ(r.status, 1);
   r = run("tokenize /nonexistent/model.gguf hi");

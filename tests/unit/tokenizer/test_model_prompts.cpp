@@ -28,7 +28,8 @@ TEST_P(ModelPrompts, TokensMatchReference) {
   const auto dir = fixtures::dir() / "models";
   auto file = gguf::File::open(dir / (std::string(GetParam()) + ".gguf"));
   auto tok = tokenizer::Tokenizer::from_gguf(*file);
-  const auto ref = nlohmann::json::parse(fixtures::read_file(dir / (std::string(GetParam()) + ".ref.json")));
+  const auto ref =
+      nlohmann::json::parse(fixtures::read_file(dir / (std::string(GetParam()) + ".ref.json")));
   ASSERT_FALSE(ref["cases"].empty());
   for (const auto& c : ref["cases"]) {
     const std::string prompt = c["prompt"];
@@ -40,7 +41,8 @@ TEST_P(ModelPrompts, TokensMatchReference) {
 TEST_P(ModelGreedy, ContinuationStreamsToReferenceText) {
   AIRLOCK_REQUIRE_FIXTURES();
   const auto dir = fixtures::dir() / "models";
-  const auto ref = nlohmann::json::parse(fixtures::read_file(dir / (std::string(GetParam()) + ".ref.json")));
+  const auto ref =
+      nlohmann::json::parse(fixtures::read_file(dir / (std::string(GetParam()) + ".ref.json")));
   auto file = gguf::File::open(dir / (std::string(GetParam()) + ".gguf"));
   auto tok = tokenizer::Tokenizer::from_gguf(*file);
   for (const auto& c : ref["cases"]) {
@@ -56,7 +58,8 @@ TEST_P(ModelGreedy, ContinuationStreamsToReferenceText) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, ModelPrompts,
-                         testing::Values("stories260K", "llama-spm-q8_0", "llama-spm-q4_k_m",
+                         testing::Values("stories260K", "llama-spm-q8_0", "llama-spm-q4_0",
+                                         "llama-spm-q4_k_m", "llama-spm-q5_k_m", "llama-spm-q2_k",
                                          "qwen2-gpt2-q8_0", "qwen2-gpt2-q4_k_m", "bert-bge-f16"),
                          param_name);
 INSTANTIATE_TEST_SUITE_P(Models, ModelGreedy,

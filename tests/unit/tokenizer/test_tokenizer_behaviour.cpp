@@ -1,11 +1,11 @@
 // Behaviour beyond the reference vectors: edge-case text, special-token parsing, round trips,
 // decoding options and streaming. Expected ids are derived from the vocab layout (e.g. Llama 2's
 // byte tokens <0xNN> are ids 3 + NN) or from the reference vectors, never from our own output.
+#include <airlock/error.h>
 #include <gtest/gtest.h>
 
-#include <airlock/error.h>
-
 #include <algorithm>
+#include <map>
 
 #include "gguf/gguf.h"
 #include "support/fixtures.h"
@@ -22,20 +22,27 @@ std::unique_ptr<Tokenizer> load(const std::string& rel) {
   return Tokenizer::from_gguf(*file);
 }
 
-struct Vocabs {
-  std::unique_ptr<Tokenizer> spm, bpe, qwen, gpt2, bert;
+// Each test runs in its own process: load only the vocabularies a test uses, once.
+const Tokenizer* lazy(const char* name) {
+  static std::map<std::string, std::unique_ptr<Tokenizer>> loaded;
+  auto& t = loaded[name];
+  if (!t) t = load(std::string("vocab/ggml-vocab-") + name + ".gguf");
+  return t.get();
+}
+
+// Accessors load on first use.
+struct LazyVocabs {
+  struct Ref {
+    const char* name;
+    const Tokenizer* operator->() const { return lazy(name); }
+    const Tokenizer& operator*() const { return *lazy(name); }
+    const Tokenizer* get() const { return lazy(name); }
+  };
+  Ref spm{"llama-spm"}, bpe{"llama-bpe"}, qwen{"qwen2"}, gpt2{"gpt-2"}, bert{"bert-bge"};
 };
 
-const Vocabs& vocabs() {
-  static const Vocabs v = [] {
-    Vocabs v;
-    v.spm = load("vocab/ggml-vocab-llama-spm.gguf");
-    v.bpe = load("vocab/ggml-vocab-llama-bpe.gguf");
-    v.qwen = load("vocab/ggml-vocab-qwen2.gguf");
-    v.gpt2 = load("vocab/ggml-vocab-gpt-2.gguf");
-    v.bert = load("vocab/ggml-vocab-bert-bge.gguf");
-    return v;
-  }();
+const LazyVocabs& vocabs() {
+  static const LazyVocabs v;
   return v;
 }
 
@@ -98,7 +105,10 @@ TEST(TokenizerEdgeCases, InvalidUtf8) {
             v.bpe->encode("a\xEF\xBF\xBD\xEF\xBF\xBD b", false, false));
   EXPECT_FALSE(v.qwen->encode(bad, true, true).empty());
   // WordPiece drops them.
-  EXPECT_EQ(v.bert->encode("a\xFF" "b", false, false), v.bert->encode("ab", false, false));
+  EXPECT_EQ(v.bert->encode("a\xFF"
+                           "b",
+                           false, false),
+            v.bert->encode("ab", false, false));
 }
 
 TEST(TokenizerSpecial, ControlTokensOnlyWithParseSpecial) {
@@ -146,8 +156,8 @@ TEST(TokenizerSpecial, EndOfGeneration) {
   const auto& v = vocabs();
   EXPECT_TRUE(v.spm->is_eog(2));
   EXPECT_FALSE(v.spm->is_eog(1));
-  EXPECT_TRUE(v.bpe->is_eog(128009));  // <|eot_id|>, the eos of the metadata
-  EXPECT_TRUE(v.bpe->is_eog(128008));  // <|eom_id|>, found by text
+  EXPECT_TRUE(v.bpe->is_eog(128009));   // <|eot_id|>, the eos of the metadata
+  EXPECT_TRUE(v.bpe->is_eog(128008));   // <|eom_id|>, found by text
   EXPECT_TRUE(v.qwen->is_eog(151645));  // <|im_end|>
   EXPECT_TRUE(v.qwen->is_eog(151643));  // <|endoftext|>
   EXPECT_FALSE(v.qwen->is_eog(151644));
@@ -219,7 +229,9 @@ TEST(StreamDecoder, InvalidBytesBecomeReplacementCharacters) {
   EXPECT_EQ(s.push(spm_byte(0xE2)), "");
   EXPECT_EQ(s.push(spm_byte(0x82)), "");
   // "A" can not continue the sequence: E2 82 is one maximal invalid subpart.
-  EXPECT_EQ(s.push(spm_byte('A')), "\xEF\xBF\xBD" "A");
+  EXPECT_EQ(s.push(spm_byte('A')),
+            "\xEF\xBF\xBD"
+            "A");
   EXPECT_EQ(s.push(spm_byte(0xFF)), "\xEF\xBF\xBD");
   EXPECT_EQ(s.push(spm_byte(0xF0)), "");
   EXPECT_EQ(s.flush(), "\xEF\xBF\xBD");  // truncated at the end of the stream

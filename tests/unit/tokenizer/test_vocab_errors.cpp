@@ -1,9 +1,8 @@
 // Hostile or malformed tokenizer metadata: a clear airlock::Error naming the key, or a working
 // tokenizer that never crashes, hangs or indexes out of range. Each case builds a small GGUF
 // image in memory.
-#include <gtest/gtest.h>
-
 #include <airlock/error.h>
+#include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
@@ -135,39 +134,47 @@ TEST(VocabErrors, MissingEmptyOrMistypedTokens) {
 
 TEST(VocabErrors, ParallelArraysMustMatch) {
   GgufImage a;
-  a.str("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", kTiny)
+  a.str("tokenizer.ggml.model", "llama")
+      .strings("tokenizer.ggml.tokens", kTiny)
       .floats("tokenizer.ggml.scores", {0, 0});
   expect_error(a, "tokenizer.ggml.scores has 2 entries for 7 tokens");
   GgufImage b;
-  b.str("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", kTiny)
+  b.str("tokenizer.ggml.model", "llama")
+      .strings("tokenizer.ggml.tokens", kTiny)
       .ints("tokenizer.ggml.token_type", {1});
   expect_error(b, "tokenizer.ggml.token_type has 1 entries for 7 tokens");
   GgufImage c;
-  c.str("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", kTiny)
+  c.str("tokenizer.ggml.model", "llama")
+      .strings("tokenizer.ggml.tokens", kTiny)
       .strings("tokenizer.ggml.token_type", kTiny);
   expect_error(c, "tokenizer.ggml.token_type has elements of type");
 }
 
 TEST(VocabErrors, MalformedMergesAndFlags) {
   GgufImage a;
-  a.str("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", {"a", "b", "ab"})
+  a.str("tokenizer.ggml.model", "gpt2")
+      .strings("tokenizer.ggml.tokens", {"a", "b", "ab"})
       .strings("tokenizer.ggml.merges", {"a b", "ab"});
   expect_error(a, "tokenizer.ggml.merges[1]");
   GgufImage b;
-  b.str("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", {"a"})
+  b.str("tokenizer.ggml.model", "gpt2")
+      .strings("tokenizer.ggml.tokens", {"a"})
       .u32("tokenizer.ggml.add_bos_token", 1);
   expect_error(b, "tokenizer.ggml.add_bos_token is not a bool");
   GgufImage c;
-  c.str("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", {"a"})
+  c.str("tokenizer.ggml.model", "gpt2")
+      .strings("tokenizer.ggml.tokens", {"a"})
       .str("tokenizer.ggml.bos_token_id", "1");
   expect_error(c, "tokenizer.ggml.bos_token_id is not an integer");
 }
 
 TEST(VocabHostile, OutOfRangeSpecialIdsAreIgnored) {
   GgufImage img;
-  img.str("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", {"a", "b", "ab"})
+  img.str("tokenizer.ggml.model", "gpt2")
+      .strings("tokenizer.ggml.tokens", {"a", "b", "ab"})
       .strings("tokenizer.ggml.merges", {"a b"})
-      .u32("tokenizer.ggml.bos_token_id", 1000).u32("tokenizer.ggml.eos_token_id", 0xFFFFFFFF)
+      .u32("tokenizer.ggml.bos_token_id", 1000)
+      .u32("tokenizer.ggml.eos_token_id", 0xFFFFFFFF)
       .flag("tokenizer.ggml.add_bos_token", true);
   auto tok = img.load();
   EXPECT_EQ(tok->bos(), -1);
@@ -178,7 +185,8 @@ TEST(VocabHostile, OutOfRangeSpecialIdsAreIgnored) {
 
 TEST(VocabHostile, EmptyAndSpecialTokensDoNotHang) {
   GgufImage img;
-  img.str("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", {"<unk>", "", "x", ""})
+  img.str("tokenizer.ggml.model", "llama")
+      .strings("tokenizer.ggml.tokens", {"<unk>", "", "x", ""})
       .ints("tokenizer.ggml.token_type", {2, 3, 1, 4});
   auto tok = img.load();
   // No byte tokens: unknown characters become <unk>.
@@ -190,13 +198,19 @@ TEST(VocabHostile, EmptyAndSpecialTokensDoNotHang) {
 TEST(VocabHostile, RandomBytesNeverBreakEncoding) {
   // Tiny vocabularies of each kind, fed random bytes: ids stay in range.
   GgufImage spm, bpe, wpm;
-  spm.str("tokenizer.ggml.model", "llama").strings("tokenizer.ggml.tokens", kTiny)
+  spm.str("tokenizer.ggml.model", "llama")
+      .strings("tokenizer.ggml.tokens", kTiny)
       .floats("tokenizer.ggml.scores", {0, 0, 0, -1, -1, -0.5f, -2});
-  bpe.str("tokenizer.ggml.model", "gpt2").str("tokenizer.ggml.pre", "llama-bpe")
+  bpe.str("tokenizer.ggml.model", "gpt2")
+      .str("tokenizer.ggml.pre", "llama-bpe")
       .strings("tokenizer.ggml.tokens", {"a", "b", "ab", "\xC4\xA0", "<|x|>"})
       .ints("tokenizer.ggml.token_type", {1, 1, 1, 1, 3})
       .strings("tokenizer.ggml.merges", {"a b", "ab ab", "\xC4\xA0 a"});
-  wpm.str("tokenizer.ggml.model", "bert").strings("tokenizer.ggml.tokens", {"[UNK]", "\xE2\x96\x81" "a", "b"})
+  wpm.str("tokenizer.ggml.model", "bert")
+      .strings("tokenizer.ggml.tokens", {"[UNK]",
+                                         "\xE2\x96\x81"
+                                         "a",
+                                         "b"})
       .u32("tokenizer.ggml.unknown_token_id", 0);
   std::vector<std::unique_ptr<Tokenizer>> toks;
   toks.push_back(spm.load());

@@ -52,8 +52,7 @@ TEST_P(VocabFixture, MatchesReferenceTokenization) {
     EXPECT_EQ(got, expected[i]) << "case " << i << ": '" << cases[i] << "'";
     ok += got == expected[i];
   }
-  std::cout << "[ vocab " << GetParam() << " ] " << ok << "/" << cases.size()
-            << " cases match\n";
+  std::cout << "[ vocab " << GetParam() << " ] " << ok << "/" << cases.size() << " cases match\n";
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVocabs, VocabFixture,
