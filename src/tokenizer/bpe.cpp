@@ -16,7 +16,7 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab, const gguf::File& file)
   for (int b = 0; b < 256; ++b) byte_symbol_[b] = intern(byte_to_unicode(static_cast<uint8_t>(b)));
   const gguf::Value* merges = file.find("tokenizer.ggml.merges");
   if (!merges) return;  // no merges: every byte stays a token of its own
-  if (merges->type != gguf::ValueType::ARRAY || merges->elem_type != gguf::ValueType::STRING)
+  if (merges->type != gguf::ValueType::ARRAY || merges->arr.elem_type() != gguf::ValueType::STRING)
     throw Error(file.path().string() + ": tokenizer.ggml.merges is not an array of strings");
   const auto& items = merges->arr;
   if (items.size() > static_cast<size_t>(INT32_MAX))
@@ -24,7 +24,7 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab, const gguf::File& file)
   merges_.reserve(items.size());
   std::string joined;
   for (size_t rank = 0; rank < items.size(); ++rank) {
-    const std::string_view m = items[rank].s;
+    const std::string_view m = items.string_at(rank);
     // The separator is the first space after the first character, so that a merge of a
     // literal space ("  x") still parses.
     const size_t sp = m.size() > 1 ? m.find(' ', 1) : std::string_view::npos;

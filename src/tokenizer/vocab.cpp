@@ -30,19 +30,19 @@ bool is_int_type(gguf::ValueType t) {
 
 // An array-valued key whose elements are of the given kind (INT32 stands for any integer,
 // FLOAT32 for any float).
-const std::vector<gguf::Value>* get_array(const gguf::File& f, std::string_view key,
-                                          gguf::ValueType elem, bool required) {
+const gguf::Array* get_array(const gguf::File& f, std::string_view key,
+                             gguf::ValueType elem, bool required) {
   const gguf::Value* v = f.find(key);
   if (!v) {
     if (required) fail(f, "missing " + std::string(key));
     return nullptr;
   }
   if (v->type != gguf::ValueType::ARRAY) fail(f, std::string(key) + " is not an array");
-  const bool ok = elem == gguf::ValueType::FLOAT32 ? is_float_type(v->elem_type)
-                  : elem == gguf::ValueType::INT32 ? is_int_type(v->elem_type)
-                                                   : v->elem_type == elem;
+  const bool ok = elem == gguf::ValueType::FLOAT32 ? is_float_type(v->arr.elem_type())
+                  : elem == gguf::ValueType::INT32 ? is_int_type(v->arr.elem_type())
+                                                   : v->arr.elem_type() == elem;
   if (!ok)
-    fail(f, std::string(key) + " has elements of type " + gguf::value_type_name(v->elem_type));
+    fail(f, std::string(key) + " has elements of type " + gguf::value_type_name(v->arr.elem_type()));
   return &v->arr;
 }
 
@@ -180,11 +180,12 @@ Vocab load_vocab(const gguf::File& f) {
   v.attr.assign(n, kAttrNormal);
   for (size_t i = 0; i < n; ++i) {
     // An empty token could never be matched and would match everywhere as a special token.
-    v.text.push_back(tokens[i].s.empty() ? "[EMPTY_" + std::to_string(i) + "]" : tokens[i].s);
+    const std::string_view text = tokens.string_at(i);
+    v.text.push_back(text.empty() ? "[EMPTY_" + std::to_string(i) + "]" : std::string(text));
     v.max_token_len = std::max(v.max_token_len, v.text.back().size());
     // A NaN score would break the ordering of SPM merge candidates.
     if (scores)
-      v.score[i] = std::isnan((*scores)[i].f) ? -INFINITY : static_cast<float>((*scores)[i].f);
+      v.score[i] = std::isnan(scores->float_at(i)) ? -INFINITY : static_cast<float>(scores->float_at(i));
     if (types) v.attr[i] = attr_of_type((*types)[i]);
   }
 

@@ -45,8 +45,8 @@ VocabPieces load_vocab_pieces(const std::filesystem::path& path) {
   VocabPieces v;
   const auto& list = tokens->as_array();
   for (size_t id = 0; id < list.size(); ++id) {
-    const std::string& text = list[id].as_string();
-    int64_t type = types ? types->as_array().at(id).as_int() : 1;
+    const std::string text(list.string_at(id));
+    int64_t type = types ? types->as_array().int_at(id) : 1;
     if (type == 3 || type == 5) v.control_tokens.push_back(static_cast<int32_t>(id));
     std::string bytes;
     if (model == "gpt2" && type != 3 && type != 4) {
