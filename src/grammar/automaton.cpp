@@ -1,9 +1,12 @@
 #include "grammar/automaton.h"
 
-#include <cstring>
+#include "airlock/error.h"
 
 namespace airlock::grammar {
 namespace {
+
+// Each state carries a 1 KiB transition row; this bounds the table near 100 MiB.
+constexpr size_t kMaxStates = 100000;
 
 // A byte string that identifies a ParseState, for interning.
 std::string key_of(const ParseState& s) {
@@ -26,6 +29,7 @@ int32_t Automaton::intern(ParseState s) {
   std::string key = key_of(s);
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
+  if (states_.size() >= kMaxStates) throw Error("grammar: more than 100000 distinct parse states; the grammar is too large to follow");
   int32_t id = static_cast<int32_t>(states_.size());
   Info info;
   info.complete = s.complete();
@@ -39,8 +43,8 @@ int32_t Automaton::intern(ParseState s) {
 }
 
 int32_t Automaton::compute(int32_t state, uint8_t byte) {
-  ParseState s = states_[state].parse;
-  if (!step(*g_, s, byte)) return kDead;
+  ParseState s;
+  if (!step(*g_, states_[state].parse, byte, s)) return kDead;
   return intern(std::move(s));
 }
 

@@ -110,7 +110,7 @@ TEST(Masking, EveryBudgetEndsComplete) {
   auto automaton = std::make_shared<Automaton>(g);
   const uint64_t minimum = GrammarConstraint(g, trie, automaton).shortest_completion_bytes();
   std::mt19937 rng(7);
-  for (uint64_t budget = minimum; budget < minimum + 60; ++budget) {
+  for (uint64_t budget = minimum; budget < minimum + 30; ++budget) {
     GrammarConstraint c(g, trie, automaton);
     std::string text;
     uint64_t used = 0;
