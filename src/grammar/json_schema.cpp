@@ -389,6 +389,7 @@ class SchemaCompiler {
       std::string sub = path + "/" + std::to_string(i);
       for (int hops = 0; part->is_object() && part->contains("$ref"); ++hops) {
         if (hops > 32) fail(sub, "$ref chain too long");
+        if (!(*part)["$ref"].is_string()) fail(sub, "'$ref' must be a string");
         part = &resolve((*part)["$ref"].get<std::string>(), sub);
       }
       if (!part->is_object() || !part->contains("properties"))
