@@ -1,12 +1,8 @@
 #include "grammar/automaton.h"
 
-#include "airlock/error.h"
 
 namespace airlock::grammar {
 namespace {
-
-// Each state carries a 1 KiB transition row; this bounds the table near 100 MiB.
-constexpr size_t kMaxStates = 100000;
 
 // A byte string that identifies a ParseState, for interning.
 std::string key_of(const ParseState& s) {
@@ -23,13 +19,12 @@ std::string key_of(const ParseState& s) {
 
 }  // namespace
 
-Automaton::Automaton(std::shared_ptr<const Grammar> g) : g_(std::move(g)) { intern(initial_state(*g_)); }
+Automaton::Automaton(std::shared_ptr<const Grammar> g, size_t max_states) : g_(std::move(g)), max_states_(max_states) { intern(initial_state(*g_)); }
 
 int32_t Automaton::intern(ParseState s) {
   std::string key = key_of(s);
   auto it = index_.find(key);
   if (it != index_.end()) return it->second;
-  if (states_.size() >= kMaxStates) throw Error("grammar: more than 100000 distinct parse states; the grammar is too large to follow");
   int32_t id = static_cast<int32_t>(states_.size());
   Info info;
   info.complete = s.complete();
@@ -40,6 +35,15 @@ int32_t Automaton::intern(ParseState s) {
   transitions_.resize(transitions_.size() + 256, kUnknown);
   index_.emplace(std::move(key), id);
   return id;
+}
+
+void Automaton::trim() {
+  if (states_.size() <= max_states_) return;
+  states_.clear();
+  transitions_.clear();
+  index_.clear();
+  intern(initial_state(*g_));
+  ++generation_;
 }
 
 int32_t Automaton::compute(int32_t state, uint8_t byte) {

@@ -135,3 +135,47 @@ TEST(Masking, EveryBudgetEndsComplete) {
 
 }  // namespace
 }  // namespace airlock::grammar
+
+namespace airlock::grammar {
+namespace {
+
+// A shared automaton that outgrows its bound is emptied between operations; constraints holding
+// state ids from before must carry on exactly as if nothing happened.
+TEST(Masking, SurvivesAutomatonTrim) {
+  std::vector<std::string> pieces;
+  for (int b = 1; b < 128; ++b) pieces.push_back(std::string(1, static_cast<char>(b)));
+  pieces.push_back("<eos>");
+  auto trie = std::make_shared<TokenTrie>(pieces, std::vector<int32_t>{127});
+  // Every position of a long bounded string is a separate state, so the automaton fills up.
+  auto g = json_schema_to_grammar(std::string_view(R"({"type":"array","items":{"type":"string","maxLength":1000},"maxItems":200})"));
+  auto automaton = std::make_shared<Automaton>(g, 300);
+  GrammarConstraint a(g, trie, automaton), b(g, trie, automaton);
+  auto token_of = [](char c) { return static_cast<int32_t>(c - 1); };
+  for (char c : std::string("[\"")) a.accept(token_of(c)), b.accept(token_of(c));
+  uint64_t generation = automaton->generation();
+  std::mt19937 rng(3);
+  std::string text = "[\"";
+  for (int i = 0; i < 2000 && automaton->generation() == generation; ++i) {
+    std::vector<int32_t> allowed = a.allowed();
+    int32_t t = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
+    if (trie->piece(t) == "\"" || trie->piece(t) == "\\") continue;
+    a.accept(t);
+    text += trie->piece(t);
+    if (text.size() % 90 == 0) {
+      a.accept(token_of('"'));
+      a.accept(token_of(','));
+      a.accept(token_of('"'));
+      text += "\",\"";
+    }
+  }
+  ASSERT_NE(automaton->generation(), generation) << "the automaton never reached its bound";
+  // b still holds an id from before the trim; both must agree with brute force.
+  EXPECT_EQ(b.allowed(), brute_force(g, *trie, "[\""));
+  EXPECT_EQ(a.allowed(), brute_force(g, *trie, text));
+  a.accept(token_of('"'));
+  a.accept(token_of(']'));
+  EXPECT_TRUE(a.done());
+}
+
+}  // namespace
+}  // namespace airlock::grammar
