@@ -74,6 +74,12 @@ void GrammarConstraint::compute_candidates() {
   candidates_valid_ = true;
 }
 
+bool GrammarConstraint::permitted(size_t id, bool complete, uint64_t budget) const {
+  int32_t next = next_state_[id];
+  if (next == Automaton::kDead) return complete && trie_->is_end(static_cast<int32_t>(id));
+  return budget == kNoBudget || automaton_->shortest(next) <= budget - 1;
+}
+
 std::vector<int32_t> GrammarConstraint::allowed(uint64_t budget) {
   if (budget == 0) return {};
   auto lock = automaton_->lock();
@@ -81,13 +87,8 @@ std::vector<int32_t> GrammarConstraint::allowed(uint64_t budget) {
   bool complete = !ended_ && automaton_->complete(state_);
   std::vector<int32_t> out;
   out.reserve(live_.size() + trie_->end_tokens().size());
-  for (size_t id = 0; id < next_state_.size(); ++id) {
-    auto t = static_cast<int32_t>(id);
-    int32_t next = next_state_[id];
-    if (next != Automaton::kDead ? budget == kNoBudget || automaton_->shortest(next) <= budget - 1
-                                 : complete && trie_->is_end(t))
-      out.push_back(t);
-  }
+  for (size_t id = 0; id < next_state_.size(); ++id)
+    if (permitted(id, complete, budget)) out.push_back(static_cast<int32_t>(id));
   if (out.empty() && budget != kNoBudget) return finishing_tokens_locked();
   return out;
 }
@@ -115,7 +116,26 @@ std::vector<int32_t> GrammarConstraint::finishing_tokens_locked() {
   return out;
 }
 
-void GrammarConstraint::apply(float* logits, uint64_t budget) { mask_except(logits, vocab_size(), allowed(budget)); }
+void GrammarConstraint::apply(float* logits, uint64_t budget) {
+  if (budget == 0) {
+    mask_except(logits, vocab_size(), {});
+    return;
+  }
+  auto lock = automaton_->lock();
+  compute_candidates();
+  bool complete = !ended_ && automaton_->complete(state_);
+  // Whether anything passes the budget rule (usually the first candidate does); if not, fall back
+  // to the finishing tokens before any logit is overwritten.
+  bool any = complete && !trie_->end_tokens().empty();
+  for (size_t i = 0; i < live_.size() && !any; ++i) any = permitted(static_cast<size_t>(live_[i]), complete, budget);
+  if (!any) {
+    mask_except(logits, vocab_size(), budget == kNoBudget ? std::vector<int32_t>{} : finishing_tokens_locked());
+    return;
+  }
+  // One pass over the logits, without building the allowed list.
+  for (size_t id = 0; id < next_state_.size(); ++id)
+    if (!permitted(id, complete, budget)) logits[id] = -std::numeric_limits<float>::infinity();
+}
 
 void GrammarConstraint::restrict_to_finish(float* logits) { mask_except(logits, vocab_size(), finishing_tokens()); }
 

@@ -60,6 +60,7 @@ class GrammarConstraint {
   // Fills next_state_ (state after each token, kDead if not allowed) for the current state.
   void compute_candidates();
   std::vector<int32_t> finishing_tokens_locked();
+  bool permitted(size_t id, bool complete, uint64_t budget) const;
 
   std::shared_ptr<const TokenTrie> trie_;
   std::shared_ptr<Automaton> automaton_;

@@ -42,6 +42,12 @@ void compare_along_random_walk(const std::shared_ptr<const Grammar>& g, const st
   for (int step = 0; step < steps && !c.done(); ++step) {
     std::vector<int32_t> allowed = c.allowed();
     ASSERT_EQ(allowed, brute_force(g, *trie, text)) << "after " << text;
+    std::vector<float> logits(trie->vocab_size(), 1.0f);
+    c.apply(logits.data());
+    std::vector<int32_t> kept;
+    for (size_t id = 0; id < logits.size(); ++id)
+      if (logits[id] == 1.0f) kept.push_back(static_cast<int32_t>(id));
+    ASSERT_EQ(kept, allowed);
     ASSERT_FALSE(allowed.empty()) << "stuck after " << text;
     int32_t t = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
     if (trie->is_end(t)) break;
