@@ -1,6 +1,5 @@
 #include "grammar/automaton.h"
 
-#include <cstring>
 
 namespace airlock::grammar {
 namespace {
@@ -20,7 +19,7 @@ std::string key_of(const ParseState& s) {
 
 }  // namespace
 
-Automaton::Automaton(std::shared_ptr<const Grammar> g) : g_(std::move(g)) { intern(initial_state(*g_)); }
+Automaton::Automaton(std::shared_ptr<const Grammar> g, size_t max_states) : g_(std::move(g)), max_states_(max_states) { intern(initial_state(*g_)); }
 
 int32_t Automaton::intern(ParseState s) {
   std::string key = key_of(s);
@@ -38,9 +37,18 @@ int32_t Automaton::intern(ParseState s) {
   return id;
 }
 
+void Automaton::trim() {
+  if (states_.size() <= max_states_) return;
+  states_.clear();
+  transitions_.clear();
+  index_.clear();
+  intern(initial_state(*g_));
+  ++generation_;
+}
+
 int32_t Automaton::compute(int32_t state, uint8_t byte) {
-  ParseState s = states_[state].parse;
-  if (!step(*g_, s, byte)) return kDead;
+  ParseState s;
+  if (!step(*g_, states_[state].parse, byte, s)) return kDead;
   return intern(std::move(s));
 }
 

@@ -1,7 +1,9 @@
 // A byte-level automaton over a grammar, determinised lazily: each distinct ParseState met while
 // matching or masking becomes a numbered state, and each (state, byte) transition is computed once
 // and then read from a table. Masking a 128k vocabulary is then a trie walk of table lookups.
-// One Automaton may serve every request that uses the same grammar; its methods lock internally.
+// One Automaton may serve every request that uses the same grammar (callers hold lock()). Past
+// max_states (default kMaxStates) it is emptied by trim() between operations; generation() then changes, and holders
+// of state ids re-intern their ParseState.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -18,12 +20,19 @@ namespace airlock::grammar {
 class Automaton {
  public:
   static constexpr int32_t kDead = -1;
+  // Each state carries a 1 KiB transition row; this keeps the table near 64 MiB between trims.
+  static constexpr size_t kMaxStates = 65536;
 
-  explicit Automaton(std::shared_ptr<const Grammar> g);
+  explicit Automaton(std::shared_ptr<const Grammar> g, size_t max_states = kMaxStates);
 
   const Grammar& grammar() const { return *g_; }
   int32_t initial() const { return 0; }
   size_t state_count() const { return states_.size(); }
+  uint64_t generation() const { return generation_; }
+  // Empties the automaton if it has grown past max_states.
+  void trim();
+  int32_t intern(ParseState s);
+  const ParseState& parse_state(int32_t state) const { return states_[state].parse; }
 
   // The caller holds lock() around these (GrammarConstraint does so once per call).
   std::unique_lock<std::mutex> lock() const { return std::unique_lock<std::mutex>(mutex_); }
@@ -48,7 +57,6 @@ class Automaton {
     uint64_t shortest = 0;
   };
 
-  int32_t intern(ParseState s);
   int32_t compute(int32_t state, uint8_t byte);
 
   std::shared_ptr<const Grammar> g_;
@@ -56,6 +64,8 @@ class Automaton {
   std::vector<Info> states_;
   std::vector<int32_t> transitions_;  // 256 per state
   std::unordered_map<std::string, int32_t> index_;
+  uint64_t generation_ = 0;
+  size_t max_states_;
 };
 
 }  // namespace airlock::grammar

@@ -6,28 +6,56 @@
 #include "airlock/error.h"
 
 namespace airlock::grammar {
+namespace {
+
+void mask_except(float* logits, size_t n, const std::vector<int32_t>& keep) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  size_t k = 0;
+  for (size_t id = 0; id < n; ++id) {
+    if (k < keep.size() && static_cast<size_t>(keep[k]) == id) {
+      ++k;
+      continue;
+    }
+    logits[id] = kNegInf;
+  }
+}
+
+}  // namespace
 
 GrammarConstraint::GrammarConstraint(std::shared_ptr<const Grammar> g, std::shared_ptr<const TokenTrie> trie,
                                      std::shared_ptr<Automaton> automaton)
     : trie_(std::move(trie)), automaton_(std::move(automaton)) {
   if (!automaton_) automaton_ = std::make_shared<Automaton>(g);
   if (&automaton_->grammar() != g.get()) throw Error("grammar constraint: the automaton was built for another grammar");
+  auto lock = automaton_->lock();
   state_ = automaton_->initial();
+  parse_ = automaton_->parse_state(state_);
+  generation_ = automaton_->generation();
   walk_states_.resize(trie_->max_depth() + 1);
   next_state_.assign(trie_->vocab_size(), Automaton::kDead);
 }
 
+int32_t GrammarConstraint::current() {
+  if (generation_ != automaton_->generation()) {
+    state_ = automaton_->intern(parse_);
+    generation_ = automaton_->generation();
+    candidates_valid_ = false;
+  }
+  return state_;
+}
+
 void GrammarConstraint::compute_candidates() {
+  automaton_->trim();
+  int32_t start = current();
   if (candidates_valid_) return;
   for (int32_t t : live_) next_state_[t] = Automaton::kDead;
   live_.clear();
   if (!ended_) {
-    auto lock = automaton_->lock();
     Automaton& a = *automaton_;
     const auto& nodes = trie_->nodes();
     const auto& ids = trie_->token_ids();
     int32_t* at_depth = walk_states_.data();
-    at_depth[0] = state_;
+    at_depth[0] = start;
     for (size_t i = 0; i < nodes.size();) {
       const TokenTrie::Node& n = nodes[i];
       int32_t s = a.next(at_depth[n.depth - 1], n.byte);
@@ -46,32 +74,36 @@ void GrammarConstraint::compute_candidates() {
   candidates_valid_ = true;
 }
 
+bool GrammarConstraint::permitted(size_t id, bool complete, uint64_t budget) const {
+  int32_t next = next_state_[id];
+  if (next == Automaton::kDead) return complete && trie_->is_end(static_cast<int32_t>(id));
+  return budget == kNoBudget || automaton_->shortest(next) <= budget - 1;
+}
+
 std::vector<int32_t> GrammarConstraint::allowed(uint64_t budget) {
   if (budget == 0) return {};
+  auto lock = automaton_->lock();
   compute_candidates();
-  bool complete = !ended_ && is_complete();
+  bool complete = !ended_ && automaton_->complete(state_);
   std::vector<int32_t> out;
   out.reserve(live_.size() + trie_->end_tokens().size());
-  auto lock = automaton_->lock();
-  for (size_t id = 0; id < next_state_.size(); ++id) {
-    auto t = static_cast<int32_t>(id);
-    int32_t next = next_state_[id];
-    if (next != Automaton::kDead ? budget == kNoBudget || automaton_->shortest(next) <= budget - 1
-                                 : complete && trie_->is_end(t))
-      out.push_back(t);
-  }
-  lock.unlock();
-  if (out.empty() && budget != kNoBudget) return finishing_tokens();
+  for (size_t id = 0; id < next_state_.size(); ++id)
+    if (permitted(id, complete, budget)) out.push_back(static_cast<int32_t>(id));
+  if (out.empty() && budget != kNoBudget) return finishing_tokens_locked();
   return out;
 }
 
 std::vector<int32_t> GrammarConstraint::finishing_tokens() {
+  auto lock = automaton_->lock();
+  return finishing_tokens_locked();
+}
+
+std::vector<int32_t> GrammarConstraint::finishing_tokens_locked() {
   if (ended_) return {};
-  if (is_complete()) return trie_->end_tokens();
   compute_candidates();
+  if (automaton_->complete(state_)) return trie_->end_tokens();
   uint64_t best = std::numeric_limits<uint64_t>::max();
   std::vector<int32_t> out;
-  auto lock = automaton_->lock();
   for (int32_t tok : live_) {
     uint64_t cost = trie_->piece(tok).size() + automaton_->shortest(next_state_[tok]);
     if (cost < best) {
@@ -84,67 +116,66 @@ std::vector<int32_t> GrammarConstraint::finishing_tokens() {
   return out;
 }
 
-namespace {
-
-void mask_except(float* logits, size_t n, const std::vector<int32_t>& keep) {
-  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-  size_t k = 0;
-  for (size_t id = 0; id < n; ++id) {
-    if (k < keep.size() && static_cast<size_t>(keep[k]) == id) {
-      ++k;
-      continue;
-    }
-    logits[id] = kNegInf;
+void GrammarConstraint::apply(float* logits, uint64_t budget) {
+  if (budget == 0) {
+    mask_except(logits, vocab_size(), {});
+    return;
   }
+  auto lock = automaton_->lock();
+  compute_candidates();
+  bool complete = !ended_ && automaton_->complete(state_);
+  // Whether anything passes the budget rule (usually the first candidate does); if not, fall back
+  // to the finishing tokens before any logit is overwritten.
+  bool any = complete && !trie_->end_tokens().empty();
+  for (size_t i = 0; i < live_.size() && !any; ++i) any = permitted(static_cast<size_t>(live_[i]), complete, budget);
+  if (!any) {
+    mask_except(logits, vocab_size(), budget == kNoBudget ? std::vector<int32_t>{} : finishing_tokens_locked());
+    return;
+  }
+  // One pass over the logits, without building the allowed list.
+  for (size_t id = 0; id < next_state_.size(); ++id)
+    if (!permitted(id, complete, budget)) logits[id] = -std::numeric_limits<float>::infinity();
 }
 
-}  // namespace
-
-void GrammarConstraint::apply(float* logits, uint64_t budget) { mask_except(logits, vocab_size(), allowed(budget)); }
-
-void GrammarConstraint::restrict_to_finish(float* logits) {
-  std::vector<int32_t> keep = finishing_tokens();
-  mask_except(logits, vocab_size(), keep);
-}
+void GrammarConstraint::restrict_to_finish(float* logits) { mask_except(logits, vocab_size(), finishing_tokens()); }
 
 void GrammarConstraint::accept(int32_t token) {
   if (token < 0 || static_cast<size_t>(token) >= vocab_size())
     throw Error("grammar constraint: token id " + std::to_string(token) + " outside the vocabulary");
   if (ended_) throw Error("grammar constraint: token " + std::to_string(token) + " after the end of the output");
+  auto lock = automaton_->lock();
+  int32_t s = current();
   if (trie_->is_end(token)) {
-    if (!is_complete()) throw Error("grammar constraint: end token " + std::to_string(token) + " before the output is complete");
+    if (!automaton_->complete(s))
+      throw Error("grammar constraint: end token " + std::to_string(token) + " before the output is complete");
     ended_ = true;
     candidates_valid_ = false;
     return;
   }
   if (!trie_->is_text(token)) throw Error("grammar constraint: control token " + std::to_string(token) + " is never allowed");
-  const std::string& piece = trie_->piece(token);
-  auto lock = automaton_->lock();
-  int32_t s = state_;
-  for (char c : piece) {
-    s = automaton_->next(s, static_cast<uint8_t>(c));
-    if (s == Automaton::kDead) break;
+  if (candidates_valid_) {
+    s = next_state_[token];  // the mask already knows where each token leads
+  } else {
+    for (char c : trie_->piece(token)) {
+      s = automaton_->next(s, static_cast<uint8_t>(c));
+      if (s == Automaton::kDead) break;
+    }
   }
   if (s == Automaton::kDead) throw Error("grammar constraint: token " + std::to_string(token) + " cannot continue the output");
   state_ = s;
+  parse_ = automaton_->parse_state(s);
   candidates_valid_ = false;
 }
 
 bool GrammarConstraint::done() const {
-  if (ended_) return true;
-  auto lock = automaton_->lock();
-  return automaton_->complete(state_) && !automaton_->can_continue(state_);
+  return ended_ || (parse_.complete() && !parse_.can_continue());
 }
 
-bool GrammarConstraint::is_complete() const {
-  auto lock = automaton_->lock();
-  return automaton_->complete(state_);
-}
+bool GrammarConstraint::is_complete() const { return parse_.complete(); }
 
 uint64_t GrammarConstraint::shortest_completion_bytes() const {
   if (ended_) return 0;
-  auto lock = automaton_->lock();
-  return automaton_->shortest(state_);
+  return shortest_completion(automaton_->grammar(), parse_);
 }
 
 }  // namespace airlock::grammar

@@ -54,12 +54,19 @@ class GrammarConstraint {
   size_t vocab_size() const { return trie_->vocab_size(); }
 
  private:
+  // All of these expect the automaton's lock to be held.
+  // The current automaton state, re-interned if the automaton was trimmed since it was taken.
+  int32_t current();
   // Fills next_state_ (state after each token, kDead if not allowed) for the current state.
   void compute_candidates();
+  std::vector<int32_t> finishing_tokens_locked();
+  bool permitted(size_t id, bool complete, uint64_t budget) const;
 
   std::shared_ptr<const TokenTrie> trie_;
   std::shared_ptr<Automaton> automaton_;
-  int32_t state_;
+  ParseState parse_;      // the current state itself, which survives a trim
+  int32_t state_;         // its id in the automaton, valid for generation_
+  uint64_t generation_ = 0;
   bool ended_ = false;
   bool candidates_valid_ = false;
   std::vector<int32_t> next_state_;  // per token id

@@ -26,14 +26,13 @@ const std::map<std::string, std::string>& builtins() {
       {"hex", "[0-9a-fA-F]"},
       {"string", "\"\\\"\" char* \"\\\"\""},
       {"integer", "\"-\"? ( \"0\" | [1-9] [0-9]{0,15} )"},
-      {"number", "integer ( \".\" [0-9]{1,16} )? ( [eE] [-+]? [0-9]{1,3} )?"},
+      {"number", "integer ( \".\" [0-9]{1,16} )? ( [eE] [-+]? [0-9]{1,2} )?"},
       {"boolean", "\"true\" | \"false\""},
       {"null", "\"null\""},
       {"value", "object | array | string | number | boolean | null"},
       {"object", "\"{\" ws ( member ( ws \",\" ws member )* ws )? \"}\""},
       {"member", "string ws \":\" ws value"},
       {"array", "\"[\" ws ( value ( ws \",\" ws value )* ws )? \"]\""},
-      {"digit2", "[0-9] [0-9]"},
       {"date", "[0-9]{4} \"-\" ( ( \"0\" [13578] | \"1\" [02] ) \"-\" ( \"0\" [1-9] | [12] [0-9] | \"3\" [01] ) | "
                "( \"0\" [469] | \"11\" ) \"-\" ( \"0\" [1-9] | [12] [0-9] | \"30\" ) | "
                "\"02-\" ( \"0\" [1-9] | \"1\" [0-9] | \"2\" [0-8] ) )"},
@@ -389,6 +388,7 @@ class SchemaCompiler {
       std::string sub = path + "/" + std::to_string(i);
       for (int hops = 0; part->is_object() && part->contains("$ref"); ++hops) {
         if (hops > 32) fail(sub, "$ref chain too long");
+        if (!(*part)["$ref"].is_string()) fail(sub, "'$ref' must be a string");
         part = &resolve((*part)["$ref"].get<std::string>(), sub);
       }
       if (!part->is_object() || !part->contains("properties"))

@@ -12,7 +12,8 @@
 // throws airlock::Error naming it and where it is.
 //
 // Generated JSON has at most kMaxWhitespace white-space characters between tokens, numbers at most
-// 16 integer digits, so a model cannot loop on spaces or digits.
+// 16 integer digits (16 fraction digits, 2 exponent digits), so a model cannot loop on spaces or
+// digits.
 #pragma once
 #include <memory>
 #include <string>

@@ -42,17 +42,18 @@ void normalise(std::vector<Stack>& stacks) {
   stacks.erase(std::unique(stacks.begin(), stacks.end()), stacks.end());
 }
 
-void advance(const Grammar& g, ParseState& s, uint32_t cp) {
+// The stacks of `in` after matching code point cp, written to `out`.
+void advance(const Grammar& g, const std::vector<Stack>& in, uint32_t cp, std::vector<Stack>& out) {
   const auto& els = g.elements();
-  std::vector<Stack> next;
-  for (Stack& st : s.stacks) {
+  std::vector<Stack>& next = out;
+  next.clear();
+  for (const Stack& st : in) {
     if (st.empty() || !g.class_contains(els[st.back()].value, cp)) continue;
     Stack moved(st.begin(), st.end() - 1);
     if (els[st.back() + 1].type != ElemType::End) moved.push_back(st.back() + 1);
     expand(g, moved, next);
   }
   normalise(next);
-  s.stacks = std::move(next);
 }
 
 // Whether some stack can take a code point that starts with the pending partial bytes. Exact:
@@ -97,40 +98,44 @@ ParseState initial_state(const Grammar& g) {
   return s;
 }
 
-bool step(const Grammar& g, ParseState& s, uint8_t byte) {
-  if (s.dead()) return false;
-  PartialChar& p = s.partial;
+bool step(const Grammar& g, const ParseState& in, uint8_t byte, ParseState& out) {
+  out.stacks.clear();
+  out.partial = {};
+  if (in.dead()) return false;
+  const PartialChar& p = in.partial;
   if (p.need == 0) {
     if (byte < 0x80) {
-      advance(g, s, byte);
-      return !s.dead();
+      advance(g, in.stacks, byte, out.stacks);
+      return !out.dead();
     }
-    if (byte >= 0xC2 && byte <= 0xDF) p = {byte & 0x1Fu, 1, 2};
-    else if (byte >= 0xE0 && byte <= 0xEF) p = {byte & 0x0Fu, 2, 3};
-    else if (byte >= 0xF0 && byte <= 0xF4) p = {byte & 0x07u, 3, 4};
-    else {
-      s.stacks.clear();
-      return false;
-    }
+    if (byte >= 0xC2 && byte <= 0xDF) out.partial = {byte & 0x1Fu, 1, 2};
+    else if (byte >= 0xE0 && byte <= 0xEF) out.partial = {byte & 0x0Fu, 2, 3};
+    else if (byte >= 0xF0 && byte <= 0xF4) out.partial = {byte & 0x07u, 3, 4};
+    else return false;
   } else {
-    if ((byte & 0xC0) != 0x80) {
-      s.stacks.clear();
-      return false;
+    if ((byte & 0xC0) != 0x80) return false;
+    uint32_t cp = (p.value << 6) | (byte & 0x3Fu);
+    if (p.need == 1) {
+      advance(g, in.stacks, cp, out.stacks);  // partial_viable kept cp valid: not overlong, not a surrogate
+      return !out.dead();
     }
-    p.value = (p.value << 6) | (byte & 0x3Fu);
-    if (--p.need == 0) {
-      uint32_t cp = p.value;
-      p = {};
-      advance(g, s, cp);  // partial_viable kept cp valid: not overlong, not a surrogate
-      return !s.dead();
-    }
+    out.partial = {cp, static_cast<uint8_t>(p.need - 1), p.length};
   }
-  if (!partial_viable(g, s)) {
-    s.stacks.clear();
-    s.partial = {};
+  // Still inside a character: the stacks wait unchanged, if some of them can take it.
+  out.stacks = in.stacks;
+  if (!partial_viable(g, out)) {
+    out.stacks.clear();
+    out.partial = {};
     return false;
   }
   return true;
+}
+
+bool step(const Grammar& g, ParseState& s, uint8_t byte) {
+  ParseState next;
+  bool ok = step(g, s, byte, next);
+  s = std::move(next);
+  return ok;
 }
 
 uint64_t shortest_completion(const Grammar& g, const ParseState& s) {

@@ -33,6 +33,8 @@ struct ParseState {
 ParseState initial_state(const Grammar& g);
 // Consumes one byte; returns false (and leaves `s` dead) when no stack can continue with it.
 bool step(const Grammar& g, ParseState& s, uint8_t byte);
+// The same, reading `in` and writing the next state to `out`.
+bool step(const Grammar& g, const ParseState& in, uint8_t byte, ParseState& out);
 // Fewest bytes that take this state to a complete one.
 uint64_t shortest_completion(const Grammar& g, const ParseState& s);
 

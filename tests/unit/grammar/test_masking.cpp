@@ -42,6 +42,12 @@ void compare_along_random_walk(const std::shared_ptr<const Grammar>& g, const st
   for (int step = 0; step < steps && !c.done(); ++step) {
     std::vector<int32_t> allowed = c.allowed();
     ASSERT_EQ(allowed, brute_force(g, *trie, text)) << "after " << text;
+    std::vector<float> logits(trie->vocab_size(), 1.0f);
+    c.apply(logits.data());
+    std::vector<int32_t> kept;
+    for (size_t id = 0; id < logits.size(); ++id)
+      if (logits[id] == 1.0f) kept.push_back(static_cast<int32_t>(id));
+    ASSERT_EQ(kept, allowed);
     ASSERT_FALSE(allowed.empty()) << "stuck after " << text;
     int32_t t = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
     if (trie->is_end(t)) break;
@@ -110,7 +116,7 @@ TEST(Masking, EveryBudgetEndsComplete) {
   auto automaton = std::make_shared<Automaton>(g);
   const uint64_t minimum = GrammarConstraint(g, trie, automaton).shortest_completion_bytes();
   std::mt19937 rng(7);
-  for (uint64_t budget = minimum; budget < minimum + 60; ++budget) {
+  for (uint64_t budget = minimum; budget < minimum + 30; ++budget) {
     GrammarConstraint c(g, trie, automaton);
     std::string text;
     uint64_t used = 0;
@@ -131,6 +137,50 @@ TEST(Masking, EveryBudgetEndsComplete) {
     Matcher m(g);
     EXPECT_TRUE(m.accept(text) && m.is_complete()) << text;
   }
+}
+
+}  // namespace
+}  // namespace airlock::grammar
+
+namespace airlock::grammar {
+namespace {
+
+// A shared automaton that outgrows its bound is emptied between operations; constraints holding
+// state ids from before must carry on exactly as if nothing happened.
+TEST(Masking, SurvivesAutomatonTrim) {
+  std::vector<std::string> pieces;
+  for (int b = 1; b < 128; ++b) pieces.push_back(std::string(1, static_cast<char>(b)));
+  pieces.push_back("<eos>");
+  auto trie = std::make_shared<TokenTrie>(pieces, std::vector<int32_t>{127});
+  // Every position of a long bounded string is a separate state, so the automaton fills up.
+  auto g = json_schema_to_grammar(std::string_view(R"({"type":"array","items":{"type":"string","maxLength":1000},"maxItems":200})"));
+  auto automaton = std::make_shared<Automaton>(g, 300);
+  GrammarConstraint a(g, trie, automaton), b(g, trie, automaton);
+  auto token_of = [](char c) { return static_cast<int32_t>(c - 1); };
+  for (char c : std::string("[\"")) a.accept(token_of(c)), b.accept(token_of(c));
+  uint64_t generation = automaton->generation();
+  std::mt19937 rng(3);
+  std::string text = "[\"";
+  for (int i = 0; i < 2000 && automaton->generation() == generation; ++i) {
+    std::vector<int32_t> allowed = a.allowed();
+    int32_t t = allowed[std::uniform_int_distribution<size_t>(0, allowed.size() - 1)(rng)];
+    if (trie->piece(t) == "\"" || trie->piece(t) == "\\") continue;
+    a.accept(t);
+    text += trie->piece(t);
+    if (text.size() % 90 == 0) {
+      a.accept(token_of('"'));
+      a.accept(token_of(','));
+      a.accept(token_of('"'));
+      text += "\",\"";
+    }
+  }
+  ASSERT_NE(automaton->generation(), generation) << "the automaton never reached its bound";
+  // b still holds an id from before the trim; both must agree with brute force.
+  EXPECT_EQ(b.allowed(), brute_force(g, *trie, "[\""));
+  EXPECT_EQ(a.allowed(), brute_force(g, *trie, text));
+  a.accept(token_of('"'));
+  a.accept(token_of(']'));
+  EXPECT_TRUE(a.done());
 }
 
 }  // namespace
