@@ -20,7 +20,7 @@ echo "== ASan/UBSan build, unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAIRLOCK_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest -j "$JOBS" -L unit --output-on-failure)
+   ctest -j "$JOBS" -L unit -LE slow --output-on-failure)
 
 if [[ -f tests/fuzz/CMakeLists.txt && "$FUZZ_SECONDS" != 0 ]]; then
   echo "== fuzzing, ${FUZZ_SECONDS}s per target"
