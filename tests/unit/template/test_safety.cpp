@@ -101,8 +101,31 @@ TEST(TemplateSafety, DeepRecursionStops) {
   expect_error(ifs, "nested too deeply");
   expect_error("{{ " + std::string(5000, '-') + "1 }}", "nested too deeply");
   expect_error("{{ " + std::string(3000, '[') + std::string(3000, ']') + " }}", "nested too deeply");
+  std::string chain = "{{ x";
+  for (int k = 0; k < 10000; ++k) chain += ".a";
+  expect_error(chain + " }}", "expression nested too deeply");
+  std::string sum = "{{ 1";
+  for (int k = 0; k < 10000; ++k) sum += " + 1";
+  expect_error(sum + " }}", "expression nested too deeply");
+  std::string elifs = "{% if a %}";
+  for (int k = 0; k < 10000; ++k) elifs += "{% elif a %}";
+  expect_error(elifs + "{% endif %}", "nested too deeply");
+  TemplateOptions shallow;
+  shallow.limits.max_nesting = 50;
+  expect_error(sum.substr(0, 4 + 4 * 60) + " }}", "nested too deeply while rendering (limit 50)", shallow);
   expect_error("{% set l = [] %}{{ l.append(l) }}{{ l }}", "nested too deeply");
   expect_error("{% set l = [] %}{{ l.append(l) }}{{ l|tojson }}", "nested too deeply");
+}
+
+TEST(TemplateSafety, DeeplyNestedAndCyclicValuesAreFreed) {
+  // A list wrapped 200,000 times: freeing it must not recurse once per level. And a list holding
+  // itself must not leak (the ASan build's leak checker would report it).
+  EXPECT_EQ(Template("{% set ns = namespace(l=[]) %}{% for i in range(200000) %}{% set ns.l = [ns.l] %}"
+                     "{% endfor %}done").render(Value::make_dict()), "done");
+  EXPECT_EQ(Template("{% set l = [1] %}{{ l.append(l) }}{% set d = {} %}{{ d.update({'d': d}) }}{{ l|length }}")
+                .render(Value::make_dict()), "NoneNone2");
+  nlohmann::ordered_json messages = nlohmann::ordered_json::parse(R"([{"role":"user","content":"Hi"}])");
+  EXPECT_EQ(render_chat("{{ messages.append(messages) }}{{ messages|length }}", messages, ChatOptions{}), "None2");
 }
 
 TEST(TemplateSafety, StepLimitAllowsRealTemplates) {
