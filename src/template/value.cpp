@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 namespace airlock::tmpl {
 
@@ -117,39 +118,41 @@ namespace {
 struct DeferredDeletes {
   std::vector<std::unique_ptr<List>> lists;
   std::vector<std::unique_ptr<Dict>> dicts;
-  bool draining = false;
 };
-thread_local DeferredDeletes g_deletes;
+// Heap-allocated only while draining, so no thread-local object needs destroying at exit (a
+// static Value may still be released after thread-local destructors have run).
+thread_local DeferredDeletes* g_deletes = nullptr;
+thread_local bool g_draining = false;
 thread_local ContainerArena* g_arena = nullptr;
 
-void drain() {
-  if (g_deletes.draining) return;
-  g_deletes.draining = true;
-  while (!g_deletes.lists.empty() || !g_deletes.dicts.empty()) {
-    if (!g_deletes.lists.empty()) {
-      auto l = std::move(g_deletes.lists.back());
-      g_deletes.lists.pop_back();
-      l.reset();
+template <class T>
+void defer_delete(T* p) {
+  if (!g_deletes) g_deletes = new DeferredDeletes;
+  if constexpr (std::is_same_v<T, List>) g_deletes->lists.emplace_back(p);
+  else g_deletes->dicts.emplace_back(p);
+  if (g_draining) return;
+  g_draining = true;
+  while (!g_deletes->lists.empty() || !g_deletes->dicts.empty()) {
+    if (!g_deletes->lists.empty()) {
+      auto l = std::move(g_deletes->lists.back());
+      g_deletes->lists.pop_back();
+      l.reset();  // may queue the containers it held
     } else {
-      auto d = std::move(g_deletes.dicts.back());
-      g_deletes.dicts.pop_back();
+      auto d = std::move(g_deletes->dicts.back());
+      g_deletes->dicts.pop_back();
       d.reset();
     }
   }
-  g_deletes.draining = false;
+  delete g_deletes;
+  g_deletes = nullptr;
+  g_draining = false;
 }
 
 struct ListDeleter {
-  void operator()(List* l) const {
-    g_deletes.lists.emplace_back(l);
-    drain();
-  }
+  void operator()(List* l) const { defer_delete(l); }
 };
 struct DictDeleter {
-  void operator()(Dict* d) const {
-    g_deletes.dicts.emplace_back(d);
-    drain();
-  }
+  void operator()(Dict* d) const { defer_delete(d); }
 };
 }  // namespace
 
