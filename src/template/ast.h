@@ -31,6 +31,7 @@ struct Expr {
   };
   Kind kind = Kind::Literal;
   int line = 1;
+  int height = 1;  // levels of the subtree rooted here (see parser.h)
   Value value;
   std::string name;  // Name, Attr, Filter, Test; operator for Unary/Binary
   bool negated = false;

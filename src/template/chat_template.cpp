@@ -64,6 +64,7 @@ std::string format_date(const std::string& date, const std::string& fmt) {
 
 std::string ChatTemplate::render(const nlohmann::ordered_json& messages, const ChatOptions& opt) const {
   if (!messages.is_array()) throw Error("chat messages must be a JSON array");
+  ContainerArena arena;  // the converted messages too: a template may append a list to itself
   Value ctx = Value::make_dict();
   auto& d = *ctx.dict;
   d.set(Value::string("messages"), Value::from_json(messages));

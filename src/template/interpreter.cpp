@@ -77,6 +77,10 @@ std::string Interpreter::render(const Body& body) {
     std::string m = e.what();
     if (m.rfind("template line ", 0) == 0) throw;
     throw Error("template line " + std::to_string(line_) + ": " + m);
+  } catch (const std::bad_alloc&) {
+    throw Error("template line " + std::to_string(line_) + ": out of memory");
+  } catch (const std::exception& e) {  // a library error we did not anticipate: still one clean line
+    throw Error("template line " + std::to_string(line_) + ": " + e.what());
   }
   return out;
 }
@@ -133,7 +137,15 @@ Interpreter::Flow Interpreter::exec(const Body& body) {
   return Flow::Normal;
 }
 
+Interpreter::NestingGuard::NestingGuard(Interpreter& in) : in(in) {
+  if (++in.nesting_ > in.limits_.max_nesting) {
+    --in.nesting_;
+    throw Error("template nested too deeply while rendering (limit " + std::to_string(in.limits_.max_nesting) + ")");
+  }
+}
+
 Interpreter::Flow Interpreter::exec(const Stmt& s) {
+  NestingGuard guard(*this);
   step();
   line_ = s.line;
   switch (s.kind) {
@@ -520,6 +532,7 @@ Value Interpreter::eval_binary(const Expr& e) {
     if (!count.is_int() && !count.is_bool())
       throw Error(std::string("can't multiply sequence by non-int of type '") + count.type_name() + "'");
     int64_t n = std::max<int64_t>(0, count.is_bool() ? count.b : count.i);
+    if (seq.is_string() ? seq.s.empty() : seq.list->empty()) n = 0;  // '' * 10**18 must not loop
     if (seq.is_string()) {
       if (n > 0) check_string(seq.s.size() * static_cast<uint64_t>(std::min<int64_t>(n, INT32_MAX)));
       std::string r;
@@ -535,6 +548,7 @@ Value Interpreter::eval_binary(const Expr& e) {
 }
 
 Value Interpreter::eval(const Expr& e) {
+  NestingGuard guard(*this);
   step();
   line_ = e.line;
   switch (e.kind) {

@@ -16,6 +16,7 @@ struct Limits {
   uint64_t max_steps = 10'000'000;  // statements, expressions and loop iterations
   size_t max_output = 8u << 20;     // bytes of output, and of any single string built
   int max_depth = 64;               // nested macro calls
+  int max_nesting = 1500;           // statements and expressions being evaluated inside each other
   size_t max_items = 1'000'000;     // elements of any list built (range, +, *)
   uint64_t max_string_bytes = 1ull << 30;  // string bytes made or copied in one render
 };
@@ -39,6 +40,14 @@ class Interpreter {
 
  private:
   enum class Flow { Normal, Break, Continue };
+  // Counts recursion through exec/eval; the stack stays bounded however macros and nesting combine.
+  struct NestingGuard {
+    explicit NestingGuard(Interpreter& in);
+    ~NestingGuard() { --in.nesting_; }
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
+    Interpreter& in;
+  };
   using Frame = std::unordered_map<std::string, Value>;
 
   Flow exec(const Body& body);
@@ -69,6 +78,7 @@ class Interpreter {
   const Value* block_input_ = nullptr;  // the rendered body while a {% filter %} block applies
   uint64_t steps_ = 0;
   int depth_ = 0;
+  int nesting_ = 0;
   int line_ = 1;
 };
 

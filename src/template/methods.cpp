@@ -68,7 +68,7 @@ std::string py_format(Interpreter& in, const std::string& fmt, const CallArgs& a
         v = auto_index < a.args.size() ? &a.args[auto_index] : nullptr;
         ++auto_index;
       } else if (std::isdigit(static_cast<unsigned char>(field[0]))) {
-        size_t i = std::stoul(field);
+        size_t i = field.size() > 9 ? SIZE_MAX : std::stoul(field);
         v = i < a.args.size() ? &a.args[i] : nullptr;
       } else {
         for (auto& [key, x] : a.kwargs)

@@ -2,6 +2,7 @@
 
 #include <airlock/error.h>
 
+#include <algorithm>
 #include <initializer_list>
 
 namespace airlock::tmpl {
@@ -139,6 +140,7 @@ class Parser {
   }
 
   StmtPtr parse_if() {
+    DepthGuard g(*this);  // each elif nests one level
     auto s = make(Stmt::Kind::If);
     s->cond = parse_expr();
     expect_block_end();
@@ -198,7 +200,7 @@ class Parser {
     auto t = make_expr(Expr::Kind::Tuple);
     t->items.push_back(std::move(e));
     while (skip_op(",")) t->items.push_back(parse_or());
-    return t;
+    return done(std::move(t));
   }
 
   StmtPtr parse_set() {
@@ -270,12 +272,25 @@ class Parser {
     return e;
   }
 
+  // Records a finished node's height and bounds it: evaluating and destroying the tree recurse
+  // once per level, and chains like a.b.c... or 1+1+1... are built by loops, not recursion.
+  ExprPtr done(ExprPtr e) const {
+    int h = 0;
+    for (const ExprPtr* child : {&e->a, &e->b, &e->c, &e->d})
+      if (*child) h = std::max(h, (*child)->height);
+    for (auto& x : e->items) h = std::max(h, x->height);
+    for (auto& [k, x] : e->kwargs) h = std::max(h, x->height);
+    e->height = h + 1;
+    if (e->height > kMaxExprHeight) fail("expression nested too deeply");
+    return e;
+  }
+
   ExprPtr binary(std::string op, ExprPtr a, ExprPtr b) const {
     auto e = make_expr(Expr::Kind::Binary);
     e->name = std::move(op);
     e->a = std::move(a);
     e->b = std::move(b);
-    return e;
+    return done(std::move(e));
   }
 
   // Top level of {{ }} and `set x = ...`: allows an unparenthesised tuple.
@@ -285,7 +300,7 @@ class Parser {
     auto t = make_expr(Expr::Kind::Tuple);
     t->items.push_back(std::move(e));
     while (skip_op(",")) t->items.push_back(parse_expr());
-    return t;
+    return done(std::move(t));
   }
 
   ExprPtr parse_expr() {
@@ -297,7 +312,7 @@ class Parser {
       c->a = std::move(e);
       c->b = parse_or();
       if (skip_name("else")) c->c = parse_expr();
-      e = std::move(c);
+      e = done(std::move(c));
     }
     return e;
   }
@@ -321,7 +336,7 @@ class Parser {
       advance();
       u->name = "not";
       u->a = parse_not();
-      return u;
+      return done(std::move(u));
     }
     return parse_compare();
   }
@@ -389,7 +404,7 @@ class Parser {
       u->name = cur().text;
       advance();
       u->a = parse_unary(false);
-      e = std::move(u);
+      e = done(std::move(u));
     } else {
       e = parse_primary();
     }
@@ -441,7 +456,7 @@ class Parser {
           if (is_op(")")) break;
           tup->items.push_back(parse_expr());
         }
-        e = std::move(tup);
+        e = done(std::move(tup));
       }
       expect_op(")");
       return e;
@@ -453,7 +468,7 @@ class Parser {
         if (skip_op("]")) break;
         l->items.push_back(parse_expr());
       }
-      return l;
+      return done(std::move(l));
     }
     if (skip_op("{")) {
       auto d = make_expr(Expr::Kind::Dict);
@@ -464,7 +479,7 @@ class Parser {
         expect_op(":");
         d->items.push_back(parse_expr());
       }
-      return d;
+      return done(std::move(d));
     }
     fail("unexpected " + describe() + " in expression");
   }
@@ -484,7 +499,7 @@ class Parser {
           a->name = expect_name();
         }
         a->a = std::move(e);
-        e = std::move(a);
+        e = done(std::move(a));
       } else if (is_op("[")) {
         advance();
         e = parse_subscript(std::move(e));
@@ -523,7 +538,7 @@ class Parser {
       if (!parts[0]) fail("empty subscript");
       e->b = std::move(parts[0]);
     }
-    return e;
+    return done(std::move(e));
   }
 
   void parse_call_args(Expr& e) {
@@ -549,7 +564,7 @@ class Parser {
     auto e = make_expr(Expr::Kind::Call);
     e->a = std::move(callee);
     parse_call_args(*e);
-    return e;
+    return done(std::move(e));
   }
 
   ExprPtr parse_filter_call(ExprPtr subject) {
@@ -558,7 +573,7 @@ class Parser {
     while (skip_op(".")) f->name += "." + expect_name();
     f->a = std::move(subject);
     if (is_op("(")) parse_call_args(*f);
-    return f;
+    return done(std::move(f));
   }
 
   ExprPtr parse_filter_expr(ExprPtr e) {
@@ -579,7 +594,7 @@ class Parser {
           // One bare argument: `x is divisibleby 3`, `x is equalto 'a'`.
           t->items.push_back(parse_postfix(parse_primary()));
         }
-        e = std::move(t);
+        e = done(std::move(t));
       } else if (is_op("(")) {
         e = parse_call(std::move(e));
       } else {

@@ -49,7 +49,12 @@ bool apply_test(Interpreter& in, const std::string& name, const Value& v, CallAr
     if (d == 0) throw Error("test 'divisibleby': division by zero");
     return need_int(v, name) % d == 0;
   }
-  if (name == "equalto" || name == "eq" || name == "==" || name == "sameas") return equal(v, need_arg(a, name));
+  if (name == "equalto" || name == "eq" || name == "==") return equal(v, need_arg(a, name));
+  if (name == "sameas") {  // Python `is`: the same list or dict object; same kind and value for scalars
+    const Value& o = need_arg(a, name);
+    if (v.is_list() || v.is_dict() || o.is_list() || o.is_dict()) return v.list == o.list && v.dict == o.dict;
+    return v.kind == o.kind && equal(v, o);
+  }
   if (name == "ne" || name == "!=") return !equal(v, need_arg(a, name));
   if (name == "lt" || name == "lessthan" || name == "<") return compare(v, need_arg(a, name)) < 0;
   if (name == "le" || name == "<=") return compare(v, need_arg(a, name)) <= 0;

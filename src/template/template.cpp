@@ -14,6 +14,7 @@ Template::Template(const std::string& source, const TemplateOptions& opt) : opt_
 }
 
 std::string Template::render(const Value& context) const {
+  ContainerArena arena;  // empties what the render built, cycles included, once it is done
   Value globals = Value::make_dict();
   add_global_functions(globals);
   if (context.is_dict())

@@ -23,6 +23,8 @@ class Template {
   // `context` is a dict of variables; range, namespace, dict and raise_exception are always
   // available (context entries of the same name take precedence). Throws airlock::Error
   // ("template line N: ...") on a render error, including raise_exception(msg) and limits.
+  // Lists and dicts the render creates are emptied when it returns (see ContainerArena), even
+  // ones it stored into `context`.
   std::string render(const Value& context) const;
 
  private:

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 namespace airlock::tmpl {
 
@@ -110,10 +111,68 @@ Value Value::string(std::string x) {
   charge(v.s.size());
   return v;
 }
+// Deeply nested values (a list wrapped a million times) would overflow the stack if each level's
+// destructor ran inside its parent's. The deleters below queue containers while one is being
+// destroyed, and the outermost call destroys the queue one by one.
+namespace {
+struct DeferredDeletes {
+  std::vector<std::unique_ptr<List>> lists;
+  std::vector<std::unique_ptr<Dict>> dicts;
+};
+// Heap-allocated only while draining, so no thread-local object needs destroying at exit (a
+// static Value may still be released after thread-local destructors have run).
+thread_local DeferredDeletes* g_deletes = nullptr;
+thread_local bool g_draining = false;
+thread_local ContainerArena* g_arena = nullptr;
+
+template <class T>
+void defer_delete(T* p) {
+  if (!g_deletes) g_deletes = new DeferredDeletes;
+  if constexpr (std::is_same_v<T, List>) g_deletes->lists.emplace_back(p);
+  else g_deletes->dicts.emplace_back(p);
+  if (g_draining) return;
+  g_draining = true;
+  while (!g_deletes->lists.empty() || !g_deletes->dicts.empty()) {
+    if (!g_deletes->lists.empty()) {
+      auto l = std::move(g_deletes->lists.back());
+      g_deletes->lists.pop_back();
+      l.reset();  // may queue the containers it held
+    } else {
+      auto d = std::move(g_deletes->dicts.back());
+      g_deletes->dicts.pop_back();
+      d.reset();
+    }
+  }
+  delete g_deletes;
+  g_deletes = nullptr;
+  g_draining = false;
+}
+
+struct ListDeleter {
+  void operator()(List* l) const { defer_delete(l); }
+};
+struct DictDeleter {
+  void operator()(Dict* d) const { defer_delete(d); }
+};
+}  // namespace
+
+ContainerArena::ContainerArena() : outer_(g_arena) { g_arena = this; }
+
+ContainerArena::~ContainerArena() {
+  g_arena = outer_;
+  // Move the contents out before they die, so that a cycle back into a container being emptied
+  // finds it already empty.
+  for (auto& w : lists_)
+    if (auto l = w.lock()) List().swap(*l);
+  for (auto& w : dicts_)
+    if (auto d = w.lock()) decltype(d->items)().swap(d->items);
+}
+
 Value Value::make_list(List items) {
   Value v;
   v.kind = Kind::List;
-  v.list = std::make_shared<List>(std::move(items));
+  v.list = std::shared_ptr<List>(new List(std::move(items)), ListDeleter{});
+  if (g_arena) g_arena->lists_.push_back(v.list);
   return v;
 }
 Value Value::make_tuple(List items) {
@@ -124,7 +183,8 @@ Value Value::make_tuple(List items) {
 Value Value::make_dict() {
   Value v;
   v.kind = Kind::Dict;
-  v.dict = std::make_shared<Dict>();
+  v.dict = std::shared_ptr<Dict>(new Dict(), DictDeleter{});
+  if (g_arena) g_arena->dicts_.push_back(v.dict);
   return v;
 }
 Value Value::function(Function f) {

@@ -128,6 +128,23 @@ Value Value::from_json(const Json& j) {
   }
 }
 
+// While an arena is alive on this thread, every list and dict made is noted; when it ends, those
+// still alive are emptied. Templates can build cycles (`l.append(l)`), which reference counting
+// alone would leak; a render runs inside an arena so that nothing it built outlives it.
+class ContainerArena {
+ public:
+  ContainerArena();
+  ~ContainerArena();
+  ContainerArena(const ContainerArena&) = delete;
+  ContainerArena& operator=(const ContainerArena&) = delete;
+
+ private:
+  friend struct Value;
+  std::vector<std::weak_ptr<List>> lists_;
+  std::vector<std::weak_ptr<Dict>> dicts_;
+  ContainerArena* outer_;
+};
+
 bool equal(const Value& a, const Value& b);
 // Python ordering for numbers, strings and lists; throws for anything else.
 int compare(const Value& a, const Value& b);

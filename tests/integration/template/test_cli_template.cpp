@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gguf/writer.h"
+#include "template/chat_template.h"
 #include "support/fixtures.h"
 
 using namespace airlock;
@@ -124,6 +125,30 @@ TEST_F(CliTemplate, GgufTemplateAndTokenTextsFromTheModel) {
       EXPECT_NE(r.err.find(c["error"].get<std::string>() + "\n"), std::string::npos) << r.err;
     }
   }
+}
+
+TEST_F(CliTemplate, ToolsReachTheTemplate) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  // The CLI is plumbing: with tools given as --tools or inside a {"messages", "tools"} object, it
+  // must print what the library renders for the same input (checked against Jinja2 in the unit tests).
+  fs::path tmpl = fixtures::dir() / "templates" / "Qwen-Qwen2.5-7B-Instruct.jinja";
+  ordered_json messages = ordered_json::parse(R"([{"role":"user","content":"Weather in Oslo?"}])");
+  ordered_json tools = ordered_json::parse(
+      R"([{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}])");
+  tmpl::ChatOptions opt;
+  opt.add_generation_prompt = true;
+  opt.tools = tools;
+  std::string want = tmpl::ChatTemplate(fixtures::read_file(tmpl)).render(messages, opt);
+  ASSERT_NE(want.find("get_weather"), std::string::npos);
+
+  Result r = run({tmpl.string(), "--messages", write("m.json", messages.dump()).string(), "--tools",
+                  write("t.json", tools.dump()).string(), "--add-generation-prompt"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, want);
+  ordered_json request = {{"messages", messages}, {"tools", tools}};
+  r = run({tmpl.string(), "--messages", write("req.json", request.dump()).string(), "--add-generation-prompt"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, want);
 }
 
 TEST_F(CliTemplate, ModelWithoutTemplateFallsBackToChatML) {

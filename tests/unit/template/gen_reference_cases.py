@@ -128,6 +128,8 @@ CASES = [
      "{{ namespace(a=1).a }}|{{ range(3)|list }}|{{ (1, 2)|list }}|{{ [1, 2] + [3] }}|{{ 'a' + 'b' }}"),
     ("nested_loops", "{% for a in [1, 2] %}{% for b in [3, 4] %}{{ loop.index }}{{ a }}{{ b }} {% endfor %}"
      "{{ loop.index }}|{% endfor %}"),
+    ("identity", "{% set l = [1] %}{{ l is sameas l }}{{ [1] is sameas [1] }}{{ none is sameas none }}"
+     "{{ 1 is sameas true }}{{ l is not sameas [1] }}"),
     ("conditionals", "{% if 0 %}a{% elif '' %}b{% elif [0] %}c{% else %}d{% endif %}|"
      "{% if none %}a{% else %}e{% endif %}|{% if x is defined and x.y %}bad{% else %}ok{% endif %}"),
 ]

@@ -71,7 +71,13 @@ TEST(TemplateSafety, RenderErrorsNameTheLine) {
 }
 
 TEST(TemplateSafety, RunawayLoopsStop) {
-  expect_error("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "steps");
+  // The default budget (10 M steps) takes seconds to spend in a sanitizer build, so the loop
+  // below runs against a smaller one; the mechanism is the same.
+  EXPECT_EQ(Limits{}.max_steps, 10'000'000u);
+  TemplateOptions capped;
+  capped.limits.max_steps = 200'000;
+  expect_error("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+               "stopped after 200000 steps", capped);
   TemplateOptions small;
   small.limits.max_steps = 1000;
   expect_error("{% for i in range(100) %}{% for j in range(100) %}{% endfor %}{% endfor %}", "1000 steps", small);
@@ -87,10 +93,14 @@ TEST(TemplateSafety, HugeStringsAndOutputStop) {
                "exceeds the limit");
   expect_error("{% for i in range(1000000) %}{{ 'xxxxxxxxxxxxxxxxxxxx' }}{% endfor %}", "output exceeds");
   expect_error("{{ ('x' * 1000000)|replace('x', 'yyyyyyyyyy') }}", "exceeds");
-  // Many copies of one big string: each is within the limits, together they are not.
-  expect_error("{% set s = 'x' * 4000000 %}{% set l = [s] * 100000 %}", "bytes of strings");
+  // Many copies of one big string: each is within the limits, together they are not. (Against a
+  // 64 MiB budget rather than the default 1 GiB, to keep sanitizer builds quick.)
+  EXPECT_EQ(Limits{}.max_string_bytes, 1ull << 30);
+  TemplateOptions budget;
+  budget.limits.max_string_bytes = 64u << 20;
+  expect_error("{% set s = 'x' * 4000000 %}{% set l = [s] * 100000 %}", "more than 67108864 bytes of strings", budget);
   expect_error("{% set s = 'x' * 4000000 %}{% set l = [] %}{% for i in range(100000) %}{{ l.append(s) }}{% endfor %}",
-               "bytes of strings");
+               "more than 67108864 bytes of strings", budget);
 }
 
 TEST(TemplateSafety, DeepRecursionStops) {
@@ -101,8 +111,31 @@ TEST(TemplateSafety, DeepRecursionStops) {
   expect_error(ifs, "nested too deeply");
   expect_error("{{ " + std::string(5000, '-') + "1 }}", "nested too deeply");
   expect_error("{{ " + std::string(3000, '[') + std::string(3000, ']') + " }}", "nested too deeply");
+  std::string chain = "{{ x";
+  for (int k = 0; k < 10000; ++k) chain += ".a";
+  expect_error(chain + " }}", "expression nested too deeply");
+  std::string sum = "{{ 1";
+  for (int k = 0; k < 10000; ++k) sum += " + 1";
+  expect_error(sum + " }}", "expression nested too deeply");
+  std::string elifs = "{% if a %}";
+  for (int k = 0; k < 10000; ++k) elifs += "{% elif a %}";
+  expect_error(elifs + "{% endif %}", "nested too deeply");
+  TemplateOptions shallow;
+  shallow.limits.max_nesting = 50;
+  expect_error(sum.substr(0, 4 + 4 * 60) + " }}", "nested too deeply while rendering (limit 50)", shallow);
   expect_error("{% set l = [] %}{{ l.append(l) }}{{ l }}", "nested too deeply");
   expect_error("{% set l = [] %}{{ l.append(l) }}{{ l|tojson }}", "nested too deeply");
+}
+
+TEST(TemplateSafety, DeeplyNestedAndCyclicValuesAreFreed) {
+  // A list wrapped 200,000 times: freeing it must not recurse once per level. And a list holding
+  // itself must not leak (the ASan build's leak checker would report it).
+  EXPECT_EQ(Template("{% set ns = namespace(l=[]) %}{% for i in range(200000) %}{% set ns.l = [ns.l] %}"
+                     "{% endfor %}done").render(Value::make_dict()), "done");
+  EXPECT_EQ(Template("{% set l = [1] %}{{ l.append(l) }}{% set d = {} %}{{ d.update({'d': d}) }}{{ l|length }}")
+                .render(Value::make_dict()), "NoneNone2");
+  nlohmann::ordered_json messages = nlohmann::ordered_json::parse(R"([{"role":"user","content":"Hi"}])");
+  EXPECT_EQ(render_chat("{{ messages.append(messages) }}{{ messages|length }}", messages, ChatOptions{}), "None2");
 }
 
 TEST(TemplateSafety, StepLimitAllowsRealTemplates) {
