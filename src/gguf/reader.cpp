@@ -15,6 +15,10 @@ namespace airlock::gguf {
 
 namespace {
 
+// Entries reserved up front from a claimed count. A KeyValue is ~14x the 13 bytes it needs on disk,
+// so the count alone must not size an allocation; beyond this, vectors grow as entries parse.
+constexpr uint64_t kReserveLimit = 4096;
+
 // Smallest number of bytes one array element of this type can occupy, so that a claimed count can
 // be checked against the remaining bytes before we reserve memory for it.
 uint64_t min_element_bytes(ValueType t) {
@@ -142,7 +146,7 @@ void read_header(Reader& r, Image& img, uint64_t& n_tensors, uint64_t& n_kv, siz
 
 void read_metadata(Reader& r, Image& img, uint64_t n_kv) {
   std::unordered_set<std::string> seen;
-  img.kv.reserve(static_cast<size_t>(n_kv));
+  img.kv.reserve(static_cast<size_t>(std::min<uint64_t>(n_kv, kReserveLimit)));
   for (uint64_t k = 0; k < n_kv; ++k) {
     KeyValue kv;
     kv.key = r.read_string("metadata key " + std::to_string(k));
@@ -226,7 +230,7 @@ Image parse_image(const uint8_t* data, size_t size, const std::string& name) {
   uint64_t n_tensors = 0, n_kv = 0;
   read_header(r, img, n_tensors, n_kv, size);
   read_metadata(r, img, n_kv);
-  img.tensors.reserve(static_cast<size_t>(n_tensors));
+  img.tensors.reserve(static_cast<size_t>(std::min<uint64_t>(n_tensors, kReserveLimit)));
   std::unordered_set<std::string_view> names;
   for (uint64_t k = 0; k < n_tensors; ++k) img.tensors.push_back(read_tensor_info(r, k, img.alignment));
   for (const auto& ti : img.tensors)

@@ -90,13 +90,9 @@ Value f_join(Interpreter& in, const Value& v, CallArgs& a) {
   return Value::string(std::move(s));
 }
 
-Value f_upper(Interpreter&, const Value& v, CallArgs&) { return Value::string(ascii_upper(v.str())); }
-Value f_lower(Interpreter&, const Value& v, CallArgs&) { return Value::string(ascii_lower(v.str())); }
-Value f_capitalize(Interpreter&, const Value& v, CallArgs&) {
-  std::string s = ascii_lower(v.str());
-  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
-  return Value::string(std::move(s));
-}
+Value f_upper(Interpreter&, const Value& v, CallArgs&) { return Value::string(str_upper(v.str())); }
+Value f_lower(Interpreter&, const Value& v, CallArgs&) { return Value::string(str_lower(v.str())); }
+Value f_capitalize(Interpreter&, const Value& v, CallArgs&) { return Value::string(py_capitalize(v.str())); }
 Value f_title(Interpreter&, const Value& v, CallArgs&) { return Value::string(py_title(v.str())); }
 
 Value f_replace(Interpreter& in, const Value& v, CallArgs& a) {
@@ -168,7 +164,7 @@ Value f_round(Interpreter&, const Value& v, CallArgs& a) {
   std::string method = m ? m->str() : "common";
   double x = v.as_double(), scale = std::pow(10.0, static_cast<double>(prec));
   double y = x * scale;
-  if (method == "common") y = std::round(y);
+  if (method == "common") y = std::nearbyint(y);  // Python's round(): ties to even
   else if (method == "ceil") y = std::ceil(y);
   else if (method == "floor") y = std::floor(y);
   else throw Error("round: method must be common, ceil or floor");
@@ -232,7 +228,7 @@ Value f_items(Interpreter&, const Value& v, CallArgs&) {
   List out;
   if (v.is_undefined()) return Value::make_list();
   if (!v.is_dict()) throw Error(std::string("items: expected a mapping, got ") + v.type_name());
-  for (auto& [k, x] : v.dict->items) out.push_back(Value::make_list({k, x}));
+  for (auto& [k, x] : v.dict->items) out.push_back(Value::make_tuple({k, x}));
   return Value::make_list(std::move(out));
 }
 
@@ -245,14 +241,14 @@ Value f_dictsort(Interpreter&, const Value& v, CallArgs& a) {
   auto pairs = v.dict->items;
   auto key = [&](const std::pair<Value, Value>& p) {
     const Value& k = by_value ? p.second : p.first;
-    return k.is_string() && !case_sensitive ? Value::string(ascii_lower(k.s)) : k;
+    return k.is_string() && !case_sensitive ? Value::string(str_lower(k.s)) : k;
   };
   std::stable_sort(pairs.begin(), pairs.end(), [&](auto& x, auto& y) {
     int c = compare(key(x), key(y));
     return reverse ? c > 0 : c < 0;
   });
   List out;
-  for (auto& [k, x] : pairs) out.push_back(Value::make_list({k, x}));
+  for (auto& [k, x] : pairs) out.push_back(Value::make_tuple({k, x}));
   return Value::make_list(std::move(out));
 }
 
@@ -263,7 +259,7 @@ Value f_unique(Interpreter& in, const Value& v, CallArgs& a) {
   for (auto& item : iterate(v)) {
     in.step();
     Value k = attr ? get_attribute(item, attr->str()) : item;
-    if (k.is_string() && !case_sensitive) k = Value::string(ascii_lower(k.s));
+    if (k.is_string() && !case_sensitive) k = Value::string(str_lower(k.s));
     bool dup = false;
     for (auto& s : seen) dup = dup || equal(s, k);
     if (!dup) {
@@ -293,7 +289,7 @@ Value f_sort(Interpreter&, const Value& v, CallArgs& a) {
   List items = iterate(v);
   auto key = [&](const Value& x) {
     Value k = attr ? get_attribute(x, attr->str()) : x;
-    return k.is_string() && !case_sensitive ? Value::string(ascii_lower(k.s)) : k;
+    return k.is_string() && !case_sensitive ? Value::string(str_lower(k.s)) : k;
   };
   std::stable_sort(items.begin(), items.end(), [&](const Value& x, const Value& y) {
     int c = compare(key(x), key(y));

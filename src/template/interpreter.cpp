@@ -65,6 +65,12 @@ Interpreter::Interpreter(const Limits& limits, const Value& globals) : limits_(l
 std::string Interpreter::render(const Body& body) {
   std::string out;
   out_ = &out;
+  StringBudget budget{0, limits_.max_string_bytes};
+  // Detaches the budget however rendering ends, so copies made afterwards are not charged.
+  struct BudgetScope {
+    explicit BudgetScope(StringBudget* b) { set_string_budget(b); }
+    ~BudgetScope() { set_string_budget(nullptr); }
+  } scope(&budget);
   try {
     exec(body);
   } catch (const Error& e) {
@@ -187,22 +193,26 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s) {
     if (a.args.empty()) throw Error("loop.cycle() needs at least one argument");
     return a.args[static_cast<size_t>(*index0) % a.args.size()];
   });
+  // One loop object, updated in place each iteration, as Jinja's LoopContext is.
+  Value loop = Value::make_dict();
+  for (const char* key : {"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0",
+                          "previtem", "nextitem", "cycle"})
+    loop.dict->items.emplace_back(Value::string(key), Value());
+  auto& slot = loop.dict->items;
+  slot[6].second = Value::integer(n);
+  slot[7].second = Value::integer(1);
+  slot[8].second = Value::integer(0);
+  slot[11].second = cycle;
   for (int64_t k = 0; k < n; ++k) {
     step();
-    Value loop = Value::make_dict();
-    auto& d = *loop.dict;
-    d.set(Value::string("index"), Value::integer(k + 1));
-    d.set(Value::string("index0"), Value::integer(k));
-    d.set(Value::string("revindex"), Value::integer(n - k));
-    d.set(Value::string("revindex0"), Value::integer(n - k - 1));
-    d.set(Value::string("first"), Value::boolean(k == 0));
-    d.set(Value::string("last"), Value::boolean(k == n - 1));
-    d.set(Value::string("length"), Value::integer(n));
-    d.set(Value::string("depth"), Value::integer(1));
-    d.set(Value::string("depth0"), Value::integer(0));
-    if (k > 0) d.set(Value::string("previtem"), items[static_cast<size_t>(k - 1)]);
-    if (k + 1 < n) d.set(Value::string("nextitem"), items[static_cast<size_t>(k + 1)]);
-    d.set(Value::string("cycle"), cycle);
+    slot[0].second = Value::integer(k + 1);
+    slot[1].second = Value::integer(k);
+    slot[2].second = Value::integer(n - k);
+    slot[3].second = Value::integer(n - k - 1);
+    slot[4].second = Value::boolean(k == 0);
+    slot[5].second = Value::boolean(k == n - 1);
+    slot[9].second = k > 0 ? items[static_cast<size_t>(k - 1)] : Value::undefined("'loop.previtem' is undefined");
+    slot[10].second = k + 1 < n ? items[static_cast<size_t>(k + 1)] : Value::undefined("'loop.nextitem' is undefined");
     *index0 = k;
     frames_.back()["loop"] = loop;
     bind(s.targets, items[static_cast<size_t>(k)]);
@@ -534,7 +544,7 @@ Value Interpreter::eval(const Expr& e) {
     case Expr::Kind::Tuple: {
       List items;
       for (auto& x : e.items) items.push_back(eval(*x));
-      return Value::make_list(std::move(items));
+      return e.kind == Expr::Kind::Tuple ? Value::make_tuple(std::move(items)) : Value::make_list(std::move(items));
     }
     case Expr::Kind::Dict: {
       Value d = Value::make_dict();

@@ -17,6 +17,7 @@ struct Limits {
   size_t max_output = 8u << 20;     // bytes of output, and of any single string built
   int max_depth = 64;               // nested macro calls
   size_t max_items = 1'000'000;     // elements of any list built (range, +, *)
+  uint64_t max_string_bytes = 1ull << 30;  // string bytes made or copied in one render
 };
 
 class Interpreter {

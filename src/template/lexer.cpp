@@ -138,12 +138,18 @@ class Lexer {
   // whitespace-control character before the marker ('-', '+' or '\0').
   char lex_tag(bool block) {
     const char* close = block ? "%}" : "}}";
+    brackets_.clear();
     while (true) {
       while (pos_ < src_.size() && is_space(src_[pos_])) {
         line_ += src_[pos_] == '\n';
         ++pos_;
       }
       if (pos_ >= src_.size()) fail(line_, block ? "unterminated '{%' tag" : "unterminated '{{' tag");
+      // As in Jinja, `}}` closes the tag only outside brackets: {{ {'a': {'b': 1}} }} is valid.
+      if (!brackets_.empty()) {
+        lex_one();
+        continue;
+      }
       if (src_.compare(pos_, 2, close) == 0) {
         pos_ += 2;
         push(block ? Tok::BlockEnd : Tok::VarEnd, "");
@@ -184,6 +190,14 @@ class Lexer {
       }
     if (std::strchr("+-*/%~<>=()[]{},.:|", c)) {
       ++pos_;
+      if (c == '(' || c == '[' || c == '{') {
+        if (brackets_.size() >= 1000) fail(line_, "brackets nested too deeply");
+        brackets_.push_back(c);
+      } else if (c == ')' || c == ']' || c == '}') {
+        char open = c == ')' ? '(' : c == ']' ? '[' : '{';
+        if (brackets_.empty() || brackets_.back() != open) fail(line_, std::string("unexpected '") + c + "'");
+        brackets_.pop_back();
+      }
       push(Tok::Op, std::string(1, c));
       return;
     }
@@ -290,10 +304,25 @@ class Lexer {
   size_t pos_ = 0;
   int line_ = 1;
   std::vector<Token> out_;
+  std::vector<char> brackets_;  // open brackets inside the current tag
 };
 
 }  // namespace
 
-std::vector<Token> lex(const std::string& source, const LexOptions& opt) { return Lexer(source, opt).run(); }
+std::vector<Token> lex(const std::string& source, const LexOptions& opt) {
+  // Jinja normalises \r\n and \r to \n and drops one trailing newline (keep_trailing_newline off).
+  std::string src;
+  src.reserve(source.size());
+  for (size_t k = 0; k < source.size(); ++k) {
+    if (source[k] == '\r') {
+      src += '\n';
+      if (k + 1 < source.size() && source[k + 1] == '\n') ++k;
+    } else {
+      src += source[k];
+    }
+  }
+  if (!src.empty() && src.back() == '\n') src.pop_back();
+  return Lexer(src, opt).run();
+}
 
 }  // namespace airlock::tmpl

@@ -89,14 +89,10 @@ Value string_method(Interpreter& in, const std::string& s, const std::string& na
   if (name == "strip") return Value::string(py_strip(s, opt_string(a, 0, "chars"), true, true));
   if (name == "lstrip") return Value::string(py_strip(s, opt_string(a, 0, "chars"), true, false));
   if (name == "rstrip") return Value::string(py_strip(s, opt_string(a, 0, "chars"), false, true));
-  if (name == "upper") return Value::string(ascii_upper(s));
-  if (name == "lower") return Value::string(ascii_lower(s));
+  if (name == "upper") return Value::string(str_upper(s));
+  if (name == "lower") return Value::string(str_lower(s));
   if (name == "title") return Value::string(py_title(s));
-  if (name == "capitalize") {
-    std::string r = ascii_lower(s);
-    if (!r.empty()) r[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(r[0])));
-    return Value::string(r);
-  }
+  if (name == "capitalize") return Value::string(py_capitalize(s));
   if (name == "split" || name == "rsplit") {
     if (name == "rsplit" && arg(a, 1, "maxsplit")) throw Error("rsplit: maxsplit is not supported");
     List parts;
@@ -207,7 +203,7 @@ Value dict_method(Dict& d, const std::string& name, CallArgs& a, bool& found) {
   if (name == "items" || name == "keys" || name == "values") {
     List out;
     for (auto& [k, v] : d.items) {
-      if (name == "items") out.push_back(Value::make_list({k, v}));
+      if (name == "items") out.push_back(Value::make_tuple({k, v}));
       else out.push_back(name == "keys" ? k : v);
     }
     return Value::make_list(std::move(out));

@@ -134,6 +134,7 @@ class Parser {
       expect_block_end();
       return s;
     }
+    if (kw.starts_with("end") || kw == "elif" || kw == "else") fail("unexpected '{% " + kw + " %}'");
     fail("unknown tag '" + kw + "'");
   }
 

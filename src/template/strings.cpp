@@ -18,26 +18,125 @@ std::string py_strip(const std::string& s, const std::string* chars, bool left, 
   return s.substr(b, e - b);
 }
 
-std::string ascii_upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
+namespace {
+
+// Code points of a UTF-8 string; a byte that does not start a valid sequence is kept as itself,
+// marked with kRawByte, so that re-encoding gives back the input exactly.
+constexpr uint32_t kRawByte = 0x80000000u;
+
+std::vector<uint32_t> decode(const std::string& s) {
+  std::vector<uint32_t> out;
+  for (size_t k = 0; k < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[k]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && k + len <= s.size();
+    uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+    for (size_t m = 1; ok && m < len; ++m) {
+      unsigned char cc = static_cast<unsigned char>(s[k + m]);
+      ok = (cc & 0xC0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (!ok) {
+      out.push_back(kRawByte | c);
+      ++k;
+      continue;
+    }
+    out.push_back(cp);
+    k += len;
+  }
+  return out;
 }
 
-std::string ascii_lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+std::string encode(const std::vector<uint32_t>& cps) {
+  std::string out;
+  for (uint32_t cp : cps) {
+    if (cp & kRawByte) {
+      out += static_cast<char>(cp & 0xFF);
+    } else if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
+
+// In Latin Extended-A, case pairs sit side by side; which of the two is upper case flips twice.
+bool latin_ext_a_upper_is_even(uint32_t c) { return (c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177); }
+bool latin_ext_a_paired(uint32_t c) {
+  return (c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x139 && c <= 0x148) ||
+         (c >= 0x14A && c <= 0x177) || (c >= 0x179 && c <= 0x17E);
+}
+
+uint32_t upper(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if ((c >= 0xE0 && c <= 0xFE && c != 0xF7)) return c - 32;
+  if (c == 0xFF) return 0x178;
+  if (latin_ext_a_paired(c)) {
+    bool is_lower = latin_ext_a_upper_is_even(c) ? (c & 1) : !(c & 1);
+    return is_lower ? c - 1 : c;
+  }
+  if (c >= 0x3B1 && c <= 0x3C9) return c == 0x3C2 ? 0x3A3 : c - 32;
+  if (c >= 0x430 && c <= 0x44F) return c - 32;
+  if (c >= 0x450 && c <= 0x45F) return c - 80;
+  return c;
+}
+
+uint32_t lower(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+  if (c == 0x178) return 0xFF;
+  if (latin_ext_a_paired(c)) {
+    bool is_upper = latin_ext_a_upper_is_even(c) ? !(c & 1) : (c & 1);
+    return is_upper ? c + 1 : c;
+  }
+  if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 32;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  return c;
+}
+
+bool cased(uint32_t c) { return upper(c) != c || lower(c) != c || c == 0xDF; }
+
+}  // namespace
+
+std::string str_upper(const std::string& s) {
+  auto cps = decode(s);
+  for (auto& c : cps) c = upper(c);
+  return encode(cps);
+}
+
+std::string str_lower(const std::string& s) {
+  auto cps = decode(s);
+  for (auto& c : cps) c = lower(c);
+  return encode(cps);
+}
+
+std::string py_capitalize(const std::string& s) {
+  auto cps = decode(s);
+  for (size_t k = 0; k < cps.size(); ++k) cps[k] = k == 0 ? upper(cps[k]) : lower(cps[k]);
+  return encode(cps);
 }
 
 std::string py_title(const std::string& s) {
-  std::string out = s;
+  auto cps = decode(s);
   bool prev_cased = false;
-  for (auto& c : out) {
-    unsigned char u = static_cast<unsigned char>(c);
-    bool alpha = std::isalpha(u);
-    if (alpha) c = static_cast<char>(prev_cased ? std::tolower(u) : std::toupper(u));
-    prev_cased = alpha;
+  for (auto& c : cps) {
+    bool is_cased = cased(c);
+    if (is_cased) c = prev_cased ? lower(c) : upper(c);
+    prev_cased = is_cased;
   }
-  return out;
+  return encode(cps);
 }
 
 std::string py_replace(const std::string& s, const std::string& from, const std::string& to, int64_t count,

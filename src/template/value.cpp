@@ -8,6 +8,52 @@
 
 namespace airlock::tmpl {
 
+static thread_local StringBudget* g_budget = nullptr;
+
+void set_string_budget(StringBudget* budget) { g_budget = budget; }
+
+static void charge(size_t bytes) {
+  if (!g_budget || bytes == 0) return;
+  g_budget->used += bytes;
+  if (g_budget->used > g_budget->limit)
+    throw Error("template built more than " + std::to_string(g_budget->limit) + " bytes of strings");
+}
+
+// Guards recursion over values, which may contain themselves (`x.append(x)`).
+struct NestGuard {
+  static constexpr int kMax = 256;
+  static inline thread_local int depth = 0;
+  NestGuard() {
+    if (++depth > kMax) {
+      --depth;
+      throw Error("value nested too deeply (or contains itself)");
+    }
+  }
+  ~NestGuard() { --depth; }
+  NestGuard(const NestGuard&) = delete;
+  NestGuard& operator=(const NestGuard&) = delete;
+};
+
+Value::Value(const Value& o)
+    : kind(o.kind), b(o.b), tuple(o.tuple), i(o.i), f(o.f), s(o.s), list(o.list), dict(o.dict), fn(o.fn) {
+  charge(s.size());
+}
+
+Value& Value::operator=(const Value& o) {
+  if (this == &o) return *this;
+  kind = o.kind;
+  b = o.b;
+  tuple = o.tuple;
+  i = o.i;
+  f = o.f;
+  s = o.s;
+  list = o.list;
+  dict = o.dict;
+  fn = o.fn;
+  charge(s.size());
+  return *this;
+}
+
 const Value* Dict::find(const Value& key) const {
   for (auto& [k, v] : items)
     if (equal(k, key)) return &v;
@@ -61,12 +107,18 @@ Value Value::string(std::string x) {
   Value v;
   v.kind = Kind::String;
   v.s = std::move(x);
+  charge(v.s.size());
   return v;
 }
 Value Value::make_list(List items) {
   Value v;
   v.kind = Kind::List;
   v.list = std::make_shared<List>(std::move(items));
+  return v;
+}
+Value Value::make_tuple(List items) {
+  Value v = make_list(std::move(items));
+  v.tuple = true;
   return v;
 }
 Value Value::make_dict() {
@@ -196,12 +248,15 @@ std::string Value::repr() const {
     case Kind::Float: return python_float(f);
     case Kind::String: return repr_string(s);
     case Kind::List: {
-      std::string out = "[";
+      NestGuard g;
+      std::string out = tuple ? "(" : "[";
       for (size_t k = 0; k < list->size(); ++k) out += (k ? ", " : "") + (*list)[k].repr();
-      return out + "]";
+      if (tuple && list->size() == 1) out += ",";
+      return out + (tuple ? ")" : "]");
     }
     case Kind::Dict: {
       if (dict->is_namespace) return "<Namespace>";
+      NestGuard g;
       std::string out = "{";
       bool first = true;
       for (auto& [k, v] : dict->items) {
@@ -240,6 +295,7 @@ static void json_string(std::string& out, const std::string& s) {
 }
 
 static void json_value(std::string& out, const Value& v, int indent, int depth) {
+  NestGuard g;
   auto newline = [&](int d) {
     out += '\n';
     out.append(static_cast<size_t>(indent * d), ' ');
@@ -304,6 +360,7 @@ std::string Value::to_json(int indent) const {
 }
 
 bool equal(const Value& a, const Value& b) {
+  NestGuard g;
   if (a.is_number() && b.is_number()) {
     if (a.is_float() || b.is_float()) return a.as_double() == b.as_double();
     int64_t x = a.is_bool() ? a.b : a.i, y = b.is_bool() ? b.b : b.i;
@@ -315,7 +372,7 @@ bool equal(const Value& a, const Value& b) {
     case Value::Kind::None: return true;
     case Value::Kind::String: return a.s == b.s;
     case Value::Kind::List: {
-      if (a.list->size() != b.list->size()) return false;
+      if (a.tuple != b.tuple || a.list->size() != b.list->size()) return false;
       for (size_t k = 0; k < a.list->size(); ++k)
         if (!equal((*a.list)[k], (*b.list)[k])) return false;
       return true;
@@ -335,6 +392,7 @@ bool equal(const Value& a, const Value& b) {
 }
 
 int compare(const Value& a, const Value& b) {
+  NestGuard g;
   if (a.is_number() && b.is_number()) {
     if (!a.is_float() && !b.is_float()) {
       int64_t x = a.is_bool() ? a.b : a.i, y = b.is_bool() ? b.b : b.i;

@@ -35,11 +35,21 @@ struct Dict {
   void set(Value key, Value value);
 };
 
+// Strings are values, so copying a list of big strings copies their bytes. While a template
+// renders, every string made or copied is charged here, so a hostile template that multiplies a
+// big string stops with an error instead of exhausting memory. Thread-local; null disables.
+struct StringBudget {
+  uint64_t used = 0;
+  uint64_t limit = 0;
+};
+void set_string_budget(StringBudget* budget);
+
 struct Value {
   enum class Kind : uint8_t { Undefined, None, Bool, Int, Float, String, List, Dict, Function };
 
   Kind kind = Kind::Undefined;
   bool b = false;
+  bool tuple = false;  // a List that Python would hold as a tuple: prints as (a, b)
   int64_t i = 0;
   double f = 0;
   std::string s;  // String payload; for Undefined, the name that was looked up (for messages)
@@ -48,6 +58,12 @@ struct Value {
   std::shared_ptr<Function> fn;
 
   Value() = default;
+  // Copies charge their string bytes to the active StringBudget (see below).
+  Value(const Value& o);
+  Value& operator=(const Value& o);
+  Value(Value&&) noexcept = default;
+  Value& operator=(Value&&) noexcept = default;
+  ~Value() = default;
   static Value undefined(std::string name = {});
   static Value none();
   static Value boolean(bool v);
@@ -55,6 +71,7 @@ struct Value {
   static Value number(double v);
   static Value string(std::string v);
   static Value make_list(List items = {});
+  static Value make_tuple(List items);
   static Value make_dict();
   static Value function(Function f);
   // Works for nlohmann::json and nlohmann::ordered_json (which keeps key order for tojson).

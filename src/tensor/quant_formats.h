@@ -27,4 +27,9 @@ AIRLOCK_QUANT_PAIR(iq4_xs)
 
 #undef AIRLOCK_QUANT_PAIR
 
+// AVX2 activation quantizers: identical blocks to quantize_q8_0 / quantize_q8_K, for CPUs that
+// pass the Avx2 path check only.
+void quantize_q8_0_avx2(const float* src, void* dst, int64_t n);
+void quantize_q8_K_avx2(const float* src, void* dst, int64_t n);
+
 }  // namespace airlock::quant

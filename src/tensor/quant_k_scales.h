@@ -4,6 +4,7 @@
 // copy for the scalar code.
 #pragma once
 #include <cstdint>
+#include <cstring>
 
 namespace airlock::quant {
 
@@ -18,6 +19,19 @@ static inline void get_scale_min_k4(int j, const uint8_t* q, int& sc, int& m) {
     sc = (q[j + 4] & 0xf) | ((q[j - 4] >> 6) << 4);
     m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
   }
+}
+
+// All eight scales (bytes 0-7 of out) and mins (bytes 8-15) of a Q4_K/Q5_K block at once, by
+// moving the 2-bit top parts of sub-blocks 4-7 next to their nibbles four bytes at a time.
+static inline void unpack_scale_min_k4(const uint8_t* q, uint8_t* out) {
+  uint32_t u[3];
+  std::memcpy(u, q, 12);
+  const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
+  const uint32_t sc03 = u[0] & low6, m03 = u[1] & low6;
+  const uint32_t sc47 = (u[2] & low4) | (((u[0] >> 6) & low2) << 4);
+  const uint32_t m47 = ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4);
+  const uint32_t r[4] = {sc03, sc47, m03, m47};
+  std::memcpy(out, r, 16);
 }
 
 // Q3_K: sixteen 6-bit scales (stored +32); low nibbles in bytes 0-7 (sub-blocks j and j+8 share a

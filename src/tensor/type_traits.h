@@ -39,6 +39,12 @@ struct TypeTraits {
   // CpuPath, nullptr where that ISA has none (a lower path's kernel is used instead).
   TensorType vec_dot_type;
   std::array<kernels::VecDotFn, kCpuPathCount> vec_dot;
+  // Kernels taking up to kMaxMultiDot activation rows at once (prompt processing); nullptr where a
+  // path has none (matmul then calls vec_dot per token).
+  std::array<kernels::VecDotMultiFn, kCpuPathCount> vec_dot_multi;
+  // Faster from_float for a CpuPath, giving identical blocks (activation types); nullptr: use
+  // from_float.
+  std::array<FromFloatFn, kCpuPathCount> from_float_simd;
 };
 
 // The row for a raw on-disk type id, or nullptr for an id GGML does not define.
@@ -52,6 +58,9 @@ const char* type_name(TensorType t);
 
 // The best dot-product kernel for the type at or below the given path; nullptr if it has none.
 kernels::VecDotFn vec_dot_kernel(const TypeTraits& t, CpuPath path);
+kernels::VecDotMultiFn vec_dot_multi_kernel(const TypeTraits& t, CpuPath path);
+// The fastest quantizer for the type at or below the path (from_float when there is no SIMD one).
+FromFloatFn from_float_kernel(const TypeTraits& t, CpuPath path);
 
 // Bytes for a row of n elements, or nullopt if n is not a whole number of blocks.
 std::optional<size_t> row_bytes(TensorType t, int64_t n);

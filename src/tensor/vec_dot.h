@@ -9,6 +9,11 @@ namespace airlock::kernels {
 // n elements (a whole number of blocks); w: weight blocks; a: activation blocks.
 using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 
+// Dots of one weight row with `count` (1..kMaxMultiDot) activation rows a_stride bytes apart, into
+// out[0..count): the weight blocks are loaded and unpacked once for all of them (prompt processing).
+using VecDotMultiFn = void (*)(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+inline constexpr int kMaxMultiDot = 8;
+
 #define AIRLOCK_VEC_DOTS(isa)                                          \
   float f32_f32_##isa(int64_t n, const void* w, const void* a);       \
   float f16_f32_##isa(int64_t n, const void* w, const void* a);       \
@@ -22,15 +27,27 @@ AIRLOCK_VEC_DOTS(avx2)
 AIRLOCK_VEC_DOTS(avx512)
 #undef AIRLOCK_VEC_DOTS
 
-// Scalar only so far.
-float bf16_f32_scalar(int64_t n, const void* w, const void* a);
-float q4_1_q8_1_scalar(int64_t n, const void* w, const void* a);
-float q5_0_q8_0_scalar(int64_t n, const void* w, const void* a);
-float q5_1_q8_1_scalar(int64_t n, const void* w, const void* a);
-float iq4_nl_q8_0_scalar(int64_t n, const void* w, const void* a);
-float q2_K_q8_K_scalar(int64_t n, const void* w, const void* a);
-float q3_K_q8_K_scalar(int64_t n, const void* w, const void* a);
-float q5_K_q8_K_scalar(int64_t n, const void* w, const void* a);
-float iq4_xs_q8_K_scalar(int64_t n, const void* w, const void* a);
+// Multi-token kernels (AVX-512 only so far). None for F16/F32 weights: eight tokens of float
+// activations overflow L1, and the per-token kernel measured faster.
+void q4_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q8_0_q8_0_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q4_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+void q6_K_q8_K_multi_avx512(int64_t n, const void* w, const void* a, size_t a_stride, int count, float* out);
+
+// Scalar and AVX2 only so far (the AVX-512 path uses the AVX2 kernels).
+#define AIRLOCK_VEC_DOTS_NARROW(isa)                               \
+  float bf16_f32_##isa(int64_t n, const void* w, const void* a);    \
+  float q4_1_q8_1_##isa(int64_t n, const void* w, const void* a);   \
+  float q5_0_q8_0_##isa(int64_t n, const void* w, const void* a);   \
+  float q5_1_q8_1_##isa(int64_t n, const void* w, const void* a);   \
+  float iq4_nl_q8_0_##isa(int64_t n, const void* w, const void* a); \
+  float q2_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float q3_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float q5_K_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float iq4_xs_q8_K_##isa(int64_t n, const void* w, const void* a);
+
+AIRLOCK_VEC_DOTS_NARROW(scalar)
+AIRLOCK_VEC_DOTS_NARROW(avx2)
+#undef AIRLOCK_VEC_DOTS_NARROW
 
 }  // namespace airlock::kernels

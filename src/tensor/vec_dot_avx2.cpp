@@ -2,44 +2,16 @@
 // Integer products use the sign trick: |w| (unsigned) times a with w's sign, via maddubs.
 #include <immintrin.h>
 
-#include <cstring>
-
-#include "tensor/fp16.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_k_scales.h"
+#include "tensor/simd_avx2.h"
 #include "tensor/vec_dot.h"
 
 namespace airlock::kernels {
 
 using namespace airlock::quant;
 
-namespace {
-
-float h2f(uint16_t h) { return _cvtsh_ss(h); }
-
-float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-// Eight int32 partial sums of 32 signed int8 products.
-__m256i dot_i8(__m256i w, __m256i a) {
-  const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
-}
-
-// The 32 quants of a 4-bit legacy block as unsigned bytes (elements 0-15 low nibbles, 16-31 high).
-__m256i unpack_nibbles(const uint8_t* qs) {
-  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
-  const __m128i m = _mm_set1_epi8(0x0f);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
-}
-
-__m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-
-}  // namespace
+using namespace avx2;
 
 float f32_f32_avx2(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const float*>(w);

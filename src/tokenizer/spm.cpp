@@ -2,6 +2,7 @@
 
 #include <queue>
 #include <string>
+#include <unordered_map>
 
 #include "tokenizer/utf8.h"
 
@@ -38,7 +39,52 @@ std::string escape_spaces(std::string_view text) {
   return out;
 }
 
+namespace {
+constexpr std::string_view kSpace = "\xe2\x96\x81";
+}  // namespace
+
+SpmTokenizer::SpmTokenizer(const Vocab& vocab) : vocab_(vocab) {
+  for (const std::string& t : vocab.text) {
+    std::string_view prev;
+    for (size_t off = 0; off < t.size();) {
+      const size_t len = std::min(utf8_len_from_lead(static_cast<uint8_t>(t[off])), t.size() - off);
+      const std::string_view cur = std::string_view(t).substr(off, len);
+      if (cur == kSpace && !prev.empty() && prev != kSpace) joins_space_.emplace(prev);
+      prev = cur;
+      off += len;
+    }
+  }
+}
+
 void SpmTokenizer::encode(std::string_view text, std::vector<int32_t>& out) const {
+  std::unordered_map<std::string_view, std::pair<uint32_t, uint32_t>> seen;
+  std::vector<int32_t> done;
+  auto flush = [&](std::string_view seg) {
+    auto it = seen.find(seg);
+    if (it == seen.end()) {
+      const auto start = static_cast<uint32_t>(done.size());
+      encode_segment(seg, done);
+      it = seen.emplace(seg, std::make_pair(start, static_cast<uint32_t>(done.size()) - start)).first;
+    }
+    out.insert(out.end(), done.begin() + it->second.first,
+               done.begin() + it->second.first + it->second.second);
+  };
+  size_t seg_start = 0;
+  std::string_view prev;
+  for (size_t off = 0; off < text.size();) {
+    const size_t len = std::min(utf8_len_from_lead(static_cast<uint8_t>(text[off])), text.size() - off);
+    const std::string_view cur = text.substr(off, len);
+    if (cur == kSpace && !prev.empty() && prev != kSpace && !joins_space_.contains(prev)) {
+      flush(text.substr(seg_start, off - seg_start));
+      seg_start = off;
+    }
+    prev = cur;
+    off += len;
+  }
+  if (seg_start < text.size()) flush(text.substr(seg_start));
+}
+
+void SpmTokenizer::encode_segment(std::string_view text, std::vector<int32_t>& out) const {
   std::vector<Symbol> sym;
   for (size_t off = 0; off < text.size();) {
     const size_t len = std::min(utf8_len_from_lead(static_cast<uint8_t>(text[off])), text.size() - off);

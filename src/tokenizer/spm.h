@@ -3,7 +3,9 @@
 // tokens for pieces that are not tokens.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "tokenizer/vocab.h"
@@ -12,13 +14,19 @@ namespace airlock::tokenizer {
 
 class SpmTokenizer {
  public:
-  explicit SpmTokenizer(const Vocab& vocab) : vocab_(vocab) {}
+  explicit SpmTokenizer(const Vocab& vocab);
 
   // Appends the tokens of `text`, which must already have spaces replaced by U+2581.
   void encode(std::string_view text, std::vector<int32_t>& out) const;
 
  private:
+  void encode_segment(std::string_view text, std::vector<int32_t>& out) const;
+
   const Vocab& vocab_;
+  // Symbols (UTF-8 characters) that some token continues with U+2581. Everywhere else, a
+  // U+2581 after another symbol starts a piece no merge can cross, so text is tokenised in
+  // independent words (and repeated words are looked up instead of merged again).
+  std::unordered_set<std::string, StringHash, std::equal_to<>> joins_space_;
 };
 
 // Replaces ' ' with U+2581 ("▁"), SentencePiece's visible space.

@@ -19,9 +19,10 @@ namespace {
 // Index of the first differing byte, or -1.
 int64_t first_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   const size_t n = std::min(a.size(), b.size());
+  if (std::memcmp(a.data(), b.data(), n) == 0) return a.size() == b.size() ? -1 : static_cast<int64_t>(n);
   for (size_t k = 0; k < n; ++k)
     if (a[k] != b[k]) return static_cast<int64_t>(k);
-  return a.size() == b.size() ? -1 : static_cast<int64_t>(n);
+  return -1;  // unreachable: memcmp found a difference
 }
 
 std::vector<KeyValue> every_value_type() {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -74,6 +75,42 @@ TEST(VecDot, SimdPathsMatchScalar) {
   EXPECT_GE(compared, 5 * 4);
 }
 
+// Multi-token kernels give each token what the scalar kernel gives it alone.
+TEST(VecDot, MultiTokenKernelsMatchScalar) {
+  std::mt19937 rng(9);
+  int compared = 0;
+  for (TensorType t : types_with_kernels()) {
+    const auto& tr = type_traits(t);
+    const auto& at = type_traits(tr.vec_dot_type);
+    for (int p = 1; p <= static_cast<int>(detected_cpu_path()); ++p) {
+      const auto multi = tr.vec_dot_multi[static_cast<size_t>(p)];
+      if (!multi) continue;
+      for (int64_t blocks : {1, 5, 8}) {
+        const int64_t n = blocks * std::max<int64_t>(tr.block_size, 256);
+        const auto w = random_row(t, n, rng, 0.05f);
+        const size_t stride = *row_bytes(at.type, n);
+        std::vector<uint8_t> acts;
+        for (int k = 0; k < kernels::kMaxMultiDot; ++k) {
+          const auto a = random_row(at.type, n, rng, 1.0f + k);
+          acts.insert(acts.end(), a.begin(), a.end());
+        }
+        for (int count = 1; count <= kernels::kMaxMultiDot; ++count) {
+          float out[kernels::kMaxMultiDot];
+          multi(n, w.data(), acts.data(), stride, count, out);
+          for (int k = 0; k < count; ++k) {
+            const float ref = tr.vec_dot[0](n, w.data(), acts.data() + k * stride);
+            EXPECT_NEAR(out[k], ref, 1e-5 * (std::fabs(ref) + 1) * std::sqrt(double(n))) << tr.name << " count " << count;
+          }
+          ++compared;
+        }
+      }
+    }
+  }
+  if (detected_cpu_path() == CpuPath::Avx512) {
+    EXPECT_GE(compared, 4 * 3 * kernels::kMaxMultiDot);
+  }
+}
+
 // The scalar kernels agree with dequantize-then-multiply in double (they only reorder exact
 // integer sums and apply the same scales). Q8_1 activations carry their block sum as a half
 // (s = d * sum(q)), whose rounding enters the offset term of Q4_1/Q5_1: a looser bound there.
@@ -107,5 +144,46 @@ TEST(CpuPath, ParseAndForce) {
   force_cpu_path(std::nullopt);
   if (detected_cpu_path() != CpuPath::Avx512) {
     EXPECT_THROW(force_cpu_path(CpuPath::Avx512), Error);
+  }
+}
+
+// Run by ctest with AIRLOCK_CPU set (see CMakeLists.txt): the variable picks the path, and an
+// unknown or unsupported value is a clear error rather than a crash.
+TEST(CpuPath, FollowsEnvironment) {
+  const char* env = std::getenv("AIRLOCK_CPU");
+  if (!env) GTEST_SKIP() << "AIRLOCK_CPU not set";
+  const auto p = parse_cpu_path(env);
+  if (!p || static_cast<int>(*p) > static_cast<int>(detected_cpu_path())) {
+    EXPECT_THROW(active_cpu_path(), Error);
+    return;
+  }
+  EXPECT_EQ(active_cpu_path(), *p);
+}
+
+// SIMD activation quantizers write exactly the reference blocks, ties included.
+TEST(ActivationQuantizers, SimdMatchesReferenceBytes) {
+  std::mt19937 rng(21);
+  std::normal_distribution<float> g(0.0f, 3.0f);
+  for (TensorType t : {TensorType::Q8_0, TensorType::Q8_K}) {
+    const auto& tr = type_traits(t);
+    for (int p = 1; p <= static_cast<int>(detected_cpu_path()); ++p) {
+      const FromFloatFn fast = tr.from_float_simd[static_cast<size_t>(p)];
+      if (!fast) continue;
+      const int64_t n = 256 * 16;
+      std::vector<float> x(n);
+      for (auto& v : x) v = g(rng);
+      // Block 0: scale exactly 1 (amax 127), with halfway cases for both rounding rules.
+      const float ties[] = {127.0f, 2.5f, -3.5f, 0.5f, -0.5f, 1.5f, -126.5f, 0.49999997f};
+      for (int k = 0; k < 8; ++k) x[k] = ties[k];
+      for (int k = 8; k < 256; ++k) x[k] = static_cast<float>(k % 7) - 3.0f;
+      // Block 1 (and the second Q8_0 block): all zeros; another block: +amax and -amax both present.
+      for (int k = 256; k < 512; ++k) x[k] = 0.0f;
+      x[600] = 9.0f;
+      x[610] = -9.0f;
+      std::vector<uint8_t> ref(*row_bytes(t, n)), got(ref.size(), 0xcd);
+      tr.from_float(x.data(), ref.data(), n);
+      fast(x.data(), got.data(), n);
+      EXPECT_EQ(ref, got) << tr.name;
+    }
   }
 }

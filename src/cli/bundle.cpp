@@ -1,0 +1,90 @@
+// airlock bundle export NAME... -o FILE [--sign KEY] | bundle verify FILE | bundle import FILE
+#include <airlock/error.h>
+
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "command.h"
+#include "store/bundle.h"
+#include "store/durable_file.h"
+#include "store/progress.h"
+#include "store_cli.h"
+
+namespace {
+struct Options {
+  std::vector<std::string> names;
+  std::string out, sign, file;
+};
+
+const char* signature_text(airlock::store::SignatureState s) {
+  switch (s) {
+    case airlock::store::SignatureState::Trusted: return "signed by a trusted key";
+    case airlock::store::SignatureState::Untrusted: return "signed by a key this store does not trust";
+    case airlock::store::SignatureState::Unsigned: break;
+  }
+  return "unsigned";
+}
+
+void print_models(const airlock::store::BundleInfo& info) {
+  for (const auto& m : info.models)
+    std::printf("  %s %s %s\n", m.name.c_str(), m.digest.c_str(), airlock::cli::human_bytes(m.size).c_str());
+}
+
+airlock::cli::Registrar reg("bundle", [](CLI::App& app) {
+  using namespace airlock;
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("bundle", "Move models to and from air-gapped machines as one tar file");
+  cmd->require_subcommand(1);
+
+  auto* exp = cmd->add_subcommand("export", "Write models into a bundle");
+  exp->add_option("names", o->names, "NAME[:TAG]...")->required();
+  exp->add_option("--output,-o", o->out, "bundle file")->required();
+  exp->add_option("--sign", o->sign, "secret key file to sign the index with");
+  exp->callback([o] {
+    auto s = cli::open_store();
+    std::optional<store::SecretKey> key;
+    if (!o->sign.empty()) key = store::SecretKey::parse(store::read_small_file(o->sign, 4096), o->sign);
+    store::BundleInfo info;
+    {
+      store::ProgressPrinter p("exporting");
+      info = store::export_bundle(s, o->names, o->out, key ? &*key : nullptr, p.fn());
+    }
+    std::printf("wrote %s: %zu models, %s, %s\n", o->out.c_str(), info.models.size(),
+                cli::human_bytes(info.bytes).c_str(), signature_text(info.signature));
+    print_models(info);
+  });
+
+  auto* ver = cmd->add_subcommand("verify", "Check every hash and the signature without installing");
+  ver->add_option("file", o->file, "bundle file")->required();
+  ver->callback([o] {
+    auto s = cli::open_store();
+    store::BundleInfo info;
+    {
+      store::ProgressPrinter p("verifying");
+      info = store::verify_bundle(o->file, store::trusted_keys(s.trusted_keys_dir()), p.fn());
+    }
+    std::printf("%s: every hash matches; %s%s%s; created %s UTC by airlock %s\n", o->file.c_str(),
+                signature_text(info.signature), info.key_id.empty() ? "" : " ", info.key_id.c_str(),
+                cli::utc_time(info.created).c_str(), info.airlock_version.c_str());
+    print_models(info);
+    if (info.signature != store::SignatureState::Trusted && s.config().require_signatures) {
+      std::printf("this store requires signatures from a trusted key: import would be refused\n");
+      cli::exit_code = 1;
+    }
+  });
+
+  auto* imp = cmd->add_subcommand("import", "Verify a bundle, then install its models");
+  imp->add_option("file", o->file, "bundle file")->required();
+  imp->callback([o] {
+    auto s = cli::open_store();
+    store::BundleInfo info;
+    {
+      store::ProgressPrinter p("importing");
+      info = store::import_bundle(s, o->file, {"", p.fn(), nullptr});
+    }
+    std::printf("imported %s (%s)\n", o->file.c_str(), signature_text(info.signature));
+    print_models(info);
+  });
+});
+}  // namespace

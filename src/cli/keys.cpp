@@ -1,0 +1,52 @@
+// airlock keys generate [-o PREFIX] | keys trust PUBFILE | keys list
+#include <airlock/error.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "command.h"
+#include "store/durable_file.h"
+#include "store/signing.h"
+#include "store_cli.h"
+
+namespace {
+struct Options {
+  std::string prefix = "airlock";
+  std::string pubfile;
+};
+
+airlock::cli::Registrar reg("keys", [](CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("keys", "Signing keys for bundles");
+  cmd->require_subcommand(1);
+  auto* gen = cmd->add_subcommand("generate", "Make a key pair: PREFIX.key (secret) and PREFIX.pub");
+  gen->add_option("--output,-o", o->prefix, "file name prefix (default: airlock)");
+  gen->callback([o] {
+    using namespace airlock;
+    std::filesystem::path sec = o->prefix + ".key", pub = o->prefix + ".pub";
+    if (std::filesystem::exists(sec)) throw Error("keys generate: " + sec.string() + " exists; not overwriting");
+    auto k = store::generate_key();
+    store::write_file_atomic(sec, k.text());
+    ::chmod(sec.c_str(), 0600);
+    store::write_file_atomic(pub, k.public_key().text());
+    std::printf("key %s: secret %s, public %s\n", k.key_id.c_str(), sec.c_str(), pub.c_str());
+  });
+  auto* trust = cmd->add_subcommand("trust", "Trust a public key for bundle imports into this store");
+  trust->add_option("pubfile", o->pubfile, "PREFIX.pub")->required();
+  trust->callback([o] {
+    using namespace airlock;
+    auto k = store::PublicKey::parse(store::read_small_file(o->pubfile, 4096), o->pubfile);
+    auto s = cli::open_store();
+    store::trust_key(s.trusted_keys_dir(), k);
+    std::printf("trusted key %s\n", k.key_id.c_str());
+  });
+  auto* list = cmd->add_subcommand("list", "List trusted keys");
+  list->callback([] {
+    using namespace airlock;
+    for (const auto& k : store::trusted_keys(cli::open_store().trusted_keys_dir()))
+      std::printf("%s\n", k.key_id.c_str());
+  });
+});
+}  // namespace

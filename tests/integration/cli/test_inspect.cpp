@@ -1,0 +1,195 @@
+// Runs the built `airlock inspect` on every reference GGUF and checks what it reports against the
+// fixtures README (architectures, shapes, vocabularies) and the quantisation each file is named for.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "support/fixtures.h"
+
+using nlohmann::json;
+using namespace airlock;
+
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CliRun run_airlock(const std::string& args) {
+  CliRun r;
+  const std::string cmd = std::string(AIRLOCK_BIN) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 65536> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+// Architecture by file name, as the fixtures README's table states it.
+std::string expected_architecture(const std::string& name) {
+  if (name.starts_with("qwen2-gpt2")) return "qwen2";
+  if (name.starts_with("bert-bge")) return "bert";
+  return "llama";  // stories260K, llama-spm-*
+}
+
+// Tensor types a quantisation named in the file name must produce. K-quant "_m" mixes keep some
+// tensors at q6_K; F32/F16 norms and biases may appear in any file.
+std::set<std::string> expected_types(const std::string& name) {
+  if (name.find("q4_k_m") != std::string::npos) return {"q4_K", "q6_K"};
+  if (name.find("q5_k_m") != std::string::npos) return {"q5_K", "q6_K"};
+  if (name.find("q2_k") != std::string::npos) return {"q2_K"};
+  if (name.find("q8_0") != std::string::npos) return {"q8_0"};
+  if (name.find("q4_0") != std::string::npos) return {"q4_0"};
+  if (name.find("f16") != std::string::npos) return {"f16"};
+  return {"f32"};
+}
+
+// The GGUF tokenizer model for each vocab fixture: SentencePiece files say "llama", WordPiece
+// "bert", byte-level BPE "gpt2" (README: pre-tokenizer types covered).
+std::string expected_tokenizer(const std::string& vocab_name) {
+  if (vocab_name == "llama-spm" || vocab_name == "phi-3") return "llama";
+  if (vocab_name == "bert-bge") return "bert";
+  return "gpt2";
+}
+
+json inspect_json(const std::filesystem::path& p) {
+  const CliRun r = run_airlock("inspect --json " + quote(p));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return json::parse(r.out);
+}
+
+}  // namespace
+
+TEST(CliInspect, ModelFixtures) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(fixtures::dir() / "models")) {
+    if (e.path().extension() != ".gguf") continue;
+    const std::string name = e.path().stem().string();
+    SCOPED_TRACE(name);
+    const json j = inspect_json(e.path());
+    EXPECT_EQ(j["architecture"], expected_architecture(name));
+    EXPECT_EQ(j["gguf_version"], 3);
+    std::set<std::string> present;
+    uint64_t bytes = 0;
+    for (const auto& [type, usage] : j["tensor_types"].items()) {
+      present.insert(type);
+      bytes += usage["bytes"].get<uint64_t>();
+    }
+    for (const auto& t : expected_types(name)) EXPECT_TRUE(present.count(t)) << "no " << t << " tensors";
+    // Besides the named quantisation only float types may appear, and q6_K: llama.cpp's quantizer
+    // keeps the output matrix at q6_K for the low-bit types.
+    std::set<std::string> allowed = expected_types(name);
+    allowed.insert({"f32", "f16", "q6_K"});
+    if (name.find("_k") != std::string::npos) allowed.insert({"q3_K", "q4_K", "q5_K", "q6_K"});
+    for (const auto& t : present) EXPECT_TRUE(allowed.count(t)) << "unexpected " << t << " tensors";
+    EXPECT_LE(bytes, j["file_size"].get<uint64_t>());
+    EXPECT_GT(j["parameters"].get<int64_t>(), 0);
+    // A named K-quant or legacy quant must be what general.file_type says.
+    if (!j["file_type"].is_null() && name.find('-') != std::string::npos) {
+      std::string quant = name.substr(name.rfind('-') + 1);
+      for (auto& c : quant) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      EXPECT_EQ(j["file_type"]["name"], quant);
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, 9);
+}
+
+// Shapes and vocabulary sizes from the README's models table.
+TEST(CliInspect, ModelShapesMatchReadme) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  struct Expect {
+    const char* file;
+    int embd, layers, heads, kv_heads, vocab;
+    const char* tokenizer;
+  };
+  const Expect cases[] = {
+      {"stories260K.gguf", 64, 5, 8, 4, 512, "llama"},
+      {"llama-spm-q8_0.gguf", 256, 2, 8, 4, 32000, "llama"},
+      {"qwen2-gpt2-q4_k_m.gguf", 256, 2, 4, 2, 50257, "gpt2"},
+      {"bert-bge-f16.gguf", 256, 2, 4, -1, -1, "bert"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    const json j = inspect_json(fixtures::dir() / "models" / c.file);
+    EXPECT_EQ(j["embedding_length"], c.embd);
+    EXPECT_EQ(j["layers"], c.layers);
+    EXPECT_EQ(j["heads"], c.heads);
+    if (c.kv_heads > 0) {
+      EXPECT_EQ(j["kv_heads"], c.kv_heads);
+    }
+    if (c.vocab > 0) {
+      EXPECT_EQ(j["tokenizer"]["vocab_size"], c.vocab);
+    }
+    EXPECT_EQ(j["tokenizer"]["model"], c.tokenizer);
+  }
+}
+
+TEST(CliInspect, VocabFixtures) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(fixtures::dir() / "vocab")) {
+    if (e.path().extension() != ".gguf") continue;
+    std::string vocab = e.path().stem().string();
+    vocab = vocab.substr(std::string("ggml-vocab-").size());
+    SCOPED_TRACE(vocab);
+    const json j = inspect_json(e.path());
+    EXPECT_EQ(j["tokenizer"]["model"], expected_tokenizer(vocab));
+    EXPECT_GT(j["tokenizer"]["vocab_size"].get<int64_t>(), 0);
+    EXPECT_EQ(j["tensor_count"], 0);
+    if (vocab == "qwen2") {
+      EXPECT_EQ(j["tokenizer"]["vocab_size"], 151665);
+    }
+    if (vocab == "llama-bpe") {
+      EXPECT_EQ(j["tokenizer"]["vocab_size"], 128256);
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, 9);
+}
+
+TEST(CliInspect, TextOutput) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  const CliRun r = run_airlock("inspect " + quote(fixtures::dir() / "models/llama-spm-q4_k_m.gguf"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\narchitecture:        llama\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nfile type:           Q4_K_M (15)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\ntokenizer:           llama"), std::string::npos) << r.out;
+  // The 32,000-entry vocabulary is abbreviated, its first entries shown.
+  EXPECT_NE(r.out.find("[\"<unk>\", \"<s>\", \"</s>\", "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", ... (32000 items)]"), std::string::npos) << r.out;
+  EXPECT_LT(r.out.size(), 20000u);
+}
+
+TEST(CliInspect, HostileFileIsAOneLineError) {
+  const auto path = std::filesystem::temp_directory_path() / ("airlock-inspect-bad-" + std::to_string(::getpid()) + ".gguf");
+  {
+    std::ofstream out(path, std::ios::binary);
+    // A GGUF header claiming a million metadata entries in a 24-byte file.
+    const unsigned char bytes[24] = {'G', 'G', 'U', 'F', 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x42, 0x0f, 0, 0, 0, 0, 0};
+    out.write(reinterpret_cast<const char*>(bytes), sizeof bytes);
+  }
+  for (const char* flags : {"", "--json "}) {
+    const CliRun r = run_airlock(std::string("inspect ") + flags + quote(path));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.out, "airlock: error: " + path.string() + ": metadata count 1000000 cannot fit in the file\n");
+  }
+  std::filesystem::remove(path);
+  const CliRun missing = run_airlock("inspect " + quote(path));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "airlock: error: " + path.string() + ": cannot open: No such file or directory\n");
+}

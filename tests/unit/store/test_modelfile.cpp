@@ -1,0 +1,52 @@
+#include <airlock/error.h>
+#include <gtest/gtest.h>
+
+#include "store/modelfile.h"
+
+using namespace airlock;
+using airlock::store::Modelfile;
+
+TEST(Modelfile, ParsesEveryInstruction) {
+  auto m = Modelfile::parse(R"(# comment
+FROM ./tiny.gguf
+parameter temperature 0.5
+PARAMETER num_ctx 4096
+PARAMETER stop "<|end|>"
+PARAMETER stop <|user|>
+TEMPLATE """{{ .System }}
+{{ .Prompt }}"""
+SYSTEM You are terse.
+MESSAGE user "Hi \"there\""
+MESSAGE assistant Hello
+LICENSE """MIT
+text"""
+)", "Modelfile");
+  EXPECT_EQ(m.from, "./tiny.gguf");
+  EXPECT_DOUBLE_EQ(m.parameters["temperature"].get<double>(), 0.5);
+  EXPECT_EQ(m.parameters["num_ctx"].get<int>(), 4096);
+  EXPECT_EQ(m.parameters["stop"], nlohmann::json::array({"<|end|>", "<|user|>"}));
+  EXPECT_EQ(*m.template_text, "{{ .System }}\n{{ .Prompt }}");
+  EXPECT_EQ(*m.system, "You are terse.");
+  ASSERT_EQ(m.messages.size(), 2u);
+  EXPECT_EQ(m.messages[0]["content"], "Hi \"there\"");
+  EXPECT_EQ(m.messages[1]["role"], "assistant");
+  EXPECT_EQ(*m.license, "MIT\ntext");
+
+  auto again = Modelfile::parse(m.render(), "rendered");
+  EXPECT_EQ(again.parameters, m.parameters);
+  EXPECT_EQ(again.template_text, m.template_text);
+  EXPECT_EQ(again.messages, m.messages);
+}
+
+TEST(Modelfile, ErrorsNameTheLine) {
+  try {
+    Modelfile::parse("FROM x\n\nBOGUS y\n", "mf");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mf:3"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(Modelfile::parse("SYSTEM hi\n", "mf"), Error);             // no FROM
+  EXPECT_THROW(Modelfile::parse("FROM x\nSYSTEM \"\"\"open\n", "mf"), Error);
+  EXPECT_THROW(Modelfile::parse("FROM x\nADAPTER a.gguf\n", "mf"), Error);
+  EXPECT_THROW(Modelfile::parse("FROM x\nMESSAGE robot hi\n", "mf"), Error);
+}
