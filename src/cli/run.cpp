@@ -36,11 +36,15 @@ bool print_piece(std::string_view piece) {
 
 double per_second(int64_t n, int64_t ns) { return ns > 0 ? static_cast<double>(n) * 1e9 / static_cast<double>(ns) : 0.0; }
 
-void report(const Options& o, const airlock::ModelInfo& info, const airlock::GenerateResult& r) {
+void report_load(const Options& o, const airlock::ModelInfo& info) {
   if (!o.verbose) return;
-  std::fprintf(stderr, "\nload: %.1f ms (%s, %s, ctx %lld, kv cache %.1f MiB)\n", static_cast<double>(info.load_ns) / 1e6,
+  std::fprintf(stderr, "load: %.1f ms (%s, %s, ctx %lld, kv cache %.1f MiB)\n", static_cast<double>(info.load_ns) / 1e6,
                info.path.c_str(), info.arch.c_str(), static_cast<long long>(info.n_ctx),
                static_cast<double>(info.kv_cache_bytes) / (1 << 20));
+}
+
+void report(const Options& o, const airlock::GenerateResult& r) {
+  if (!o.verbose) return;
   std::fprintf(stderr, "prompt: %lld tokens, %.1f ms, %.2f tokens/s\n", static_cast<long long>(r.prompt_tokens),
                static_cast<double>(r.prompt_eval_ns) / 1e6, per_second(r.prompt_tokens, r.prompt_eval_ns));
   std::fprintf(stderr, "generation: %lld tokens, %.1f ms, %.2f tokens/s, done: %s\n",
@@ -77,12 +81,13 @@ void chat(const Options& o, const airlock::Model& model, airlock::Session& sessi
     const auto r = session.generate(tokens, o.gen, print_piece);
     std::printf("\n\n");
     messages.push_back({{"role", "assistant"}, {"content", r.text}});
-    report(o, info, r);
+    report(o, r);
   }
 }
 
 void run(Options& o) {
   auto model = airlock::Model::load(o.model, {.n_ctx = o.ctx, .n_threads = o.threads});
+  report_load(o, model->info());
   std::signal(SIGINT, on_sigint);
   auto session = model->new_session();
   if (o.prompt.empty()) {
@@ -91,7 +96,7 @@ void run(Options& o) {
   }
   const auto r = session->generate(o.prompt, o.gen, print_piece);
   std::printf("\n");
-  report(o, model->info(), r);
+  report(o, r);
 }
 
 airlock::cli::Registrar reg("run", [](CLI::App& app) {

@@ -25,8 +25,9 @@ int32_t TextCodec::bos() const { return impl_->tok->bos(); }
 int32_t TextCodec::eos() const { return impl_->tok->eos(); }
 
 TokenText TextCodec::stream() const {
-  // The decoder is shared by the callbacks and lives as long as any of them.
-  auto decoder = std::make_shared<tokenizer::StreamDecoder>(*impl_->tok);
+  // The decoder is shared by the callbacks and lives as long as any of them. Control tokens a
+  // model emits mid-text (a stray BOS) are not shown, as llama.cpp's CLI and Ollama do.
+  auto decoder = std::make_shared<tokenizer::StreamDecoder>(*impl_->tok, /*special=*/false);
   const tokenizer::Tokenizer* tok = impl_->tok.get();
   return {.is_end = [tok](int32_t t) { return tok->is_eog(t); },
           .piece = [decoder](int32_t t) { return decoder->push(t); },
