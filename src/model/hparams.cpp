@@ -86,6 +86,29 @@ int64_t vocab_size(const gguf::File& f, const Reader& r) {
 
 }  // namespace
 
+std::vector<float> llama3_rope_factors(const Hparams& hp) {
+  const Llama3Scaling& s = hp.llama3;
+  const double pi = 3.14159265358979323846;
+  const double low_freq_wavelen = s.original_context / s.low_freq_factor;
+  const double high_freq_wavelen = s.original_context / s.high_freq_factor;
+  std::vector<float> out(static_cast<size_t>(hp.n_rot / 2));
+  for (size_t i = 0; i < out.size(); ++i) {
+    const double freq = std::pow(static_cast<double>(hp.rope_base), -2.0 * static_cast<double>(i) / static_cast<double>(hp.n_rot));
+    const double wavelen = 2 * pi / freq;
+    double divisor;
+    if (wavelen < high_freq_wavelen) {
+      divisor = 1;
+    } else if (wavelen > low_freq_wavelen) {
+      divisor = s.factor;
+    } else {
+      const double smooth = (s.original_context / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+      divisor = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+    out[i] = static_cast<float>(divisor);
+  }
+  return out;
+}
+
 bool Hparams::is_swa_layer(int64_t il) const {
   const int period = arch->sliding_window_period;
   return sliding_window > 0 && period > 0 && il % period < period - 1;
@@ -138,9 +161,17 @@ Hparams read_hparams(const gguf::File& f) {
     if (type == "linear" && factor && *factor > 0) {
       h.rope_scaling = RopeScaling::Linear;
       h.rope_scale = *factor;
+    } else if (type == "llama3") {
+      h.rope_scaling = RopeScaling::Llama3;
+      h.llama3.factor = factor.value_or(h.llama3.factor);
+      h.llama3.low_freq_factor = r.opt_float("rope.scaling.low_freq_factor", 1e-6, 1e6).value_or(h.llama3.low_freq_factor);
+      h.llama3.high_freq_factor = r.opt_float("rope.scaling.high_freq_factor", 1e-6, 1e6).value_or(h.llama3.high_freq_factor);
+      h.llama3.original_context = r.opt_float("rope.scaling.original_context_length", 1, 1e9).value_or(h.llama3.original_context);
+      if (h.llama3.factor <= 0 || h.llama3.high_freq_factor <= h.llama3.low_freq_factor)
+        r.fail("rope.scaling.factor", "Llama 3 scaling needs factor > 0 and high_freq_factor > low_freq_factor");
     } else if (type == "yarn") {
       r.fail("rope.scaling.type", "YaRN rope scaling is not supported yet");
-    } else if (type != "none" && type != "linear") {
+    } else if (type != "none" && type != "linear") {  // llama.cpp's converter writes "none" too
       r.fail("rope.scaling.type", "unknown value '" + type + "'");
     }
     // Older files give the linear factor as its inverse.

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gguf/gguf.h"
 #include "model/arch.h"
@@ -11,7 +12,19 @@ namespace airlock::model {
 
 enum class Pooling { None = 0, Mean = 1, Cls = 2, Last = 3 };
 
-enum class RopeScaling { None, Linear, Yarn };
+enum class RopeScaling {
+  None,
+  Linear,  // positions divided by rope_scale
+  Llama3,  // per-frequency divisors from rope.scaling.* (when the file has no rope_freqs.weight)
+};
+
+// Llama 3.1's frequency-dependent rope scaling parameters.
+struct Llama3Scaling {
+  float factor = 8.0f;
+  float low_freq_factor = 1.0f;
+  float high_freq_factor = 4.0f;
+  float original_context = 8192.0f;
+};
 
 struct Hparams {
   const ArchTraits* arch = nullptr;
@@ -30,6 +43,7 @@ struct Hparams {
   float rope_base_swa = 10000.0f;  // sliding-window layers' base (Gemma 3)
   RopeScaling rope_scaling = RopeScaling::None;
   float rope_scale = 1.0f;         // positions are divided by this (linear scaling)
+  Llama3Scaling llama3;
   float attn_scale = 0.0f;         // 0: 1/sqrt(head_dim_k)
   float attn_softcap = 0.0f;       // 0: off (Gemma 2)
   float final_softcap = 0.0f;      // 0: off (Gemma 2)
@@ -42,6 +56,10 @@ struct Hparams {
   int64_t n_gqa() const { return n_head / n_head_kv; }
   bool is_swa_layer(int64_t il) const;
 };
+
+// The n_rot/2 divisors of the rope frequencies that Llama 3 scaling applies: 1 for short
+// wavelengths, `factor` for long ones, a smooth blend between.
+std::vector<float> llama3_rope_factors(const Hparams& hp);
 
 // Reads and validates. Throws airlock::Error naming the file and the key for a missing or
 // inconsistent value, and for an architecture airlock does not run.

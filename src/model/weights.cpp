@@ -184,6 +184,8 @@ Weights load_weights(const gguf::File& f, const Hparams& hp) {
     if (!w.output.data) w.output = w.token_embd;  // tied embeddings
   }
   if (hp.n_rot > 0) w.rope_freq_factors = L.vec("rope_freqs.weight", hp.n_rot / 2, false);
+  if (w.rope_freq_factors.empty() && hp.rope_scaling == RopeScaling::Llama3)
+    w.rope_freq_factors = llama3_rope_factors(hp);
   return w;
 }
 

@@ -8,6 +8,7 @@
 #include "model/model.h"
 #include "reference.h"
 #include "support/fixtures.h"
+#include "tokenizer/tokenizer.h"
 
 namespace airlock {
 namespace {
@@ -18,9 +19,11 @@ TEST(ReferenceEmbedding, BertBgeMeanPooled) {
   auto m = model::Model::load(ref.model_file);
   EXPECT_EQ(m->hparams().pooling, model::Pooling::Mean);
   model::Context ctx(*m, {.n_ctx = 512, .n_seq = 1, .n_batch = 512}, nullptr);
+  const auto tok = tokenizer::Tokenizer::from_gguf(m->file());
   double worst = 1;
   for (const auto& c : ref.cases) {
     SCOPED_TRACE(c.prompt);
+    EXPECT_EQ(tok->encode(c.prompt, true, false), c.tokens);
     const auto v = model::embed_tokens(ctx, c.tokens, false);
     ASSERT_EQ(v.size(), c.embedding.size());
     const double cos = testing::cosine(v.data(), c.embedding.data(), v.size());

@@ -9,7 +9,7 @@
 #include "model/model.h"
 #include "reference.h"
 #include "support/fixtures.h"
-#include "tensor/thread_pool.h"
+#include "tokenizer/tokenizer.h"
 
 namespace airlock {
 namespace {
@@ -36,7 +36,7 @@ TEST_P(ReferenceLogits, MatchesReference) {
   const Reference ref = testing::load_reference(GetParam());
   auto m = model::Model::load(ref.model_file);
   ASSERT_EQ(m->hparams().n_vocab, ref.n_vocab);
-  ThreadPool pool(2);
+  const auto tok = tokenizer::Tokenizer::from_gguf(m->file());
   const auto V = static_cast<size_t>(ref.n_vocab);
   double worst_rms = 0, worst_cos = 1;
   size_t greedy_checked = 0, greedy_total = 0;
@@ -45,8 +45,9 @@ TEST_P(ReferenceLogits, MatchesReference) {
     const auto& c = ref.cases[ci];
     SCOPED_TRACE("case " + std::to_string(ci) + ": " + c.prompt);
     ASSERT_EQ(c.last_logits.size(), V);
+    EXPECT_EQ(tok->encode(c.prompt, true, false), c.tokens);
     const double s = testing::rms_about_mean(c.last_logits);
-    model::Context ctx(*m, {.n_ctx = 512, .n_seq = 1, .n_batch = 512}, &pool);
+    model::Context ctx(*m, {.n_ctx = 512, .n_seq = 1, .n_batch = 512}, nullptr);
 
     auto out = ctx.forward(prompt_batch(c.tokens, true));
     ASSERT_EQ(out.size(), c.tokens.size() * V);

@@ -2,6 +2,7 @@
 // the key or tensor, before anything is allocated from them.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "airlock/error.h"
@@ -114,6 +115,34 @@ TEST(ModelHparams, MissingTensorNamed) {
 
 TEST(ModelHparams, BlockCountBeyondTensorsNamesMissingLayer) {
   expect_refused(tiny_llama().u32("llama.block_count", 2), "blk.1.");
+}
+
+TEST(ModelHparams, Llama3RopeScalingFromMetadata) {
+  // head_dim 4 -> two rope frequencies: 1 (wavelength 2pi, below 64/4: kept) and 1/sqrt(base).
+  auto b = tiny_llama();
+  b.str("llama.rope.scaling.type", "llama3")
+      .f32("llama.rope.scaling.factor", 8)
+      .f32("llama.rope.scaling.low_freq_factor", 1)
+      .f32("llama.rope.scaling.high_freq_factor", 4)
+      .u32("llama.rope.scaling.original_context_length", 64);
+  for (float base : {100.0f, 10000.0f}) {
+    b.f32("llama.rope.freq_base", base);
+    const auto image = b.build();
+    auto m = load(image);
+    const auto& f = m->weights().rope_freq_factors;
+    ASSERT_EQ(f.size(), 2u);
+    EXPECT_FLOAT_EQ(f[0], 1.0f);
+    const double freq = 1 / std::sqrt(static_cast<double>(base)), wavelen = 2 * M_PI / freq;
+    if (wavelen > 64) {
+      EXPECT_FLOAT_EQ(f[1], 8.0f);  // long wavelength: fully scaled
+    } else {  // between 64/4 and 64: blend of scaled and unscaled frequency
+      const double s = (64 / wavelen - 1) / (4 - 1);
+      const double scaled = (1 - s) * freq / 8 + s * freq;
+      EXPECT_NEAR(f[1], freq / scaled, 1e-5);
+    }
+  }
+  expect_refused(tiny_llama().str("llama.rope.scaling.type", "yarn"), "not supported");
+  expect_refused(tiny_llama().str("llama.rope.scaling.type", "warp"), "unknown value 'warp'");
 }
 
 TEST(ModelContext, BadBatchEntriesRefused) {

@@ -1,0 +1,129 @@
+// The public API (include/airlock/airlock.h) on top of the model, engine and tokenizer modules.
+#include <airlock/airlock.h>
+
+#include <chrono>
+
+#include "engine/session.h"
+#include "engine/text_codec.h"
+#include "model/embed.h"
+#include "model/model.h"
+#include "tensor/thread_pool.h"
+
+namespace airlock {
+
+struct Model::Impl {
+  std::unique_ptr<model::Model> model;
+  std::unique_ptr<engine::TextCodec> codec;
+  LoadOptions opts;
+  ModelInfo info;
+
+  model::ContextParams context_params() const {
+    return {.n_ctx = info.n_ctx, .n_seq = 1, .n_batch = opts.n_batch};
+  }
+};
+
+struct Session::Impl {
+  explicit Impl(std::shared_ptr<const Model::Impl> m)
+      : model(std::move(m)), session(*model->model, model->context_params(), model->opts.n_threads) {}
+  std::shared_ptr<const Model::Impl> model;  // keeps the weights alive as long as the session
+  engine::Session session;
+};
+
+namespace {
+
+int64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count();
+}
+
+}  // namespace
+
+std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const LoadOptions& opts) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (opts.n_ctx < 1) throw Error("n_ctx must be at least 1");
+  if (opts.n_batch < 1) throw Error("n_batch must be at least 1");
+  auto impl = std::make_shared<Impl>();
+  impl->model = model::Model::load(path);
+  impl->codec = std::make_unique<engine::TextCodec>(impl->model->file());
+  impl->opts = opts;
+  const model::Model& m = *impl->model;
+  const model::Hparams& hp = m.hparams();
+  ModelInfo& info = impl->info;
+  info.path = path.string();
+  info.arch = std::string(hp.arch->name);
+  info.name = m.file().get_string("general.name").value_or("");
+  info.n_vocab = hp.n_vocab;
+  info.n_ctx_train = hp.n_ctx_train;
+  info.n_ctx = std::min(opts.n_ctx, hp.n_ctx_train);
+  info.n_embd = hp.n_embd;
+  info.n_layer = hp.n_layer;
+  info.file_size = m.file().file_size();
+  info.is_embedding = !hp.arch->causal;
+  info.chat_template = m.file().get_string("tokenizer.chat_template").value_or("");
+  info.bos = impl->codec->bos();
+  info.eos = impl->codec->eos();
+  info.kv_cache_bytes = model::KvCache(hp, info.n_ctx, 1, TensorType::F32).bytes();
+  info.load_ns = elapsed_ns(t0);
+  return std::shared_ptr<Model>(new Model(std::move(impl)));
+}
+
+Model::Model(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const { return impl_->info; }
+
+std::vector<int32_t> Model::tokenize(std::string_view text, bool add_special, bool parse_special) const {
+  return impl_->codec->encode(text, add_special, parse_special);
+}
+
+std::string Model::detokenize(std::span<const int32_t> tokens) const { return impl_->codec->decode(tokens); }
+
+bool Model::is_end_of_generation(int32_t token) const { return impl_->codec->is_end(token); }
+
+std::unique_ptr<Session> Model::new_session() const {
+  if (impl_->info.is_embedding)
+    throw Error(impl_->info.path + ": " + impl_->info.arch + " is an embedding model; it cannot generate");
+  return std::unique_ptr<Session>(new Session(std::make_unique<Session::Impl>(impl_)));
+}
+
+std::vector<float> Model::embed(std::string_view text, bool normalize) const {
+  const auto tokens = impl_->codec->encode(text, true, false);
+  ThreadPool pool(impl_->opts.n_threads);
+  model::Context ctx(*impl_->model, impl_->context_params(), &pool);
+  return model::embed_tokens(ctx, tokens, normalize);
+}
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+GenerateResult Session::generate(std::span<const int32_t> prompt, const GenerateOptions& opts,
+                                 const TextCallback& on_text) {
+  const auto text = impl_->model->codec->stream();
+  const engine::Generation g = impl_->session.generate(
+      prompt, {.sampling = opts.sampling, .num_predict = opts.num_predict, .stop = opts.stop}, text, on_text);
+  GenerateResult r;
+  r.text = g.text;
+  r.tokens = g.tokens;
+  r.done_reason = engine::done_reason_name(g.done);
+  r.prompt_tokens = g.prompt_tokens;
+  r.generated_tokens = static_cast<int64_t>(g.tokens.size());
+  r.prompt_eval_ns = g.prompt_eval_ns;
+  r.eval_ns = g.eval_ns;
+  r.total_ns = g.total_ns;
+  return r;
+}
+
+GenerateResult Session::generate(std::string_view prompt, const GenerateOptions& opts,
+                                 const TextCallback& on_text) {
+  const auto tokens = impl_->model->codec->encode(prompt, true, false);
+  return generate(std::span<const int32_t>(tokens), opts, on_text);
+}
+
+std::vector<float> Session::evaluate(std::span<const int32_t> tokens) {
+  return impl_->session.evaluate_all(tokens);
+}
+
+const std::vector<int32_t>& Session::history() const { return impl_->session.history(); }
+
+void Session::reset() { impl_->session.reset(); }
+
+}  // namespace airlock

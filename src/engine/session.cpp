@@ -1,0 +1,141 @@
+#include "engine/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "airlock/error.h"
+#include "sample/stop_matcher.h"
+
+namespace airlock::engine {
+namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+const char* done_reason_name(DoneReason r) {
+  switch (r) {
+    case DoneReason::Stop: return "stop";
+    case DoneReason::Length: return "length";
+    case DoneReason::Cancel: return "cancel";
+  }
+  return "stop";
+}
+
+Session::Session(const model::Model& model, const model::ContextParams& params, int n_threads)
+    : pool_(std::make_unique<ThreadPool>(n_threads)), ctx_(model, params, pool_.get()) {}
+
+void Session::reset() {
+  history_.clear();
+  ctx_.truncate(0, 0);
+}
+
+std::span<const float> Session::feed(std::span<const int32_t> tokens, int64_t* evaluated) {
+  const auto n = static_cast<int64_t>(tokens.size());
+  if (n == 0) throw Error("generate: empty prompt");
+  if (n > ctx_.n_ctx())
+    throw Error("prompt of " + std::to_string(n) + " tokens does not fit the context of " +
+                std::to_string(ctx_.n_ctx()));
+  // Reuse the common prefix, but always evaluate at least the last token: its logits are needed.
+  auto mismatch = std::mismatch(history_.begin(), history_.end(), tokens.begin(), tokens.end());
+  int64_t keep = std::min<int64_t>(mismatch.first - history_.begin(), n - 1);
+  ctx_.truncate(0, keep);
+  history_.resize(static_cast<size_t>(keep));
+
+  std::span<const float> logits;
+  for (int64_t start = keep; start < n; start += ctx_.n_batch()) {
+    const int64_t end = std::min(n, start + ctx_.n_batch());
+    model::Batch batch;
+    batch.reserve(static_cast<size_t>(end - start));
+    for (int64_t i = start; i < end; ++i) batch.push_back({tokens[static_cast<size_t>(i)], i, 0, i == n - 1});
+    logits = ctx_.forward(batch);
+    history_.insert(history_.end(), tokens.begin() + start, tokens.begin() + end);
+  }
+  if (evaluated) *evaluated = n - keep;
+  return logits;
+}
+
+std::vector<float> Session::evaluate_all(std::span<const int32_t> tokens) {
+  reset();
+  const auto n = static_cast<int64_t>(tokens.size());
+  if (n == 0) throw Error("evaluate: no tokens");
+  if (n > ctx_.n_ctx())
+    throw Error(std::to_string(n) + " tokens do not fit the context of " + std::to_string(ctx_.n_ctx()));
+  std::vector<float> all;
+  for (int64_t start = 0; start < n; start += ctx_.n_batch()) {
+    const int64_t end = std::min(n, start + ctx_.n_batch());
+    model::Batch batch;
+    for (int64_t i = start; i < end; ++i) batch.push_back({tokens[static_cast<size_t>(i)], i, 0, true});
+    auto out = ctx_.forward(batch);
+    all.insert(all.end(), out.begin(), out.end());
+    history_.insert(history_.end(), tokens.begin() + start, tokens.begin() + end);
+  }
+  return all;
+}
+
+Generation Session::generate(std::span<const int32_t> prompt, const GenerateParams& params,
+                             const TokenText& text, const std::function<bool(std::string_view)>& on_text) {
+  Generation g;
+  const int64_t t0 = now_ns();
+  std::span<const float> logits = feed(prompt, &g.prompt_tokens);
+  const int64_t t1 = now_ns();
+  g.prompt_eval_ns = t1 - t0;
+
+  const int32_t n_vocab = static_cast<int32_t>(ctx_.model().hparams().n_vocab);
+  Sampler sampler(params.sampling, n_vocab);
+  for (int32_t t : history_) sampler.accept(t);
+  StopMatcher stops(params.stop);
+
+  auto emit = [&](const std::string& s) {
+    if (s.empty()) return true;
+    g.text += s;
+    return on_text ? on_text(s) : true;
+  };
+
+  bool cancelled = false;
+  g.done = params.num_predict == 0 ? DoneReason::Length : DoneReason::Stop;
+  while (params.num_predict != 0) {
+    const int32_t tok = sampler.sample(logits.data());
+    sampler.accept(tok);
+    if (text.is_end(tok)) {
+      g.done = DoneReason::Stop;
+      break;
+    }
+    g.tokens.push_back(tok);
+    if (!emit(stops.feed(text.piece(tok)))) {
+      g.done = DoneReason::Cancel;
+      cancelled = true;
+      break;
+    }
+    if (stops.stopped()) {
+      g.done = DoneReason::Stop;
+      break;
+    }
+    // The last token is not evaluated: nothing would read its logits. A later generate() whose
+    // prompt continues this one evaluates it then.
+    const auto pos = static_cast<int64_t>(history_.size());
+    const bool enough = params.num_predict > 0 && static_cast<int64_t>(g.tokens.size()) >= params.num_predict;
+    if (enough || pos >= ctx_.n_ctx()) {  // a full context says so rather than drop old tokens
+      g.done = DoneReason::Length;
+      break;
+    }
+    logits = ctx_.forward({{tok, pos, 0, true}});
+    history_.push_back(tok);
+  }
+  if (!cancelled && !stops.stopped()) {
+    std::string tail = stops.feed(text.finish());
+    if (!stops.stopped()) tail += stops.flush();
+    emit(tail);
+  }
+  const int64_t t2 = now_ns();
+  g.eval_ns = t2 - t1;
+  g.total_ns = t2 - t0;
+  return g;
+}
+
+}  // namespace airlock::engine

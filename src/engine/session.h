@@ -1,0 +1,73 @@
+// One conversation on a model: its KV cache (through a model::Context), the tokens that cache
+// holds, and the generation loop (prefix reuse, chunked prompt evaluation, sampling, stop
+// conditions, streaming, cancellation, timings). Works on token ids; turning tokens into text is
+// handed in, so the loop does not depend on a particular tokenizer.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/context.h"
+#include "sample/sampler.h"
+#include "tensor/thread_pool.h"
+
+namespace airlock::engine {
+
+enum class DoneReason { Stop, Length, Cancel };
+const char* done_reason_name(DoneReason r);  // "stop", "length", "cancel"
+
+struct GenerateParams {
+  SamplingParams sampling;
+  int64_t num_predict = -1;  // < 0: until end of generation or a full context
+  std::vector<std::string> stop;
+};
+
+// How generated tokens become text: `piece` returns the text that token completes (it may hold
+// back an incomplete UTF-8 sequence), `finish` whatever is still held at the end.
+struct TokenText {
+  std::function<bool(int32_t)> is_end;  // end-of-generation tokens (EOS, EOT, ...)
+  std::function<std::string(int32_t)> piece;
+  std::function<std::string()> finish;
+};
+
+struct Generation {
+  std::string text;
+  std::vector<int32_t> tokens;
+  DoneReason done = DoneReason::Stop;
+  int64_t prompt_tokens = 0;  // evaluated, not counting a reused prefix
+  int64_t prompt_eval_ns = 0;
+  int64_t eval_ns = 0;
+  int64_t total_ns = 0;
+};
+
+class Session {
+ public:
+  Session(const model::Model& model, const model::ContextParams& params, int n_threads);
+
+  // Makes the cache hold exactly `tokens`, reusing the longest common prefix with what it holds,
+  // and returns the last position's logits (n_vocab). Throws airlock::Error if tokens is empty or
+  // longer than the context.
+  std::span<const float> feed(std::span<const int32_t> tokens, int64_t* evaluated = nullptr);
+  // Evaluates tokens from an empty cache with every position's logits returned (n_vocab each).
+  std::vector<float> evaluate_all(std::span<const int32_t> tokens);
+
+  // Feeds the prompt, then samples until an end token, a stop string, num_predict, a full context
+  // or on_text returning false.
+  Generation generate(std::span<const int32_t> prompt, const GenerateParams& params,
+                      const TokenText& text, const std::function<bool(std::string_view)>& on_text);
+
+  const std::vector<int32_t>& history() const { return history_; }
+  void reset();
+  const model::Context& context() const { return ctx_; }
+
+ private:
+  std::unique_ptr<ThreadPool> pool_;
+  model::Context ctx_;
+  std::vector<int32_t> history_;  // tokens whose K/V the cache holds, in order
+};
+
+}  // namespace airlock::engine

@@ -1,0 +1,37 @@
+#include "engine/text_codec.h"
+
+#include "tokenizer/tokenizer.h"
+
+namespace airlock::engine {
+
+struct TextCodec::Impl {
+  std::unique_ptr<tokenizer::Tokenizer> tok;
+};
+
+TextCodec::TextCodec(const gguf::File& file) : impl_(std::make_unique<Impl>()) {
+  impl_->tok = tokenizer::Tokenizer::from_gguf(file);
+}
+
+TextCodec::~TextCodec() = default;
+
+std::vector<int32_t> TextCodec::encode(std::string_view text, bool add_special, bool parse_special) const {
+  return impl_->tok->encode(text, add_special, parse_special);
+}
+
+std::string TextCodec::decode(std::span<const int32_t> tokens) const { return impl_->tok->decode(tokens); }
+
+bool TextCodec::is_end(int32_t token) const { return impl_->tok->is_eog(token); }
+int32_t TextCodec::bos() const { return impl_->tok->bos(); }
+int32_t TextCodec::eos() const { return impl_->tok->eos(); }
+
+TokenText TextCodec::stream() const {
+  // The decoder is shared by the callbacks and lives as long as any of them. Control tokens a
+  // model emits mid-text (a stray BOS) are not shown, as llama.cpp's CLI and Ollama do.
+  auto decoder = std::make_shared<tokenizer::StreamDecoder>(*impl_->tok, /*special=*/false);
+  const tokenizer::Tokenizer* tok = impl_->tok.get();
+  return {.is_end = [tok](int32_t t) { return tok->is_eog(t); },
+          .piece = [decoder](int32_t t) { return decoder->push(t); },
+          .finish = [decoder] { return decoder->flush(); }};
+}
+
+}  // namespace airlock::engine
