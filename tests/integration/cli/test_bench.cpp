@@ -13,6 +13,7 @@
 #include "support/fixtures.h"
 
 using nlohmann::json;
+using namespace airlock;
 
 namespace {
 
@@ -64,7 +65,7 @@ TEST(CliBench, JsonReportsEveryTestAndTheWeightBytesOfADecodeStep) {
 
   // A decode step reads every 2-D weight matrix once except the input embedding table (one row);
   // this model has its own output matrix.
-  const auto file = airlock::gguf::File::open(path);
+  const auto file = gguf::File::open(path);
   double expected = 0;
   for (const auto& t : file->tensors())
     if (t.n_dims == 2 && t.name != "token_embd.weight") expected += static_cast<double>(t.nbytes);
