@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "command.h"
@@ -54,29 +56,48 @@ Stats stats(const std::vector<double>& v) {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Wall time, and the process's CPU time: on a shared machine the threads wait for a core, and
+// tokens / (CPU seconds / threads) estimates the speed with a core per thread (spin-waiting counts
+// as CPU time, so the estimate errs low).
+struct Timing {
+  double wall = 0, cpu = 0;
+};
+
+template <class Fn>
+Timing timed(Fn&& fn) {
+  const auto t0 = Clock::now();
+  const double c0 = process_cpu_seconds();
+  fn();
+  return {seconds_since(t0), process_cpu_seconds() - c0};
+}
+
 // Token ids spread over the vocabulary; speed does not depend on which tokens they are.
 int32_t token_at(int64_t i, int64_t n_vocab) { return static_cast<int32_t>((i * 7919 + 13) % n_vocab); }
 
 // One prompt of n tokens in a single forward pass (only the last token's logits, as generation needs).
-double prompt_seconds(Context& ctx, int n) {
+Timing prompt_timing(Context& ctx, int n) {
   Batch b(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) b[static_cast<size_t>(i)] = {token_at(i, ctx.model().hparams().n_vocab), i, 0, i == n - 1};
   ctx.truncate(0, 0);
-  const auto t0 = Clock::now();
-  ctx.forward(b);
-  return seconds_since(t0);
+  return timed([&] { ctx.forward(b); });
 }
 
 // n decode steps; each step feeds one token to each of n_seq sequences in one forward pass.
-double decode_seconds(Context& ctx, int n, int n_seq) {
+Timing decode_timing(Context& ctx, int n, int n_seq) {
   for (int s = 0; s < n_seq; ++s) ctx.truncate(s, 0);
   Batch b(static_cast<size_t>(n_seq));
-  const auto t0 = Clock::now();
-  for (int i = 0; i < n; ++i) {
-    for (int s = 0; s < n_seq; ++s) b[static_cast<size_t>(s)] = {token_at(i + s, ctx.model().hparams().n_vocab), i, s, true};
-    ctx.forward(b);
-  }
-  return seconds_since(t0);
+  return timed([&] {
+    for (int i = 0; i < n; ++i) {
+      for (int s = 0; s < n_seq; ++s) b[static_cast<size_t>(s)] = {token_at(i + s, ctx.model().hparams().n_vocab), i, s, true};
+      ctx.forward(b);
+    }
+  });
 }
 
 // Bytes of weights one decode step reads: every matrix once (the embedding table only one row).
@@ -111,8 +132,20 @@ std::string describe(const Model& m) {
 struct Row {
   std::string test;
   int threads, batch;
-  Stats tps;
+  Stats tps, cpu_tps;  // tokens per wall second; per (CPU second / threads)
 };
+
+// Repeats a test and turns its timings into tokens/s.
+template <class Fn>
+Row repeat(std::string test, int threads, int batch, int reps, double tokens, Fn&& run_once) {
+  std::vector<double> wall, cpu;
+  for (int r = 0; r < reps; ++r) {
+    const Timing t = run_once();
+    wall.push_back(tokens / t.wall);
+    cpu.push_back(tokens / (t.cpu / threads));
+  }
+  return {std::move(test), threads, batch, stats(wall), stats(cpu)};
+}
 
 void run(const BenchArgs& a) {
   if (a.prompt < 0 || a.gen < 0) throw airlock::Error("bench: -p and -n must not be negative");
@@ -138,22 +171,18 @@ void run(const BenchArgs& a) {
   std::vector<Row> rows;
   double tg = 0;  // single-sequence decode, for the bandwidth share
   // One untimed pass first: page in the weights and size every scratch buffer.
-  decode_seconds(ctx, 1, 1);
-  if (a.prompt > 0) {
-    std::vector<double> tps;
-    for (int r = 0; r < a.reps; ++r) tps.push_back(a.prompt / prompt_seconds(ctx, a.prompt));
-    rows.push_back({"pp" + std::to_string(a.prompt), threads, 1, stats(tps)});
-  }
+  decode_timing(ctx, 1, 1);
+  if (a.prompt > 0)
+    rows.push_back(repeat("pp" + std::to_string(a.prompt), threads, 1, a.reps, a.prompt,
+                          [&] { return prompt_timing(ctx, a.prompt); }));
   if (a.gen > 0) {
-    std::vector<double> tps;
-    for (int r = 0; r < a.reps; ++r) tps.push_back(a.gen / decode_seconds(ctx, a.gen, 1));
-    rows.push_back({"tg" + std::to_string(a.gen), threads, 1, stats(tps)});
+    rows.push_back(repeat("tg" + std::to_string(a.gen), threads, 1, a.reps, a.gen,
+                          [&] { return decode_timing(ctx, a.gen, 1); }));
     tg = rows.back().tps.mean;
     for (int b : a.batch) {
       if (b == 1) continue;  // the tg row above
-      std::vector<double> agg;
-      for (int r = 0; r < a.reps; ++r) agg.push_back(static_cast<double>(a.gen) * b / decode_seconds(ctx, a.gen, b));
-      rows.push_back({"tg" + std::to_string(a.gen) + " x" + std::to_string(b), threads, b, stats(agg)});
+      rows.push_back(repeat("tg" + std::to_string(a.gen) + " x" + std::to_string(b), threads, b, a.reps,
+                            static_cast<double>(a.gen) * b, [&] { return decode_timing(ctx, a.gen, b); }));
     }
   }
   const airlock::Bandwidth bw = measure_read_bandwidth(a.bandwidth_mib << 20, 5, &pool);
@@ -177,24 +206,27 @@ void run(const BenchArgs& a) {
     j["tests"] = nlohmann::json::array();
     for (const Row& r : rows)
       j["tests"].push_back({{"test", r.test}, {"batch", r.batch}, {"tokens_per_second", r.tps.mean},
-                            {"stddev", r.tps.stddev}, {"repetitions", a.reps}});
+                            {"stddev", r.tps.stddev}, {"tokens_per_cpu_second_per_thread", r.cpu_tps.mean},
+                            {"repetitions", a.reps}});
     j["bandwidth"] = {{"bytes_per_second", bw.bytes_per_second}, {"buffer_bytes", bw.buffer_bytes}, {"passes", bw.passes}};
     j["decode_weight_bytes_per_token"] = per_token;
     j["decode_bandwidth_share"] = share;
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("| %-28s | %10s | %8s | %-7s | %7s | %12s | %18s |\n", "model", "size", "params", "backend", "threads", "test", "t/s");
-  std::printf("| %s | %s | %s | %s | %s | %s | %s |\n", std::string(28, '-').c_str(), std::string(10, '-').c_str(),
+  std::printf("| %-28s | %10s | %8s | %-7s | %7s | %12s | %18s | %18s |\n", "model", "size", "params", "backend",
+              "threads", "test", "t/s", "t/s (cpu time)");
+  std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", std::string(28, '-').c_str(), std::string(10, '-').c_str(),
               std::string(8, '-').c_str(), std::string(7, '-').c_str(), std::string(7, '-').c_str(),
-              std::string(12, '-').c_str(), std::string(18, '-').c_str());
+              std::string(12, '-').c_str(), std::string(18, '-').c_str(), std::string(18, '-').c_str());
   for (const Row& r : rows) {
-    char mib[32], par[32], tps[48];
+    char mib[32], par[32], tps[48], cpu[48];
     std::snprintf(mib, sizeof mib, "%.2f MiB", size_mib);
     std::snprintf(par, sizeof par, "%.2f B", params / 1e9);
     std::snprintf(tps, sizeof tps, "%.2f ± %.2f", r.tps.mean, r.tps.stddev);
-    std::printf("| %-28.28s | %10s | %8s | %-7s | %7d | %12s | %18s |\n", name.c_str(), mib, par, path, r.threads,
-                r.test.c_str(), tps);
+    std::snprintf(cpu, sizeof cpu, "%.2f ± %.2f", r.cpu_tps.mean, r.cpu_tps.stddev);
+    std::printf("| %-28.28s | %10s | %8s | %-7s | %7d | %12s | %18s | %18s |\n", name.c_str(), mib, par, path,
+                r.threads, r.test.c_str(), tps, cpu);
   }
   std::printf("\nload: %.3f s\n", load_s);
   std::printf("memory read bandwidth: %.2f GB/s (best of %d passes over %zu MiB, %d threads)\n",
@@ -202,7 +234,8 @@ void run(const BenchArgs& a) {
   if (tg > 0)
     std::printf("decode reads %.1f MiB of weights per token: %.2f t/s uses %.1f%% of it (bound %.1f t/s)\n",
                 per_token / (1 << 20), tg, 100 * share, bw.bytes_per_second / per_token);
-  std::printf("batched rows (tgN xB): aggregate tokens/s over B sequences decoded together\n");
+  std::printf("tgN xB: aggregate tokens/s of B sequences decoded together; cpu time: tokens / (process CPU s /"
+              " threads), the speed with a core per thread\n");
 }
 
 airlock::cli::Registrar reg("bench", [](CLI::App& app) {

@@ -59,6 +59,7 @@ TEST(CliBench, JsonReportsEveryTestAndTheWeightBytesOfADecodeStep) {
   for (const auto& t : j["tests"]) {
     EXPECT_GT(t["tokens_per_second"].get<double>(), 0) << t.dump();
     EXPECT_GE(t["stddev"].get<double>(), 0) << t.dump();
+    EXPECT_GT(t["tokens_per_cpu_second_per_thread"].get<double>(), 0) << t.dump();
   }
   EXPECT_GT(j["bandwidth"]["bytes_per_second"].get<double>(), 0);
   EXPECT_EQ(j["bandwidth"]["buffer_bytes"], 16u << 20);
