@@ -169,7 +169,7 @@ void run(const BenchArgs& a) {
   Context ctx(*model, cp, &pool);
 
   std::vector<Row> rows;
-  double tg = 0;  // single-sequence decode, for the bandwidth share
+  const Row* tg = nullptr;  // single-sequence decode, for the bandwidth share
   // One untimed pass first: page in the weights and size every scratch buffer.
   decode_timing(ctx, 1, 1);
   if (a.prompt > 0)
@@ -178,7 +178,7 @@ void run(const BenchArgs& a) {
   if (a.gen > 0) {
     rows.push_back(repeat("tg" + std::to_string(a.gen), threads, 1, a.reps, a.gen,
                           [&] { return decode_timing(ctx, a.gen, 1); }));
-    tg = rows.back().tps.mean;
+    tg = &rows.back();
     for (int b : a.batch) {
       if (b == 1) continue;  // the tg row above
       rows.push_back(repeat("tg" + std::to_string(a.gen) + " x" + std::to_string(b), threads, b, a.reps,
@@ -187,7 +187,9 @@ void run(const BenchArgs& a) {
   }
   const airlock::Bandwidth bw = measure_read_bandwidth(a.bandwidth_mib << 20, 5, &pool);
   const double per_token = weight_bytes_per_token(*model);
-  const double share = bw.bytes_per_second > 0 ? per_token * tg / bw.bytes_per_second : 0;
+  // Decode's share of the bandwidth, by wall time and by CPU time (each against its own measure).
+  const double share = tg && bw.bytes_per_second > 0 ? per_token * tg->tps.mean / bw.bytes_per_second : 0;
+  const double cpu_share = tg && bw.cpu_bytes_per_second > 0 ? per_token * tg->cpu_tps.mean / bw.cpu_bytes_per_second : 0;
 
   const std::string name = describe(*model);
   const double size_mib = static_cast<double>(model->file().file_size()) / (1 << 20);
@@ -208,9 +210,11 @@ void run(const BenchArgs& a) {
       j["tests"].push_back({{"test", r.test}, {"batch", r.batch}, {"tokens_per_second", r.tps.mean},
                             {"stddev", r.tps.stddev}, {"tokens_per_cpu_second_per_thread", r.cpu_tps.mean},
                             {"repetitions", a.reps}});
-    j["bandwidth"] = {{"bytes_per_second", bw.bytes_per_second}, {"buffer_bytes", bw.buffer_bytes}, {"passes", bw.passes}};
+    j["bandwidth"] = {{"bytes_per_second", bw.bytes_per_second}, {"cpu_bytes_per_second", bw.cpu_bytes_per_second},
+                      {"buffer_bytes", bw.buffer_bytes}, {"passes", bw.passes}};
     j["decode_weight_bytes_per_token"] = per_token;
     j["decode_bandwidth_share"] = share;
+    j["decode_bandwidth_share_cpu"] = cpu_share;
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -229,11 +233,13 @@ void run(const BenchArgs& a) {
                 r.threads, r.test.c_str(), tps, cpu);
   }
   std::printf("\nload: %.3f s\n", load_s);
-  std::printf("memory read bandwidth: %.2f GB/s (best of %d passes over %zu MiB, %d threads)\n",
-              bw.bytes_per_second / 1e9, bw.passes, bw.buffer_bytes >> 20, threads);
-  if (tg > 0)
-    std::printf("decode reads %.1f MiB of weights per token: %.2f t/s uses %.1f%% of it (bound %.1f t/s)\n",
-                per_token / (1 << 20), tg, 100 * share, bw.bytes_per_second / per_token);
+  std::printf("memory read bandwidth: %.2f GB/s, by cpu time %.2f GB/s (best of %d passes over %zu MiB, %d threads)\n",
+              bw.bytes_per_second / 1e9, bw.cpu_bytes_per_second / 1e9, bw.passes, bw.buffer_bytes >> 20, threads);
+  if (tg)
+    std::printf("decode reads %.1f MiB of weights per token: %s at %.2f t/s uses %.1f%% of it (bound %.1f t/s); "
+                "by cpu time %.2f t/s, %.1f%% (bound %.1f t/s)\n",
+                per_token / (1 << 20), tg->test.c_str(), tg->tps.mean, 100 * share, bw.bytes_per_second / per_token,
+                tg->cpu_tps.mean, 100 * cpu_share, bw.cpu_bytes_per_second / per_token);
   std::printf("tgN xB: aggregate tokens/s of B sequences decoded together; cpu time: tokens / (process CPU s /"
               " threads), the speed with a core per thread\n");
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 
 #include "airlock/error.h"
@@ -31,6 +32,12 @@ uint64_t read_range(const uint8_t* p, size_t n) {
   }
   const __m128i s = _mm_add_epi64(_mm_add_epi64(a0, a1), _mm_add_epi64(a2, a3));
   return static_cast<uint64_t>(_mm_cvtsi128_si64(s)) + static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s)));
+}
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 struct FreeDeleter {
@@ -59,10 +66,13 @@ Bandwidth measure_read_bandwidth(size_t bytes, int passes, ThreadPool* pool) {
   };
   // Publishing each thread's sum keeps the compiler from dropping the reads.
   std::atomic<uint64_t> sink{0};
+  std::atomic<int64_t> cpu_ns{0};  // the readers' CPU time in the current pass
   auto read = [&](int64_t s0, int64_t s1) {
+    const double c0 = thread_cpu_seconds();
     uint64_t sum = 0;
     for (int64_t s = s0; s < s1; ++s) slice(s, [&](uint8_t* p, size_t n) { sum += read_range(p, n); });
     sink.fetch_add(sum, std::memory_order_relaxed);
+    cpu_ns.fetch_add(static_cast<int64_t>((thread_cpu_seconds() - c0) * 1e9), std::memory_order_relaxed);
   };
   auto run = [&](const auto& fn) {
     if (pool)
@@ -71,12 +81,16 @@ Bandwidth measure_read_bandwidth(size_t bytes, int passes, ThreadPool* pool) {
       fn(0, n_slices);
   };
   run(fill);
-  Bandwidth best{0, size, passes};
+  const double threads = pool ? std::min<double>(pool->size(), static_cast<double>(n_slices)) : 1;
+  Bandwidth best{0, 0, size, passes};
   for (int i = 0; i < passes; ++i) {
+    cpu_ns.store(0);
     const auto t0 = std::chrono::steady_clock::now();
     run(read);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double cpu = static_cast<double>(cpu_ns.load()) * 1e-9 / threads;
     if (s > 0) best.bytes_per_second = std::max(best.bytes_per_second, static_cast<double>(size) / s);
+    if (cpu > 0) best.cpu_bytes_per_second = std::max(best.cpu_bytes_per_second, static_cast<double>(size) / cpu);
   }
   return best;
 }

@@ -8,7 +8,10 @@ namespace airlock {
 class ThreadPool;
 
 struct Bandwidth {
-  double bytes_per_second = 0;  // best pass
+  double bytes_per_second = 0;  // best pass, by wall time
+  // Best pass by the readers' own CPU time (bytes / (thread CPU seconds / threads)): what the
+  // threads stream while they hold a core, the figure that stays meaningful on a shared machine.
+  double cpu_bytes_per_second = 0;
   size_t buffer_bytes = 0;
   int passes = 0;
 };

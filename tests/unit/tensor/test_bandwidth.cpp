@@ -29,5 +29,7 @@ TEST(Bandwidth, RateIsPhysicallyPlausible) {
     EXPECT_EQ(b.buffer_bytes, size_t{16} << 20);
     EXPECT_GT(b.bytes_per_second, 1e8);
     EXPECT_LT(b.bytes_per_second, 1e13);
+    EXPECT_GT(b.cpu_bytes_per_second, 1e8);
+    EXPECT_LT(b.cpu_bytes_per_second, 1e13);
   }
 }
