@@ -53,7 +53,10 @@ float hsum128(__m128 s) {
 
 // Q4_K: constants shared by all blocks (hoisted out of the loops).
 struct Q4KConsts {
-  __m256i low4 = _mm256_set1_epi8(0x0f);
+  __m512i low4 = _mm512_set1_epi8(0x0f);
+  // Shifts 0 (low half) and 4 (high half): one shift of 32 bytes repeated in both halves yields
+  // the low nibbles below and the high nibbles above.
+  __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
   // pick[k]: int16 lanes 0-15 take scale 2k, lanes 16-31 scale 2k+1 (the two sub-blocks of a
   // 64-element slice after maddubs pairs its bytes).
   __m512i pick[4];
@@ -82,8 +85,8 @@ Q4KScales q4k_scales(const uint8_t* packed) {
 
 // 64 quants of sub-blocks 2k (low nibbles) and 2k+1 (high nibbles), in element order.
 __m512i q4k_quants(const uint8_t* qs, const Q4KConsts& c) {
-  const __m256i q = load256(qs);
-  return join(_mm256_and_si256(q, c.low4), _mm256_and_si256(_mm256_srli_epi16(q, 4), c.low4));
+  const __m512i q = _mm512_broadcast_i64x4(load256(qs));
+  return _mm512_and_si512(_mm512_srlv_epi16(q, c.nibble_shift), c.low4);
 }
 
 // mins[j] * (bsums[2j] + bsums[2j+1]) summed pairwise into four int32 lanes.
