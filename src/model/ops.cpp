@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tensor/type_traits.h"
+
 namespace airlock::model {
 
 void rms_norm(const float* x, const float* w, float* out, int64_t n, float eps) {
@@ -76,11 +78,11 @@ float gelu(float x) {
 void attend(const float* q, const float* keys, int64_t key_stride, const float* values,
             int64_t value_stride, int64_t n, int64_t head_dim_k, int64_t head_dim_v, float scale,
             float softcap, float* scores, float* out) {
+  // The SIMD F32 dot product: a plain loop is one dependent add per element (the compiler may not
+  // reorder float sums), which made attention a large share of prompt processing.
+  const kernels::VecDotFn dot = vec_dot_kernel(type_traits(TensorType::F32), active_cpu_path());
   for (int64_t j = 0; j < n; ++j) {
-    const float* k = keys + j * key_stride;
-    float dot = 0;
-    for (int64_t d = 0; d < head_dim_k; ++d) dot += q[d] * k[d];
-    float s = dot * scale;
+    float s = dot(head_dim_k, keys + j * key_stride, q) * scale;
     if (softcap > 0) s = softcap * std::tanh(s / softcap);
     scores[j] = s;
   }
