@@ -21,6 +21,7 @@ struct LoadOptions {
   int64_t n_ctx = 4096;   // positions per session, capped at the model's training context
   int n_threads = 0;      // per session; <= 0: one per core
   int64_t n_batch = 512;  // prompt tokens per forward pass
+  std::string kv_type = "f16";  // KV cache storage: "f16", "q8_0" (half of f16) or "f32"
 };
 
 struct ModelInfo {

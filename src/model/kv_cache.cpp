@@ -56,21 +56,4 @@ void KvCache::store(int64_t layer, int seq, int64_t pos, const float* k, const f
   from(v, v_.data() + offset(v_row_bytes_, layer, seq, pos), n_embd_v_);
 }
 
-const float* KvCache::rows_as_float(const std::vector<uint8_t>& buf, size_t row_bytes, int64_t width,
-                                    int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const {
-  const uint8_t* first = buf.data() + offset(row_bytes, layer, seq, 0);
-  if (type_ == TensorType::F32) return reinterpret_cast<const float*>(first);
-  scratch.resize(static_cast<size_t>(n * width));
-  type_traits(type_).to_float(first, scratch.data(), n * width);
-  return scratch.data();
-}
-
-const float* KvCache::keys(int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const {
-  return rows_as_float(k_, k_row_bytes_, n_embd_k_, layer, seq, n, scratch);
-}
-
-const float* KvCache::values(int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const {
-  return rows_as_float(v_, v_row_bytes_, n_embd_v_, layer, seq, n, scratch);
-}
-
 }  // namespace airlock::model
