@@ -104,11 +104,16 @@ GenerateResult Session::generate(std::span<const int32_t> prompt, const Generate
                                  const TextCallback& on_text) {
   const auto text = impl_->model->codec->stream();
   const engine::Generation g = impl_->session.generate(
-      prompt, {.sampling = opts.sampling, .num_predict = opts.num_predict, .stop = opts.stop}, text, on_text);
+      prompt, {.sampling = opts.sampling,
+                .num_predict = opts.num_predict,
+                .stop = opts.stop,
+                .context_shift = opts.context_shift,
+                .n_keep = opts.n_keep}, text, on_text);
   GenerateResult r;
   r.text = g.text;
   r.tokens = g.tokens;
   r.done_reason = engine::done_reason_name(g.done);
+  r.context_shifts = g.context_shifts;
   r.prompt_tokens = g.prompt_tokens;
   r.generated_tokens = static_cast<int64_t>(g.tokens.size());
   r.prompt_eval_ns = g.prompt_eval_ns;

@@ -79,6 +79,35 @@ void Context::truncate(int seq, int64_t from) {
   len = std::min(len, std::max<int64_t>(from, 0));
 }
 
+void Context::shift(int seq, int64_t n_keep, int64_t n_discard) {
+  const ArchTraits& a = *hp_.arch;
+  if (a.rope == RopeStyle::None || !a.causal || model_.weights().position_embd.data)
+    throw Error("context shift: " + std::string(a.name) + " has no rope positions to move");
+  if (seq < 0 || seq >= kv_.n_seq()) throw Error("context shift: sequence id " + std::to_string(seq) + " out of range");
+  const int64_t len = seq_len_[static_cast<size_t>(seq)];
+  if (n_keep < 0 || n_discard < 1 || n_keep + n_discard > len)
+    throw Error("context shift: cannot drop " + std::to_string(n_discard) + " after " + std::to_string(n_keep) +
+                " of " + std::to_string(len) + " positions");
+  const int64_t n_move = len - n_keep - n_discard;
+  const float* factors =
+      model_.weights().rope_freq_factors.empty() ? nullptr : model_.weights().rope_freq_factors.data();
+  std::vector<float> cs(static_cast<size_t>(std::max<int64_t>(hp_.n_rot, 2)));
+  std::vector<float> k(static_cast<size_t>(kv_.n_embd_k()));
+  for (int64_t il = 0; il < hp_.n_layer; ++il) {
+    kv_.move_rows(il, seq, n_keep + n_discard, n_keep, n_move);
+    // Rope angles are linear in the position, so rotating by -n_discard lands on the new one.
+    const bool swa = hp_.is_swa_layer(il);
+    rope_angles(-n_discard, hp_.n_rot, swa ? hp_.rope_base_swa : hp_.rope_base, swa ? 1.0f : hp_.rope_scale,
+                factors, cs.data());
+    for (int64_t p = n_keep; p < n_keep + n_move; ++p) {
+      kv_.load_k(il, seq, p, k.data());
+      rope_apply(k.data(), hp_.n_head_kv, hp_.head_dim_k, hp_.n_rot, cs.data(), a.rope);
+      kv_.store_k(il, seq, p, k.data());
+    }
+  }
+  seq_len_[static_cast<size_t>(seq)] = len - n_discard;
+}
+
 void Context::validate(const Batch& batch) {
   if (batch.empty()) throw Error("forward: empty batch");
   if (static_cast<int64_t>(batch.size()) > n_batch_)

@@ -43,6 +43,13 @@ class Context {
   // Forgets a sequence's positions from `from` on (0: all).
   void truncate(int seq, int64_t from);
 
+  // Context shift: drops positions [n_keep, n_keep + n_discard) of a sequence, moves the later ones
+  // down by n_discard and re-rotates their keys to the new positions, as if the remaining tokens
+  // had been evaluated there (their values keep what the dropped tokens contributed, as in the
+  // reference engine). Throws airlock::Error for an architecture without rope positions (learned
+  // position embeddings, encoders) or a range past the sequence.
+  void shift(int seq, int64_t n_keep, int64_t n_discard);
+
   int64_t n_ctx() const { return kv_.n_ctx(); }
   int64_t n_batch() const { return n_batch_; }
   const KvCache& kv_cache() const { return kv_; }

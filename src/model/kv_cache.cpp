@@ -56,4 +56,19 @@ void KvCache::store(int64_t layer, int seq, int64_t pos, const float* k, const f
   from(v, v_.data() + offset(v_row_bytes_, layer, seq, pos), n_embd_v_);
 }
 
+void KvCache::load_k(int64_t layer, int seq, int64_t pos, float* k) const {
+  type_traits(type_).to_float(k_row(layer, seq, pos), k, n_embd_k_);
+}
+
+void KvCache::store_k(int64_t layer, int seq, int64_t pos, const float* k) {
+  type_traits(type_).from_float(k, k_.data() + offset(k_row_bytes_, layer, seq, pos), n_embd_k_);
+}
+
+void KvCache::move_rows(int64_t layer, int seq, int64_t from, int64_t to, int64_t n) {
+  std::memmove(k_.data() + offset(k_row_bytes_, layer, seq, to), k_row(layer, seq, from),
+               static_cast<size_t>(n) * k_row_bytes_);
+  std::memmove(v_.data() + offset(v_row_bytes_, layer, seq, to), v_row(layer, seq, from),
+               static_cast<size_t>(n) * v_row_bytes_);
+}
+
 }  // namespace airlock::model

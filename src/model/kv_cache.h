@@ -22,6 +22,12 @@ class KvCache {
 
   // Writes one position's K row (n_embd_k floats) and V row (n_embd_v floats).
   void store(int64_t layer, int seq, int64_t pos, const float* k, const float* v);
+  // One position's K row as floats (n_embd_k), and its replacement (for re-rotating keys).
+  void load_k(int64_t layer, int seq, int64_t pos, float* k) const;
+  void store_k(int64_t layer, int seq, int64_t pos, const float* k);
+  // Moves the K and V rows of positions [from, from + n) to [to, to + n) (to < from).
+  void move_rows(int64_t layer, int seq, int64_t from, int64_t to, int64_t n);
+
   // The stored row of one position, in type(); rows of consecutive positions are k_row_bytes() /
   // v_row_bytes() apart.
   const uint8_t* k_row(int64_t layer, int seq, int64_t pos) const {
