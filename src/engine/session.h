@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "grammar/constraint.h"
 #include "model/context.h"
 #include "sample/sampler.h"
 #include "tensor/thread_pool.h"
@@ -24,6 +25,10 @@ struct GenerateParams {
   SamplingParams sampling;
   int64_t num_predict = -1;  // < 0: until end of generation or a full context
   std::vector<std::string> stop;
+  // When set, only tokens that keep the output valid are sampled, within a budget of the tokens
+  // left (num_predict and context): done() or EOS after a complete output ends with "stop"; an
+  // output finished under budget pressure, or at the budget, ends with "length" (still complete).
+  grammar::GrammarConstraint* constraint = nullptr;
 };
 
 // How generated tokens become text: `piece` returns the text that token completes (it may hold
