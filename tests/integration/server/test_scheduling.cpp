@@ -26,7 +26,8 @@ double metric(httplib::Client& c, const std::string& name) {
 
 std::set<std::string> loaded(httplib::Client& c) {
   std::set<std::string> out;
-  for (const auto& m : get_json(c, "/api/ps").body["models"]) out.insert(m["name"]);
+  const JsonReply ps = get_json(c, "/api/ps");  // named: the loop must not outlive it
+  for (const auto& m : ps.body["models"]) out.insert(m["name"].get<std::string>());
   return out;
 }
 
@@ -112,7 +113,7 @@ TEST(Scheduling, LeastRecentlyUsedModelIsUnloadedBeyondTheLimit) {
     auto r = post_json(*c, "/api/generate", {{"model", m}});
     ASSERT_EQ(r.status, 200) << r.raw;
   }
-  EXPECT_EQ(loaded(*c), (std::set<std::string>{"llama:latest", "qwen:latest"}));
+  EXPECT_EQ(loaded(*c), (std::set<std::string>{"llama:latest", "qwen:latest"})) << get_json(*c, "/api/ps").raw;
 }
 
 TEST(Scheduling, KeepAliveExpiryUnloads) {

@@ -24,7 +24,8 @@ class StoreApi : public ::testing::Test {
   }
   std::set<std::string> names() {
     std::set<std::string> out;
-    for (const auto& m : get_json(*client_, "/api/tags").body["models"]) out.insert(m["name"]);
+    const JsonReply tags = get_json(*client_, "/api/tags");  // named: the loop must not outlive it
+    for (const auto& m : tags.body["models"]) out.insert(m["name"].get<std::string>());
     return out;
   }
   // The fixture's published digest (SHA256SUMS), so the check does not rest on our hashing.
@@ -58,7 +59,7 @@ TEST_F(StoreApi, ShowReportsDetailsAndMetadata) {
 TEST_F(StoreApi, CopyThenDelete) {
   auto c = post_json(*client_, "/api/copy", {{"source", "stories"}, {"destination", "tales:v1"}});
   EXPECT_EQ(c.status, 200) << c.raw;
-  EXPECT_TRUE(names().count("tales:v1"));
+  EXPECT_TRUE(names().count("tales:v1")) << get_json(*client_, "/api/tags").raw;
   auto gen = post_json(*client_, "/api/generate",
                        {{"model", "tales:v1"}, {"prompt", "Once"}, {"raw", true}, {"stream", false},
                         {"options", {{"num_predict", 2}}}});
@@ -75,14 +76,16 @@ TEST_F(StoreApi, CopyThenDelete) {
 }
 
 TEST_F(StoreApi, BlobUploadCheckedAndCreateFromIt) {
-  const std::string digest = published_digest("stories260K.gguf");
+  // A fixture that is not in the store yet.
+  const std::string digest = published_digest("llama-spm-q4_0.gguf");
   ASSERT_FALSE(digest.empty());
-  const std::string bytes = fixtures::read_file(fixtures::dir() / "models" / "stories260K.gguf");
-  // Wrong bytes for the digest: refused, nothing stored.
-  const std::string other = published_digest("bert-bge-f16.gguf");
+  const std::string bytes = fixtures::read_file(fixtures::dir() / "models" / "llama-spm-q4_0.gguf");
+  // Bytes that do not hash to the digest: refused, nothing stored.
+  const std::string other = published_digest("llama-spm-q2_k.gguf");
   auto wrong = client_->Post(("/api/blobs/" + other).c_str(), bytes.substr(0, 1000), "application/octet-stream");
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 400) << wrong->body;
+  EXPECT_EQ(client_->Head(("/api/blobs/" + other).c_str())->status, 404);
   auto malformed = client_->Post("/api/blobs/sha256:xyz", "abc", "application/octet-stream");
   ASSERT_TRUE(malformed);
   EXPECT_EQ(malformed->status, 400);
@@ -98,7 +101,7 @@ TEST_F(StoreApi, BlobUploadCheckedAndCreateFromIt) {
   EXPECT_EQ(absent->status, 404);
 
   auto created = post_json(*client_, "/api/create",
-                           {{"model", "mine"}, {"files", {{"stories260K.gguf", digest}}}, {"system", "Be brief."},
+                           {{"model", "mine"}, {"files", {{"llama-spm-q4_0.gguf", digest}}}, {"system", "Be brief."},
                             {"parameters", {{"temperature", 0.5}, {"stop", "END"}}}, {"stream", false}});
   ASSERT_EQ(created.status, 200) << created.raw;
   EXPECT_EQ(created.body["status"], "success");
