@@ -45,8 +45,9 @@ void run(const ServeArgs& a) {
   auto on_signal = [](int) { stop_requested = 1; };
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // It watches the flag only: serve() below may not have started listening yet when it first looks.
   std::thread watcher([&server] {
-    while (!stop_requested && server.running()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     server.stop();
   });
   server.serve();

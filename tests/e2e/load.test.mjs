@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Ollama } from 'ollama';
 import { startServer, rssKiB } from './server.mjs';
 
-test('64 concurrent streaming chats', { timeout: 240000 }, async () => {
+test('64 concurrent streaming chats', { timeout: 120000 }, async () => {
   const server = await startServer([['stories260K.gguf', 'stories']],
     { AIRLOCK_NUM_PARALLEL: '4', AIRLOCK_MAX_QUEUE: '40' });
   try {

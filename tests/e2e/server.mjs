@@ -38,10 +38,14 @@ export async function startServer(models, env = {}) {
     pid: proc.pid,
     async stop() {
       proc.removeAllListeners('exit');
-      const exited = new Promise((r) => proc.on('exit', r));
+      const exited = new Promise((r) => proc.on('exit', (code, signal) => r(signal)));
       proc.kill('SIGTERM');
-      await exited;
+      // A server that does not stop on SIGTERM is a failure, but must not hang the test run.
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+      const signal = await exited;
+      clearTimeout(timer);
       rmSync(store, { recursive: true, force: true });
+      if (signal === 'SIGKILL') throw new Error('airlock serve did not stop within 10 s of SIGTERM');
     },
   };
 }
