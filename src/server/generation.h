@@ -7,10 +7,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "grammar/grammar.h"
 #include "sample/sampler.h"
 
 namespace airlock::server {
@@ -60,6 +62,7 @@ struct GenRequest {
   SamplingParams sampling;
   std::vector<std::string> stop;
   int64_t num_predict = -1;  // < 0: until the context is full
+  std::shared_ptr<const grammar::Grammar> grammar;  // `format`: output constrained to it
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled{false};  // set by the HTTP side when the client goes away

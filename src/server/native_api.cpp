@@ -2,6 +2,7 @@
 // /api/embeddings, /api/ps, plus /api/tokenize and /api/detokenize.
 #include <airlock/error.h>
 
+#include "server/format.h"
 #include "server/prompt.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
@@ -18,8 +19,6 @@ using Clock = std::chrono::steady_clock;
 std::string now_iso() { return iso_time(std::chrono::system_clock::now()); }
 
 void refuse_unsupported(const ojson& body) {
-  if (auto f = body.find("format"); f != body.end() && !f->is_null() && !(f->is_string() && f->get<std::string>().empty()))
-    throw HttpError(400, "format not supported yet");
   if (auto t = body.find("tools"); t != body.end() && !t->is_null() && !t->empty())
     throw HttpError(400, "tools are not supported yet");
   if (auto i = body.find("images"); i != body.end() && !i->is_null() && !i->empty())
@@ -42,6 +41,7 @@ std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& tex
   req->prompt = tokenize_prompt(r, text);
   apply_options(r.resolved().parameters, *req);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
+  req->grammar = grammar_for_format(body.value("format", ojson()));
   return req;
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "server/format.h"
 #include "server/prompt.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
@@ -45,10 +46,6 @@ void refuse_unsupported(const ojson& body) {
   if (auto n = body.find("n"); n != body.end() && !n->is_null() && *n != 1) throw Error("n: only n = 1 is supported");
   if (auto t = body.find("tools"); t != body.end() && !t->is_null() && !t->empty())
     throw Error("tools are not supported yet");
-  if (auto rf = body.find("response_format"); rf != body.end() && !rf->is_null()) {
-    if (!rf->is_object() || !rf->contains("type")) throw Error("response_format: expected {\"type\": ...}");
-    if ((*rf)["type"] != "text") throw Error("format not supported yet");
-  }
 }
 
 // Chat message content may be a string or a list of parts; only text parts are accepted.
@@ -115,6 +112,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (m.rfind("num_predict", 0) == 0) m = "max_tokens" + m.substr(11);
     throw Error(m);
   }
+  req->grammar = grammar_for_response_format(body.value("response_format", ojson()));
   submit(state, *lease, req);
 
   const std::string id = new_id(chat ? "chatcmpl" : "cmpl");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "grammar/constraint.h"
 #include "model/embed.h"
 #include "sample/stop_matcher.h"
 #include "tensor/thread_pool.h"
@@ -24,6 +25,7 @@ struct Runner::Slot {
   std::optional<Sampler> sampler;
   std::optional<tokenizer::StreamDecoder> decoder;
   std::optional<StopMatcher> stops;
+  std::optional<grammar::GrammarConstraint> constraint;
   int32_t next = -1;                // sampled token to feed next step, -1 while in the prompt
   GenStats stats;
   Clock::time_point prompt_start, eval_start;
@@ -109,6 +111,17 @@ void Runner::assign(std::shared_ptr<GenRequest> req) {
   for (int32_t t : req->prompt) s.sampler->accept(t);  // penalties see the prompt, as llama.cpp's do
   s.decoder.emplace(*tok_, false);
   s.stops.emplace(req->stop);
+  s.constraint.reset();
+  if (req->grammar) {
+    s.constraint.emplace(req->grammar, token_trie());
+    // Tokens left for the output: the constraint keeps it finishable within them.
+    Slot* slot = &s;
+    s.sampler->set_filter([this, slot](float* logits, int32_t) {
+      int64_t left = ctx_->n_ctx() - ctx_->seq_len(slot->seq) - 1;
+      if (slot->req->num_predict >= 0) left = std::min(left, slot->req->num_predict - slot->stats.eval_tokens);
+      slot->constraint->apply(logits, static_cast<uint64_t>(std::max<int64_t>(left, 1)));
+    });
+  }
   s.next = -1;
   s.stats = {};
   s.stats.prompt_total = static_cast<int64_t>(req->prompt.size());
@@ -148,8 +161,9 @@ void Runner::after_token(Slot& s, int32_t token) {
   if (tok_->is_eog(token)) return finish(s, "stop");
   ++s.stats.eval_tokens;
   s.tokens.push_back(token);
+  if (s.constraint) s.constraint->accept(token);
   emit(s, s.stops->feed(s.decoder->push(token)));
-  if (s.stops->stopped()) return finish(s, "stop");
+  if (s.stops->stopped() || (s.constraint && s.constraint->done())) return finish(s, "stop");
   if (s.req->num_predict >= 0 && s.stats.eval_tokens >= s.req->num_predict) return finish(s, "length");
   if (ctx_->seq_len(s.seq) + 1 >= ctx_->n_ctx()) return finish(s, "length");
   s.next = token;
@@ -231,6 +245,21 @@ void Runner::loop() {
   }
   for (auto& s : slots_)
     if (s->req) fail(*s, "model unloaded", 503);
+}
+
+std::shared_ptr<const grammar::TokenTrie> Runner::token_trie() {
+  std::lock_guard lock(trie_mu_);
+  if (!trie_) {
+    std::vector<std::string> pieces;
+    std::vector<int32_t> ends, controls;
+    for (int32_t id = 0; id < tok_->n_vocab(); ++id) {
+      pieces.push_back(tok_->token_text(id));
+      if (tok_->is_eog(id)) ends.push_back(id);
+      else if (tok_->is_control(id)) controls.push_back(id);
+    }
+    trie_ = std::make_shared<grammar::TokenTrie>(pieces, ends, controls);
+  }
+  return trie_;
 }
 
 std::vector<float> Runner::embed(std::vector<int32_t> tokens, bool truncate, bool normalize) {

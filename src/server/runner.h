@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "grammar/token_trie.h"
 #include "model/context.h"
 #include "model/model.h"
 #include "server/generation.h"
@@ -54,6 +55,9 @@ class Runner {
   // (truncate false) an input longer than the context.
   std::vector<float> embed(std::vector<int32_t> tokens, bool truncate, bool normalize);
 
+  // The vocabulary as a trie for grammar-constrained requests, built on first use.
+  std::shared_ptr<const grammar::TokenTrie> token_trie();
+
   bool is_encoder() const { return !model_->arch().causal; }
   const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
   const tmpl::ChatTemplate& chat_template() const { return *template_; }
@@ -87,6 +91,8 @@ class Runner {
   std::atomic<size_t> active_{0};
   bool stop_ = false;
   std::mutex embed_mu_;
+  std::mutex trie_mu_;
+  std::shared_ptr<const grammar::TokenTrie> trie_;
   std::thread thread_;
 };
 

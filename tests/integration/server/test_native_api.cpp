@@ -206,9 +206,13 @@ TEST_F(NativeApi, ErrorsHaveFittingStatusAndMessage) {
   EXPECT_EQ(no_model.status, 400);
   EXPECT_EQ(no_model.body["error"], "model is required");
 
-  auto format = post_json(*client_, "/api/generate", {{"model", "llama"}, {"prompt", "hi"}, {"format", "json"}});
+  auto format = post_json(*client_, "/api/generate", {{"model", "llama"}, {"prompt", "hi"}, {"format", "xml"}});
   EXPECT_EQ(format.status, 400);
-  EXPECT_EQ(format.body["error"], "format not supported yet");
+  EXPECT_NE(format.body["error"].get<std::string>().find("format"), std::string::npos);
+  auto schema = post_json(*client_, "/api/generate",
+                          {{"model", "llama"}, {"prompt", "hi"}, {"format", {{"type", "object"}, {"frobnicate", 1}}}});
+  EXPECT_EQ(schema.status, 400);
+  EXPECT_NE(schema.body["error"].get<std::string>().find("frobnicate"), std::string::npos);
 
   auto bad_option = post_json(*client_, "/api/generate",
                               {{"model", "llama"}, {"prompt", "hi"}, {"options", {{"temperature", "hot"}}}});
@@ -230,6 +234,32 @@ TEST_F(NativeApi, ErrorsHaveFittingStatusAndMessage) {
 
   auto bad_messages = post_json(*client_, "/api/chat", {{"model", "llama"}, {"messages", "hello"}});
   EXPECT_EQ(bad_messages.status, 400);
+}
+
+TEST_F(NativeApi, FormatConstrainsTheOutputToTheSchema) {
+  const json schema = {{"type", "object"},
+                       {"properties", {{"name", {{"type", "string"}, {"maxLength", 12}}},
+                                       {"age", {{"type", "integer"}, {"minimum", 0}, {"maximum", 150}}}}},
+                       {"required", {"name", "age"}}};
+  for (const char* model : {"llama", "stories"}) {
+    auto r = post_json(*client_, "/api/chat",
+                       {{"model", model}, {"messages", {{{"role", "user"}, {"content", "Who are you?"}}}},
+                        {"format", schema}, {"stream", false},
+                        {"options", {{"num_predict", 120}, {"temperature", 0.9}, {"seed", 3}}}});
+    ASSERT_EQ(r.status, 200) << r.raw;
+    const json out = json::parse(r.body["message"]["content"].get<std::string>(), nullptr, false);
+    ASSERT_TRUE(out.is_object()) << model << ": " << r.body["message"]["content"];
+    EXPECT_TRUE(out["name"].is_string());
+    EXPECT_LE(out["name"].get<std::string>().size(), 12u * 4);  // characters, at most 4 bytes each
+    ASSERT_TRUE(out["age"].is_number_integer());
+    EXPECT_GE(out["age"].get<int>(), 0);
+    EXPECT_LE(out["age"].get<int>(), 150);
+  }
+  auto any = post_json(*client_, "/api/generate",
+                       {{"model", "stories"}, {"prompt", "Once"}, {"format", "json"}, {"stream", false},
+                        {"options", {{"num_predict", 80}, {"seed", 5}}}});
+  ASSERT_EQ(any.status, 200) << any.raw;
+  EXPECT_TRUE(json::parse(any.body["response"].get<std::string>(), nullptr, false).is_object()) << any.body["response"];
 }
 
 std::vector<float> normalized(std::vector<float> v) {

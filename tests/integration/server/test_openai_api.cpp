@@ -96,6 +96,21 @@ TEST_F(OpenAiApi, ChatCompletionWholeAndStreamedWithUsage) {
   EXPECT_EQ(text, content);
 }
 
+TEST_F(OpenAiApi, ResponseFormatJsonSchema) {
+  const json rf = {{"type", "json_schema"},
+                   {"json_schema", {{"name", "pick"},
+                                    {"schema", {{"type", "object"},
+                                                {"properties", {{"color", {{"enum", {"red", "green"}}}}}},
+                                                {"required", {"color"}}}}}}};
+  auto r = post_json(*client_, "/v1/chat/completions",
+                     {{"model", "stories"}, {"messages", {{{"role", "user"}, {"content", "Pick a color"}}}},
+                      {"response_format", rf}, {"max_tokens", 60}, {"seed", 2}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  const json out = json::parse(r.body["choices"][0]["message"]["content"].get<std::string>(), nullptr, false);
+  ASSERT_TRUE(out.is_object()) << r.raw;
+  EXPECT_TRUE(out["color"] == "red" || out["color"] == "green") << out;
+}
+
 TEST_F(OpenAiApi, StopSequences) {
   const GreedyCase g = greedy_case("stories260K", 0);
   const std::string stop = g.text.substr(8, 5);
@@ -164,9 +179,9 @@ TEST_F(OpenAiApi, ErrorsInOpenAiFormat) {
   EXPECT_EQ(no_messages.body["error"]["type"], "invalid_request_error");
   auto fmt = post_json(*client_, "/v1/chat/completions",
                        {{"model", "stories"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}},
-                        {"response_format", {{"type", "json_object"}}}});
+                        {"response_format", {{"type", "yaml"}}}});
   EXPECT_EQ(fmt.status, 400);
-  EXPECT_EQ(fmt.body["error"]["message"], "format not supported yet");
+  EXPECT_NE(fmt.body["error"]["message"].get<std::string>().find("response_format"), std::string::npos);
   auto bad_max = post_json(*client_, "/v1/completions", {{"model", "stories"}, {"prompt", "x"}, {"max_tokens", "many"}});
   EXPECT_EQ(bad_max.status, 400);
   EXPECT_NE(bad_max.body["error"]["message"].get<std::string>().find("max_tokens"), std::string::npos);
