@@ -17,7 +17,7 @@
 #include "command.h"
 #include "model/context.h"
 #include "model/model.h"
-#include "model/synth.h"
+#include "gguf/file_type.h"
 #include "tensor/bandwidth.h"
 #include "tensor/cpu_path.h"
 #include "tensor/thread_pool.h"
@@ -123,9 +123,7 @@ std::string describe(const Model& m) {
   char params[32];
   std::snprintf(params, sizeof params, " %.2fB", parameter_count(m) / 1e9);
   std::string name = m.file().architecture() + params;
-  if (const auto id = m.file().get_int("general.file_type"))
-    for (const auto& ft : airlock::synth::file_types())
-      if (static_cast<int64_t>(ft.ftype_id) == *id) name += " " + ft.name;
+  if (const auto id = m.file().get_int("general.file_type")) name += " " + airlock::gguf::file_type_name(*id);
   return name;
 }
 
