@@ -95,6 +95,8 @@ std::string read_file(const std::string& path, const char* what) {
   if (!in) throw airlock::Error(std::string(what) + " " + path + ": cannot read");
   std::ostringstream text;
   text << in.rdbuf();
+  // An empty constraint would mean no constraint at all: refuse rather than run unconstrained.
+  if (text.str().empty()) throw airlock::Error(std::string(what) + " " + path + ": empty file");
   return text.str();
 }
 

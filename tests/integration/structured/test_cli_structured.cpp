@@ -95,6 +95,9 @@ TEST(CliStructured, BadConstraintsFailWithOneLine) {
   r = run("x --schema /nonexistent/schema.json");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("/nonexistent/schema.json"), std::string::npos) << r.out;
+  r = run("x --schema /dev/null");  // empty: refused, not silently unconstrained
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("empty file"), std::string::npos) << r.out;
   r = run("x --format json --grammar '" + bad_grammar.path.string() + "'");
   EXPECT_NE(r.status, 0);  // exclusive options
   r = run("x --format yaml");
