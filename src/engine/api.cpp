@@ -9,6 +9,7 @@
 #include "model/embed.h"
 #include "model/model.h"
 #include "tensor/thread_pool.h"
+#include "tensor/type_traits.h"
 
 namespace airlock {
 
@@ -16,11 +17,12 @@ struct Model::Impl {
   std::unique_ptr<model::Model> model;
   std::unique_ptr<engine::TextCodec> codec;
   LoadOptions opts;
+  TensorType kv_type = TensorType::F16;
   ModelInfo info;
   std::unique_ptr<engine::ConstraintCache> constraints;
 
   model::ContextParams context_params() const {
-    return {.n_ctx = info.n_ctx, .n_seq = 1, .n_batch = opts.n_batch};
+    return {.n_ctx = info.n_ctx, .n_seq = 1, .n_batch = opts.n_batch, .kv_type = kv_type};
   }
 };
 
@@ -44,6 +46,9 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   if (opts.n_ctx < 1) throw Error("n_ctx must be at least 1");
   if (opts.n_batch < 1) throw Error("n_batch must be at least 1");
   auto impl = std::make_shared<Impl>();
+  const TypeTraits* kv_type = find_type_traits(opts.kv_type);
+  if (!kv_type) throw Error("kv_type: unknown tensor type '" + opts.kv_type + "'");
+  impl->kv_type = kv_type->type;
   impl->model = model::Model::load(path);
   impl->codec = std::make_unique<engine::TextCodec>(impl->model->file());
   impl->opts = opts;
@@ -65,7 +70,7 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   info.chat_template = m.file().get_string("tokenizer.chat_template").value_or("");
   info.bos = impl->codec->bos();
   info.eos = impl->codec->eos();
-  info.kv_cache_bytes = model::KvCache(hp, info.n_ctx, 1, TensorType::F32).bytes();
+  info.kv_cache_bytes = model::KvCache(hp, info.n_ctx, 1, impl->kv_type).bytes();
   info.load_ns = elapsed_ns(t0);
   return std::shared_ptr<Model>(new Model(std::move(impl)));
 }
@@ -111,12 +116,18 @@ GenerateResult Session::generate(std::span<const int32_t> prompt, const Generate
     constraint = impl_->model->constraints->start(opts.grammar, opts.format);
   const engine::Generation g = impl_->session.generate(
       prompt,
-      {.sampling = opts.sampling, .num_predict = opts.num_predict, .stop = opts.stop, .constraint = constraint.get()},
+      {.sampling = opts.sampling,
+       .num_predict = opts.num_predict,
+       .stop = opts.stop,
+       .context_shift = opts.context_shift,
+       .n_keep = opts.n_keep,
+       .constraint = constraint.get()},
       text, on_text);
   GenerateResult r;
   r.text = g.text;
   r.tokens = g.tokens;
   r.done_reason = engine::done_reason_name(g.done);
+  r.context_shifts = g.context_shifts;
   r.prompt_tokens = g.prompt_tokens;
   r.generated_tokens = static_cast<int64_t>(g.tokens.size());
   r.prompt_eval_ns = g.prompt_eval_ns;

@@ -78,6 +78,17 @@ std::vector<float> Session::evaluate_all(std::span<const int32_t> tokens) {
   return all;
 }
 
+int64_t Session::shift_context(int64_t n_keep, Generation& g) {
+  const auto len = static_cast<int64_t>(history_.size());
+  n_keep = std::clamp<int64_t>(n_keep, 0, len);
+  const int64_t n_discard = (len - n_keep) / 2;
+  if (n_discard < 1) return len;  // nothing left to drop: the caller reports "length"
+  ctx_.shift(0, n_keep, n_discard);
+  history_.erase(history_.begin() + n_keep, history_.begin() + n_keep + n_discard);
+  ++g.context_shifts;
+  return static_cast<int64_t>(history_.size());
+}
+
 Generation Session::generate(std::span<const int32_t> prompt, const GenerateParams& params,
                              const TokenText& text, const std::function<bool(std::string_view)>& on_text) {
   Generation g;
@@ -139,9 +150,10 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
     }
     // The last token is not evaluated: nothing would read its logits. A later generate() whose
     // prompt continues this one evaluates it then.
-    const auto pos = static_cast<int64_t>(history_.size());
+    auto pos = static_cast<int64_t>(history_.size());
     const bool enough = params.num_predict > 0 && static_cast<int64_t>(g.tokens.size()) >= params.num_predict;
-    if (enough || pos >= ctx_.n_ctx()) {  // a full context says so rather than drop old tokens
+    if (!enough && pos >= ctx_.n_ctx() && params.context_shift) pos = shift_context(params.n_keep, g);
+    if (enough || pos >= ctx_.n_ctx()) {  // a full context says so unless shifting was asked for
       g.done = DoneReason::Length;
       break;
     }
