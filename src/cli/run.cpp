@@ -5,7 +5,9 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "command.h"
@@ -21,6 +23,9 @@ struct Options {
   int64_t ctx = 4096;
   int threads = 0;
   bool verbose = false;
+  std::string grammar_file;  // GBNF
+  std::string format;        // "json"
+  std::string schema_file;   // JSON Schema
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -85,9 +90,23 @@ void chat(const Options& o, const airlock::Model& model, airlock::Session& sessi
   }
 }
 
+std::string read_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw airlock::Error(std::string(what) + " " + path + ": cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  // An empty constraint would mean no constraint at all: refuse rather than run unconstrained.
+  if (text.str().empty()) throw airlock::Error(std::string(what) + " " + path + ": empty file");
+  return text.str();
+}
+
 void run(Options& o) {
+  if (!o.grammar_file.empty()) o.gen.grammar = read_file(o.grammar_file, "--grammar");
+  if (!o.schema_file.empty()) o.gen.format = read_file(o.schema_file, "--schema");
+  if (!o.format.empty()) o.gen.format = o.format;
   auto model = airlock::Model::load(o.model, {.n_ctx = o.ctx, .n_threads = o.threads});
   report_load(o, model->info());
+  model->compile_constraint(o.gen.grammar, o.gen.format);  // a bad grammar fails before any work
   std::signal(SIGINT, on_sigint);
   auto session = model->new_session();
   if (o.prompt.empty()) {
@@ -122,6 +141,13 @@ airlock::cli::Registrar reg("run", [](CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Threads (0: one per core)");
   cmd->add_option("--stop", o->gen.stop, "Stop generating before this text (repeatable)");
   cmd->add_flag("--verbose", o->verbose, "Print load time and tokens/s to stderr");
+  auto* grammar = cmd->add_option("--grammar", o->grammar_file, "Constrain the output to this GBNF grammar file");
+  auto* format = cmd->add_option("--format", o->format, "Constrain the output: json (any JSON object)")
+                     ->check(CLI::IsMember({"json"}));
+  auto* schema = cmd->add_option("--schema", o->schema_file, "Constrain the output to this JSON Schema file");
+  grammar->excludes(format);  // excludes() works both ways
+  grammar->excludes(schema);
+  format->excludes(schema);
   cmd->callback([o, seed] {
     if (*seed) {
       o->gen.sampling.seed = o->seed;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "airlock/error.h"
@@ -122,9 +123,10 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
         break;
       }
       const auto made = static_cast<int64_t>(g.tokens.size());
-      int64_t left = ctx_.n_ctx() - static_cast<int64_t>(history_.size());
+      // A shifting context never runs out, so then only num_predict bounds the output.
+      int64_t left = params.context_shift ? INT64_MAX : ctx_.n_ctx() - static_cast<int64_t>(history_.size());
       if (params.num_predict > 0) left = std::min(left, params.num_predict - made);
-      budget = static_cast<uint64_t>(std::max<int64_t>(left, 1));
+      budget = left == INT64_MAX ? grammar::GrammarConstraint::kNoBudget : static_cast<uint64_t>(std::max<int64_t>(left, 1));
       budget_forced = budget_forced || budget <= constraint->shortest_completion_bytes() + 1;
     }
     const int32_t tok = sampler.sample(logits.data());
