@@ -1,4 +1,4 @@
-// The architectures without reference fixtures (qwen3, phi3, gemma2, gemma3): tiny random-weight
+// The architectures without reference fixtures (qwen3, phi3, gemma2, gemma3, nomic-bert): tiny random-weight
 // models written with the GGUF writer, run through model::Context, and compared with a plain
 // loop-by-loop forward pass written here over the same float weights (norms, rope style, fused
 // tensors, qk-norm, post-norms, soft-capping, sliding window, embedding scale).
@@ -25,6 +25,7 @@ struct Spec {
   std::string arch;
   int64_t E = 32, H = 4, Hkv = 2, dh = 8, n_rot = 8, F = 48, V = 40, L = 2;
   bool neox = true, qk_norm = false, fused = false, gemma = false, tied = false;
+  bool encoder = false;  // nomic-bert: post layer norms, token types, bidirectional, hidden states out
   float attn_softcap = 0, final_softcap = 0, rope_base = 10000, rope_base_swa = 10000;
   int64_t window = 0, swa_period = 0;
 };
@@ -58,15 +59,33 @@ Tiny make(const Spec& s, const std::filesystem::path& path) {
   };
   auto norm = [&](const std::string& n, int64_t len) { t.add(n, {len}, random(rng, static_cast<size_t>(len), 1.0f, 0.2f)); };
   t.add("token_embd.weight", {s.E, s.V}, random(rng, static_cast<size_t>(s.E * s.V), 0, 1.0f));
-  norm("output_norm.weight", s.E);
-  if (!s.tied) mat("output.weight", s.E, s.V);
+  if (s.encoder) {
+    t.add("token_types.weight", {s.E, 2}, random(rng, static_cast<size_t>(2 * s.E), 0, 1.0f));
+    norm("token_embd_norm.weight", s.E);
+    t.add("token_embd_norm.bias", {s.E}, random(rng, static_cast<size_t>(s.E), 0, 0.2f));
+  } else {
+    norm("output_norm.weight", s.E);
+  }
+  if (!s.tied && !s.encoder) mat("output.weight", s.E, s.V);
   for (int64_t il = 0; il < s.L; ++il) {
     const std::string p = "blk." + std::to_string(il) + ".";
-    norm(p + "attn_norm.weight", s.E);
-    norm(p + "ffn_norm.weight", s.E);
+    if (s.encoder) {
+      for (const char* n : {"attn_output_norm", "layer_output_norm"}) {
+        norm(p + n + ".weight", s.E);
+        t.add(p + n + ".bias", {s.E}, random(rng, static_cast<size_t>(s.E), 0, 0.2f));
+      }
+    } else {
+      norm(p + "attn_norm.weight", s.E);
+      norm(p + "ffn_norm.weight", s.E);
+    }
     if (s.fused) {
       mat(p + "attn_qkv.weight", s.E, Q + 2 * K);
-      mat(p + "ffn_up.weight", s.E, 2 * s.F);
+      if (s.encoder) {
+        mat(p + "ffn_gate.weight", s.E, s.F);
+        mat(p + "ffn_up.weight", s.E, s.F);
+      } else {
+        mat(p + "ffn_up.weight", s.E, 2 * s.F);
+      }
     } else {
       mat(p + "attn_q.weight", s.E, Q);
       mat(p + "attn_k.weight", s.E, K);
@@ -100,7 +119,8 @@ Tiny make(const Spec& s, const std::filesystem::path& path) {
   md.push_back({a + ".attention.value_length", u32(s.dh)});
   md.push_back({a + ".rope.dimension_count", u32(s.n_rot)});
   md.push_back({a + ".rope.freq_base", gguf::Value::of_f32(s.rope_base)});
-  md.push_back({a + ".attention.layer_norm_rms_epsilon", gguf::Value::of_f32(1e-6f)});
+  md.push_back({a + (s.encoder ? ".attention.layer_norm_epsilon" : ".attention.layer_norm_rms_epsilon"),
+                gguf::Value::of_f32(1e-6f)});
   if (s.attn_softcap > 0) md.push_back({a + ".attn_logit_softcapping", gguf::Value::of_f32(s.attn_softcap)});
   if (s.final_softcap > 0) md.push_back({a + ".final_logit_softcapping", gguf::Value::of_f32(s.final_softcap)});
   if (s.window > 0) md.push_back({a + ".attention.sliding_window", u32(s.window)});
@@ -141,6 +161,15 @@ void rope(float* head, int64_t n_rot, bool neox, int64_t pos, float base) {
   }
 }
 
+void layer_norm(float* x, const float* w, const float* b, int64_t n) {
+  double mean = 0, var = 0;
+  for (int64_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  var /= static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i) x[i] = static_cast<float>((x[i] - mean) / std::sqrt(var + 1e-6) * w[i] + b[i]);
+}
+
 double gelu_tanh(double x) { return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))); }
 
 std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32_t>& tokens) {
@@ -153,6 +182,10 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
     x[static_cast<size_t>(p)].assign(e, e + s.E);
     if (s.gemma)
       for (float& v : x[static_cast<size_t>(p)]) v *= std::sqrt(static_cast<float>(s.E));
+    if (s.encoder) {  // token type 0, then the embedding norm
+      for (int64_t i = 0; i < s.E; ++i) x[static_cast<size_t>(p)][static_cast<size_t>(i)] += W("token_types.weight")[static_cast<size_t>(i)];
+      layer_norm(x[static_cast<size_t>(p)].data(), W("token_embd_norm.weight").data(), W("token_embd_norm.bias").data(), s.E);
+    }
   }
   for (int64_t il = 0; il < s.L; ++il) {
     const std::string pre = "blk." + std::to_string(il) + ".";
@@ -160,7 +193,7 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
     std::vector<std::vector<float>> q(static_cast<size_t>(n)), k(q.size()), v(q.size());
     for (int64_t p = 0; p < n; ++p) {
       auto h = x[static_cast<size_t>(p)];
-      rms(h.data(), W(pre + "attn_norm.weight").data(), s.E);
+      if (!s.encoder) rms(h.data(), W(pre + "attn_norm.weight").data(), s.E);
       if (s.fused) {
         q[static_cast<size_t>(p)] = matvec(W(pre + "attn_qkv.weight"), 0, Q, s.E, h);
         k[static_cast<size_t>(p)] = matvec(W(pre + "attn_qkv.weight"), Q, K, s.E, h);
@@ -188,7 +221,8 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
         const int64_t g = hd / (s.H / s.Hkv);
         const int64_t lo = swa ? std::max<int64_t>(0, p - s.window + 1) : 0;
         std::vector<double> sc;
-        for (int64_t j = lo; j <= p; ++j) {
+        const int64_t hi = s.encoder ? n - 1 : p;
+        for (int64_t j = lo; j <= hi; ++j) {
           double d = 0;
           for (int64_t i = 0; i < s.dh; ++i)
             d += static_cast<double>(q[static_cast<size_t>(p)][static_cast<size_t>(hd * s.dh + i)]) *
@@ -200,7 +234,7 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
         double mx = -1e300, z = 0;
         for (double d : sc) mx = std::max(mx, d);
         for (double& d : sc) z += (d = std::exp(d - mx));
-        for (int64_t j = lo; j <= p; ++j)
+        for (int64_t j = lo; j <= hi; ++j)
           for (int64_t i = 0; i < s.dh; ++i)
             att[static_cast<size_t>(hd * s.dh + i)] += static_cast<float>(
                 sc[static_cast<size_t>(j - lo)] / z * v[static_cast<size_t>(j)][static_cast<size_t>(g * s.dh + i)]);
@@ -209,13 +243,15 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
       if (s.gemma) rms(o.data(), W(pre + "post_attention_norm.weight").data(), s.E);
       auto& xp = x[static_cast<size_t>(p)];
       for (int64_t i = 0; i < s.E; ++i) xp[static_cast<size_t>(i)] += o[static_cast<size_t>(i)];
+      if (s.encoder) layer_norm(xp.data(), W(pre + "attn_output_norm.weight").data(), W(pre + "attn_output_norm.bias").data(), s.E);
     }
     for (int64_t p = 0; p < n; ++p) {
       auto& xp = x[static_cast<size_t>(p)];
       auto h = xp;
-      rms(h.data(), W(pre + "ffn_norm.weight").data(), s.E);
-      const auto gate = s.fused ? matvec(W(pre + "ffn_up.weight"), 0, s.F, s.E, h) : matvec(W(pre + "ffn_gate.weight"), 0, s.F, s.E, h);
-      const auto up = s.fused ? matvec(W(pre + "ffn_up.weight"), s.F, s.F, s.E, h) : matvec(W(pre + "ffn_up.weight"), 0, s.F, s.E, h);
+      if (!s.encoder) rms(h.data(), W(pre + "ffn_norm.weight").data(), s.E);
+      const bool fused_up = s.fused && !s.encoder;
+      const auto gate = fused_up ? matvec(W(pre + "ffn_up.weight"), 0, s.F, s.E, h) : matvec(W(pre + "ffn_gate.weight"), 0, s.F, s.E, h);
+      const auto up = fused_up ? matvec(W(pre + "ffn_up.weight"), s.F, s.F, s.E, h) : matvec(W(pre + "ffn_up.weight"), 0, s.F, s.E, h);
       std::vector<float> a(static_cast<size_t>(s.F));
       for (size_t i = 0; i < a.size(); ++i) {
         const double gv = gate[i];
@@ -224,8 +260,10 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
       auto d = matvec(W(pre + "ffn_down.weight"), 0, s.E, s.F, a);
       if (s.gemma) rms(d.data(), W(pre + "post_ffw_norm.weight").data(), s.E);
       for (int64_t i = 0; i < s.E; ++i) xp[static_cast<size_t>(i)] += d[static_cast<size_t>(i)];
+      if (s.encoder) layer_norm(xp.data(), W(pre + "layer_output_norm.weight").data(), W(pre + "layer_output_norm.bias").data(), s.E);
     }
   }
+  if (s.encoder) return x;
   std::vector<std::vector<float>> logits;
   for (auto& xp : x) {
     rms(xp.data(), W("output_norm.weight").data(), s.E);
@@ -250,11 +288,12 @@ void check(const Spec& s) {
     Batch b;
     for (size_t i = 0; i < tokens.size(); ++i) b.push_back({tokens[i], static_cast<int64_t>(i), 0, true});
     const auto out = ctx.forward(b);
-    ASSERT_EQ(out.size(), tokens.size() * static_cast<size_t>(s.V));
+    const auto width = static_cast<size_t>(s.encoder ? s.E : s.V);
+    ASSERT_EQ(out.size(), tokens.size() * width);
     const float tol = kv == TensorType::F32 ? 1e-4f : 1e-2f;
     for (size_t p = 0; p < tokens.size(); ++p)
-      for (size_t i = 0; i < static_cast<size_t>(s.V); ++i)
-        ASSERT_NEAR(out[p * static_cast<size_t>(s.V) + i], expect[p][i], tol * (1 + std::abs(expect[p][i])))
+      for (size_t i = 0; i < width; ++i)
+        ASSERT_NEAR(out[p * width + i], expect[p][i], tol * (1 + std::abs(expect[p][i])))
             << s.arch << " kv " << type_name(kv) << " position " << p << " logit " << i;
   }
 }
@@ -278,6 +317,11 @@ TEST(ArchForward, Gemma2) {
 TEST(ArchForward, Gemma3) {
   Spec s{.arch = "gemma3", .L = 6, .qk_norm = true, .gemma = true, .tied = true, .rope_base = 1e6f,
          .rope_base_swa = 10000, .window = 3, .swa_period = 6};
+  check(s);
+}
+
+TEST(ArchForward, NomicBert) {
+  Spec s{.arch = "nomic-bert", .Hkv = 4, .fused = true, .encoder = true};
   check(s);
 }
 
