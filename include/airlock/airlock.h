@@ -49,6 +49,12 @@ struct GenerateOptions {
   // the tokens after the first n_keep (re-rotating the rest) and generation goes on.
   bool context_shift = false;
   int64_t n_keep = 0;
+  // Constrained output, at most one of the two (Model::compile_constraint checks them). Only
+  // tokens that keep the output valid are sampled; it ends when the structure is complete
+  // (done_reason "stop"), or complete but on the shortest path forced by num_predict or the
+  // context running out ("length").
+  std::string grammar;  // GBNF text with a `root` rule
+  std::string format;   // "json" (any JSON object) or a JSON Schema object as JSON text
 };
 
 struct GenerateResult {
@@ -83,6 +89,12 @@ class Model {
                                 bool parse_special = false) const;
   std::string detokenize(std::span<const int32_t> tokens) const;
   bool is_end_of_generation(int32_t token) const;
+
+  // Compiles a grammar / format (see GenerateOptions) into this model's cache (a bounded LRU keyed
+  // by the text, shared by all sessions), so a server can reject a bad one before queuing and
+  // repeated requests skip compilation. Nothing to do when both are empty. Throws airlock::Error
+  // ("grammar: line 2 col 5: ...", "format: unsupported keyword ...") for a bad one.
+  void compile_constraint(std::string_view grammar, std::string_view format) const;
 
   // A new conversation with its own KV cache (allocated here, info().kv_cache_bytes).
   std::unique_ptr<Session> new_session() const;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "engine/constraint.h"
 #include "engine/session.h"
 #include "engine/text_codec.h"
 #include "model/embed.h"
@@ -18,6 +19,7 @@ struct Model::Impl {
   LoadOptions opts;
   TensorType kv_type = TensorType::F16;
   ModelInfo info;
+  std::unique_ptr<engine::ConstraintCache> constraints;
 
   model::ContextParams context_params() const {
     return {.n_ctx = info.n_ctx, .n_seq = 1, .n_batch = opts.n_batch, .kv_type = kv_type};
@@ -50,6 +52,8 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   impl->model = model::Model::load(path);
   impl->codec = std::make_unique<engine::TextCodec>(impl->model->file());
   impl->opts = opts;
+  const engine::TextCodec* codec = impl->codec.get();
+  impl->constraints = std::make_unique<engine::ConstraintCache>([codec] { return codec->vocab_pieces(); });
   const model::Model& m = *impl->model;
   const model::Hparams& hp = m.hparams();
   ModelInfo& info = impl->info;
@@ -84,6 +88,10 @@ std::string Model::detokenize(std::span<const int32_t> tokens) const { return im
 
 bool Model::is_end_of_generation(int32_t token) const { return impl_->codec->is_end(token); }
 
+void Model::compile_constraint(std::string_view grammar, std::string_view format) const {
+  if (!grammar.empty() || !format.empty()) impl_->constraints->compile(grammar, format);
+}
+
 std::unique_ptr<Session> Model::new_session() const {
   if (impl_->info.is_embedding)
     throw Error(impl_->info.path + ": " + impl_->info.arch + " is an embedding model; it cannot generate");
@@ -103,12 +111,18 @@ Session::~Session() = default;
 GenerateResult Session::generate(std::span<const int32_t> prompt, const GenerateOptions& opts,
                                  const TextCallback& on_text) {
   const auto text = impl_->model->codec->stream();
+  std::unique_ptr<grammar::GrammarConstraint> constraint;
+  if (!opts.grammar.empty() || !opts.format.empty())
+    constraint = impl_->model->constraints->start(opts.grammar, opts.format);
   const engine::Generation g = impl_->session.generate(
-      prompt, {.sampling = opts.sampling,
-                .num_predict = opts.num_predict,
-                .stop = opts.stop,
-                .context_shift = opts.context_shift,
-                .n_keep = opts.n_keep}, text, on_text);
+      prompt,
+      {.sampling = opts.sampling,
+       .num_predict = opts.num_predict,
+       .stop = opts.stop,
+       .context_shift = opts.context_shift,
+       .n_keep = opts.n_keep,
+       .constraint = constraint.get()},
+      text, on_text);
   GenerateResult r;
   r.text = g.text;
   r.tokens = g.tokens;

@@ -108,13 +108,30 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
     return on_text ? on_text(s) : true;
   };
 
+  grammar::GrammarConstraint* constraint = params.constraint;
+  uint64_t budget = 0;         // tokens left for this step and the rest, when constrained
+  bool budget_forced = false;  // the budget narrowed the output to its shortest completion
+  if (constraint) sampler.set_filter([&](float* l, int32_t) { constraint->apply(l, budget); });
+
   bool cancelled = false;
   g.done = params.num_predict == 0 ? DoneReason::Length : DoneReason::Stop;
   while (params.num_predict != 0) {
+    if (constraint) {
+      if (constraint->done()) {
+        g.done = budget_forced ? DoneReason::Length : DoneReason::Stop;
+        break;
+      }
+      const auto made = static_cast<int64_t>(g.tokens.size());
+      int64_t left = ctx_.n_ctx() - static_cast<int64_t>(history_.size());
+      if (params.num_predict > 0) left = std::min(left, params.num_predict - made);
+      budget = static_cast<uint64_t>(std::max<int64_t>(left, 1));
+      budget_forced = budget_forced || budget <= constraint->shortest_completion_bytes() + 1;
+    }
     const int32_t tok = sampler.sample(logits.data());
     sampler.accept(tok);
+    if (constraint) constraint->accept(tok);
     if (text.is_end(tok)) {
-      g.done = DoneReason::Stop;
+      g.done = constraint && budget_forced ? DoneReason::Length : DoneReason::Stop;
       break;
     }
     g.tokens.push_back(tok);
@@ -125,6 +142,10 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
     }
     if (stops.stopped()) {
       g.done = DoneReason::Stop;
+      break;
+    }
+    if (constraint && constraint->done()) {  // nothing can follow: no need to evaluate the token
+      g.done = budget_forced ? DoneReason::Length : DoneReason::Stop;
       break;
     }
     // The last token is not evaluated: nothing would read its logits. A later generate() whose

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "grammar/constraint.h"
 #include "model/context.h"
 #include "sample/sampler.h"
 #include "tensor/thread_pool.h"
@@ -28,6 +29,10 @@ struct GenerateParams {
   // of the tokens after the first n_keep and goes on (model::Context::shift).
   bool context_shift = false;
   int64_t n_keep = 0;
+  // When set, only tokens that keep the output valid are sampled, within a budget of the tokens
+  // left (num_predict and context): done() or EOS after a complete output ends with "stop"; an
+  // output finished under budget pressure, or at the budget, ends with "length" (still complete).
+  grammar::GrammarConstraint* constraint = nullptr;
 };
 
 // How generated tokens become text: `piece` returns the text that token completes (it may hold

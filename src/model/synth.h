@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gguf/gguf.h"
+#include "tensor/quant_plan.h"  // FileType, choose_type: the per-tensor type rules
 #include "tensor/type_traits.h"
 
 namespace airlock::synth {
@@ -34,15 +35,6 @@ struct Preset {
 const std::vector<Preset>& presets();
 // Throws airlock::Error naming the unknown preset and listing the known ones.
 const Preset& find_preset(std::string_view name);
-
-// A llama.cpp file type ("Q4_K_M", "F16", ...): the default tensor type and the general.file_type id.
-struct FileType {
-  std::string name;
-  uint32_t ftype_id;
-  TensorType default_type;
-};
-const std::vector<FileType>& file_types();
-const FileType& find_file_type(std::string_view name);
 
 struct Options {
   std::string preset = "demo";
@@ -77,14 +69,6 @@ struct ModelPlan {
 // Everything except the weights: metadata (tokenizer included) and the tensor list with
 // llama.cpp's per-tensor type choice for the file type. Throws airlock::Error on bad options.
 ModelPlan plan_model(const Options& options);
-
-// The tensor type llama.cpp's quantizer picks for one tensor (llama_tensor_get_type's rules for
-// the types listed in file_types()), including its fallbacks for rows not divisible by the block.
-// i_layer/n_layer locate a per-layer tensor; has_output: the model has its own output.weight;
-// n_gqa: query heads per kv head.
-TensorType choose_type(const FileType& ft, const std::string& name, const std::array<int64_t, 4>& ne,
-                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output,
-                       int64_t n_gqa);
 
 // Fills rows [row0, row0 + n_rows) of a tensor's float values. Deterministic: the values depend
 // only on the seed, the tensor's name and the row, so tensors can be generated piece by piece.

@@ -3,77 +3,62 @@
 #include <airlock/error.h>
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 #include "gguf/file_type.h"
 #include "gguf/gguf.h"
 #include "gguf/writer.h"
+#include "tensor/quant_plan.h"
 #include "tensor/type_traits.h"
 
 namespace airlock::store {
 
 namespace {
-struct Plan {
-  int64_t file_type = -1;
-  TensorType base = TensorType::F32;
-  TensorType output = TensorType::F32;
-};
-
-Plan plan_for(std::string_view name) {
-  std::string up(name);
-  for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  Plan p;
-  for (int64_t id = 0; id < 64 && p.file_type < 0; ++id)
-    if (gguf::file_type_name(id) == up) p.file_type = id;
-  if (p.file_type < 0) throw Error("create --quantize: unknown type '" + std::string(name) + "'");
-  // The base type is the file type's name up to its size suffix: Q4_K_M -> q4_K, Q8_0 -> q8_0.
-  std::string base = up;
-  if (base.size() > 2 && base[base.size() - 2] == '_' && std::string("SML").find(base.back()) != std::string::npos &&
-      base.find("_K_") != std::string::npos)
-    base.resize(base.size() - 2);
-  const TypeTraits* t = find_type_traits(base);
-  if (!t || !t->quantized || !t->from_float || !t->to_float)
-    throw Error("create --quantize: airlock cannot write " + up + " yet");
-  p.base = t->type;
-  bool k_quant = t->block_size == 256;
-  p.output = k_quant && p.base != TensorType::Q6_K && type_traits(TensorType::Q6_K).from_float ? TensorType::Q6_K : p.base;
-  return p;
-}
-
-TensorType target_for(const gguf::TensorInfo& t, const Plan& p, bool is_output) {
-  bool weight_matrix = t.n_dims >= 2 && t.name.size() >= 6 && t.name.compare(t.name.size() - 6, 6, "weight") == 0;
-  if (!weight_matrix) return t.type;
-  TensorType want = is_output ? p.output : p.base;
-  if (t.ne[0] % type_traits(want).block_size == 0) return want;
-  if (t.ne[0] % type_traits(TensorType::Q8_0).block_size == 0) return TensorType::Q8_0;
-  return t.type;
+// Query heads per kv head, which the Q2_K rules look at; 1 when the metadata does not say.
+int64_t gqa_of(const gguf::File& f) {
+  const std::string arch = f.architecture();
+  auto heads = f.get_int(arch + ".attention.head_count");
+  auto kv_heads = f.get_int(arch + ".attention.head_count_kv");
+  if (!heads || !kv_heads || *kv_heads <= 0 || *heads < *kv_heads) return 1;
+  return *heads / *kv_heads;
 }
 }  // namespace
 
 void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path& dst, std::string_view file_type) {
-  Plan plan = plan_for(file_type);
+  const FileType* ft = nullptr;
+  try {
+    ft = &find_file_type(file_type);
+  } catch (const Error& e) {
+    throw Error(std::string("create --quantize: ") + e.what());
+  }
   auto f = gguf::File::open(src);
-  for (const auto& t : f->tensors())
+  std::vector<TensorShape> shapes;
+  for (const auto& t : f->tensors()) {
     if (t.n_dims >= 2 && type_traits(t.type).quantized)
       throw Error(src.string() + ": tensor " + t.name + " is already " + type_name(t.type) +
                   "; quantize from an F16/F32 model");
-  bool has_output = f->tensor("output.weight") != nullptr;
+    shapes.push_back({t.name, t.ne, t.n_dims, t.type});
+  }
+  const std::vector<TensorType> types = plan_types(*ft, shapes, gqa_of(*f));
+  for (TensorType ty : types)
+    if (!type_traits(ty).from_float)
+      throw Error("create --quantize: airlock cannot write " + std::string(type_name(ty)) + " tensors, which " +
+                  ft->name + " needs");
 
   std::vector<gguf::KeyValue> meta;
   for (const auto& kv : f->metadata())
     if (kv.key != "general.file_type" && kv.key.rfind("split.", 0) != 0 && kv.key != "general.quantization_version")
       meta.push_back(kv);
   meta.push_back({"general.quantization_version", gguf::Value::of_u32(2)});
-  meta.push_back({"general.file_type", gguf::Value::of_u32(static_cast<uint32_t>(plan.file_type))});
+  meta.push_back({"general.file_type", gguf::Value::of_u32(ft->ftype_id)});
 
   std::vector<gguf::TensorToWrite> out;
-  for (const auto& t : f->tensors()) {
+  for (size_t i = 0; i < f->tensors().size(); ++i) {
+    const gguf::TensorInfo& t = f->tensors()[i];
     gguf::TensorToWrite w;
     w.name = t.name;
     w.dims.assign(t.ne.begin(), t.ne.begin() + t.n_dims);
-    bool is_output = t.name == "output.weight" || (!has_output && t.name == "token_embd.weight");
-    w.type = target_for(t, plan, is_output);
+    w.type = types[i];
     if (w.type == t.type) {
       w.data = std::span<const uint8_t>(t.data, t.nbytes);
     } else {

@@ -1,9 +1,8 @@
-// `create --quantize`: rewrites an F32/F16/BF16 GGUF with its weight matrices in a quantised type,
+// `create --quantize`: rewrites an F32/F16/BF16 GGUF in a llama.cpp file type ("Q4_K_M", "Q8_0", ...),
 // tensor by tensor in row batches (constant memory), using the type table's to_float/from_float.
-// Mixes are simplified: the _S/_M/_L variants of a K-quant use its base type for every matrix and
-// Q6_K for the output matrix (the token embedding when the output is tied); a matrix whose rows do
-// not split into 256-blocks falls back to Q8_0, and one that does not split into 32-blocks stays
-// as it is. Norms, biases and other 1-D tensors stay in their float type.
+// Each tensor gets the type llama.cpp's quantizer would give it (tensor/quant_plan.h: Q6_K for the
+// output and some attn_v/ffn_down layers of Q4_K_M, fallbacks for rows no block divides); norms,
+// biases and the other tensors llama.cpp leaves alone keep their type.
 #pragma once
 #include <filesystem>
 #include <string_view>

@@ -3,6 +3,14 @@
 #include <airlock/error.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/signing.h"
 #include "store/store.h"
 #include "store_testing.h"
 #include "support/fixtures.h"
@@ -93,4 +101,93 @@ TEST(OllamaLayout, ImportFromStoreCopiesByNameWithIdenticalDigests) {
   EXPECT_THROW(fresh.import_from_store(Store(d2 / "ollama"), "stories:260k", "s", {}), Error);
   EXPECT_TRUE(fresh.list().empty());
   EXPECT_FALSE(fresh.has_blob(h.model_digest));
+}
+
+namespace {
+// A name part as the familiar server's name parser accepts it (types/model/name.go): letters,
+// digits, '_', '-', '.' (and ':' in a host), starting with a letter or digit ('_' too for a tag).
+bool valid_part(const std::string& s, size_t max_len, bool is_tag, bool is_host) {
+  if (s.empty() || s.size() > max_len) return false;
+  if (!std::isalnum(static_cast<unsigned char>(s[0])) && !(is_tag && s[0] == '_')) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' && !(is_host && c == ':'))
+      return false;
+  return true;
+}
+
+bool is_blob_name(const std::string& s) {
+  if (s.size() != 7 + 64 || s.rfind("sha256-", 0) != 0) return false;
+  for (size_t i = 7; i < s.size(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(s[i])) || std::isupper(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
+}  // namespace
+
+// A store airlock wrote (imports, create, copy, remove, rollback, config, a trusted key) checked
+// with the familiar server's rules: it reads only blobs/ and manifests/ (the other top-level entries
+// are never looked at), deletes any file in blobs/ not named sha256-<hex> when it prunes, finds
+// manifests with the glob manifests/*/*/*/* and skips names it cannot parse, and loads every blob a
+// manifest names by digest and size.
+TEST(OllamaLayout, StoreWrittenByAirlockFollowsItsRules) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempDir d;
+  Store s(d / "ours");
+  auto stories = fixtures::dir() / "models/stories260K.gguf";
+  s.import_gguf(stories, "stories", {"test", nullptr, nullptr});
+  s.import_gguf(fixtures::dir() / "models/bert-bge-f16.gguf", "stories", {"test", nullptr, nullptr});
+  s.rollback("stories", std::nullopt);
+  s.create("team/chat:v1", Modelfile::parse("FROM stories\nTEMPLATE {{ .Prompt }}\nPARAMETER temperature 0.5\n", "mf"),
+           d.path(), {});
+  s.copy("team/chat:v1", "chat-copy");
+  s.import_gguf(fixtures::dir() / "models/llama-spm-q8_0.gguf", "gone", {"test", nullptr, nullptr});
+  s.remove("gone");
+  s.set_config({true});
+  trust_key(s.trusted_keys_dir(), generate_key().public_key());
+  s.gc(false);
+
+  const std::set<std::string> documented = {"blobs", "manifests", "history.db", "history.db-wal", "history.db-shm", "locks", "config.json", "trusted-keys"};
+  for (const auto& e : fs::directory_iterator(d / "ours"))
+    EXPECT_TRUE(documented.count(e.path().filename().string())) << "undocumented top-level entry " << e.path();
+
+  std::set<std::string> blobs;
+  for (const auto& e : fs::directory_iterator(d / "ours/blobs")) {
+    const std::string name = e.path().filename().string();
+    ASSERT_TRUE(e.is_regular_file()) << name;
+    ASSERT_TRUE(is_blob_name(name)) << name << " would be deleted by its prune";
+    EXPECT_EQ(reference_sha256(slurp(e.path())).substr(7), name.substr(7));
+    blobs.insert(name);
+  }
+
+  std::set<std::string> names;
+  for (const auto& e : fs::recursive_directory_iterator(d / "ours/manifests")) {
+    if (e.is_directory()) continue;
+    const fs::path rel = fs::relative(e.path(), d / "ours/manifests");
+    std::vector<std::string> parts(rel.begin(), rel.end());
+    ASSERT_EQ(parts.size(), 4u) << rel << " is not host/namespace/model/tag";
+    EXPECT_TRUE(valid_part(parts[0], 350, false, true) && valid_part(parts[1], 80, false, false) &&
+                valid_part(parts[2], 80, false, false) && valid_part(parts[3], 80, true, false))
+        << rel;
+    names.insert(rel.string());
+    auto m = nlohmann::json::parse(slurp(e.path()));
+    EXPECT_EQ(m["schemaVersion"], 2);
+    EXPECT_EQ(m["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+    auto layers = m["layers"];
+    layers.push_back(m["config"]);
+    int models = 0;
+    for (const auto& l : layers) {
+      const std::string digest = l["digest"];
+      ASSERT_EQ(digest.rfind("sha256:", 0), 0u) << digest;
+      const std::string blob = "sha256-" + digest.substr(7);
+      ASSERT_TRUE(blobs.count(blob)) << rel << " names a missing blob " << digest;
+      EXPECT_EQ(l["size"].get<uint64_t>(), fs::file_size(d / "ours/blobs" / blob));
+      models += l["mediaType"] == "application/vnd.ollama.image.model";
+    }
+    EXPECT_EQ(models, 1) << rel;
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"registry.ollama.ai/library/stories/latest",
+                                          "registry.ollama.ai/team/chat/v1",
+                                          "registry.ollama.ai/library/chat-copy/latest"}));
+  // The rolled-back stories points at the first import again.
+  EXPECT_EQ(s.resolve("stories").model_path.filename().string(),
+            "sha256-" + fixture_digest(fixtures::dir(), "stories260K.gguf").substr(7));
 }

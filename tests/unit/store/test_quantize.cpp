@@ -29,8 +29,12 @@ TEST(Quantize, Q8_0FromF32StaysWithinHalfAStep) {
   for (const auto& t : src->tensors()) {
     const auto* o = q->tensor(t.name);
     ASSERT_TRUE(o) << t.name;
-    if (t.n_dims == 1 || t.ne[0] % 32 != 0) {  // norms; rows that do not split into blocks of 32
+    if (t.n_dims == 1) {  // norms stay as they are
       EXPECT_EQ(o->type, TensorType::F32) << t.name;
+      continue;
+    }
+    if (t.ne[0] % 32 != 0) {  // rows that do not split into blocks of 32: F16, as llama.cpp's fallback
+      EXPECT_EQ(o->type, TensorType::F16) << t.name;
       continue;
     }
     ASSERT_EQ(o->type, TensorType::Q8_0) << t.name;
@@ -66,7 +70,7 @@ TEST(Quantize, CreateQuantizeQ4_K_MFromF16Model) {
     q6 += t.type == TensorType::Q6_K;
   }
   EXPECT_GT(q4, 0);
-  EXPECT_EQ(q6, 1);  // the (tied) token embedding
+  EXPECT_EQ(q6, 3);  // the (tied) token embedding, attn_v and ffn_down of the last layer
   EXPECT_TRUE(s.verify(std::nullopt).ok());
   EXPECT_TRUE(s.gc(true).temp_files.empty());
 

@@ -1,0 +1,143 @@
+#include "tensor/quant_plan.h"
+
+#include <airlock/error.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace airlock {
+
+const std::vector<FileType>& file_types() {
+  // general.file_type ids are llama.cpp's llama_ftype values.
+  static const std::vector<FileType> t = {
+      {"F32", 0, TensorType::F32},      {"F16", 1, TensorType::F16},
+      {"BF16", 32, TensorType::BF16},   {"Q8_0", 7, TensorType::Q8_0},
+      {"Q4_0", 2, TensorType::Q4_0},    {"Q4_1", 3, TensorType::Q4_1},
+      {"Q5_0", 8, TensorType::Q5_0},    {"Q5_1", 9, TensorType::Q5_1},
+      {"Q2_K", 10, TensorType::Q2_K},   {"Q3_K_M", 12, TensorType::Q3_K},
+      {"Q4_K_S", 14, TensorType::Q4_K}, {"Q4_K_M", 15, TensorType::Q4_K},
+      {"Q5_K_S", 16, TensorType::Q5_K}, {"Q5_K_M", 17, TensorType::Q5_K},
+      {"Q6_K", 18, TensorType::Q6_K},
+  };
+  return t;
+}
+
+const FileType& find_file_type(std::string_view name) {
+  std::string known;
+  for (const auto& t : file_types()) {
+    if (t.name.size() == name.size() &&
+        std::equal(name.begin(), name.end(), t.name.begin(),
+                   [](char a, char b) { return std::toupper(a) == std::toupper(b); }))
+      return t;
+    known += (known.empty() ? "" : ", ") + t.name;
+  }
+  throw Error("unknown file type '" + std::string(name) + "' (known: " + known + ")");
+}
+
+namespace {
+
+bool use_more_bits(int64_t i, int64_t n) { return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2; }
+
+bool contains(const std::string& s, const char* part) { return s.find(part) != std::string::npos; }
+
+// k-quant rows must hold whole 256-element super-blocks; llama.cpp falls back to a 32-block type.
+// For rows that not even 32-blocks divide llama.cpp uses F16 after a k-quant and gives up after
+// any other type; we use F16 for both, since small test shapes meet this often.
+TensorType fallback_for(TensorType t) {
+  switch (t) {
+    case TensorType::Q2_K:
+    case TensorType::Q3_K: return TensorType::IQ4_NL;
+    case TensorType::Q4_K: return TensorType::Q5_0;
+    case TensorType::Q5_K: return TensorType::Q5_1;
+    case TensorType::Q6_K: return TensorType::Q8_0;
+    default: return TensorType::F16;
+  }
+}
+
+// The layer number of "blk.N.xxx", or -1.
+int64_t layer_of(const std::string& name) {
+  long long n = -1;
+  int used = 0;
+  if (name.rfind("blk.", 0) != 0 || std::sscanf(name.c_str(), "blk.%lld.%n", &n, &used) != 1 || used == 0) return -1;
+  return n;
+}
+
+// The kinds whose rules depend on the layer; llama.cpp counts each kind's tensors separately.
+const char* layer_kind(const std::string& name) {
+  if (contains(name, "attn_v.weight") || contains(name, "attn_qkv.weight")) return "attn_v";
+  if (contains(name, "ffn_down")) return "ffn_down";
+  return nullptr;
+}
+
+}  // namespace
+
+TensorType choose_type(const FileType& ft, const std::string& name, const std::array<int64_t, 4>& ne,
+                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa) {
+  // 1-D tensors (norms, biases, rope factors) stay F32 in every llama.cpp file type.
+  if (n_dims < 2) return TensorType::F32;
+  TensorType t = ft.default_type;
+  if (!type_traits(t).quantized) return t;
+  const std::string& f = ft.name;
+  const bool is_output = name == "output.weight" || (!has_output && name == "token_embd.weight");
+  if (is_output) {
+    if (ne[0] % type_traits(t).block_size != 0) t = TensorType::Q8_0;
+    else if (t != TensorType::Q8_0) t = TensorType::Q6_K;
+  } else if (contains(name, "attn_v.weight")) {
+    if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
+    else if (f == "Q3_K_M") t = i_layer < 2 ? TensorType::Q5_K : TensorType::Q4_K;
+    else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
+    else if (f == "Q4_K_S" && i_layer < 4) t = TensorType::Q5_K;
+  } else if (contains(name, "ffn_down")) {
+    if (f == "Q2_K") t = TensorType::Q3_K;
+    else if (f == "Q3_K_M") t = i_layer < n_layer / 16 ? TensorType::Q5_K : TensorType::Q4_K;
+    else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
+    else if (f == "Q4_K_S" && i_layer < n_layer / 8) t = TensorType::Q5_K;
+  } else if (contains(name, "attn_output.weight")) {
+    if (f == "Q2_K") t = TensorType::Q3_K;
+    else if (f == "Q3_K_M") t = TensorType::Q4_K;
+  } else if (contains(name, "attn_qkv.weight")) {
+    if (f == "Q3_K_M") t = TensorType::Q4_K;
+    else if (f == "Q4_K_M") t = TensorType::Q5_K;
+    else if (f == "Q5_K_M") t = TensorType::Q6_K;
+  }
+  if (ne[0] % type_traits(t).block_size != 0) {
+    t = fallback_for(t);
+    if (ne[0] % type_traits(t).block_size != 0) t = TensorType::F16;
+  }
+  return t;
+}
+
+bool is_quantizable(const std::string& name, uint32_t n_dims) {
+  if (n_dims < 2) return false;
+  if (name.size() < 6 || name.compare(name.size() - 6, 6, "weight") != 0) return false;
+  for (const char* skip : {"_norm.weight", "ffn_gate_inp.weight", "ssm_conv1d.weight", "ssm_x.weight",
+                           "ssm_dt.weight", "attn_rel_b.weight"})
+    if (contains(name, skip)) return false;
+  return name != "position_embd.weight" && name != "token_types.weight";
+}
+
+std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa) {
+  bool has_output = false;
+  int64_t n_attn_v = 0, n_ffn_down = 0;
+  for (const auto& t : tensors) {
+    has_output |= t.name == "output.weight";
+    if (!is_quantizable(t.name, t.n_dims)) continue;  // e.g. ffn_down.bias is not an ffn_down layer
+    const char* kind = layer_kind(t.name);
+    if (kind) (std::string(kind) == "attn_v" ? n_attn_v : n_ffn_down)++;
+  }
+  std::vector<TensorType> out;
+  out.reserve(tensors.size());
+  for (const auto& t : tensors) {
+    if (!is_quantizable(t.name, t.n_dims)) {
+      out.push_back(t.type);
+      continue;
+    }
+    const char* kind = layer_kind(t.name);
+    const int64_t n_layer = !kind ? 0 : std::string(kind) == "attn_v" ? n_attn_v : n_ffn_down;
+    out.push_back(choose_type(ft, t.name, t.ne, t.n_dims, layer_of(t.name), n_layer, has_output, n_gqa));
+  }
+  return out;
+}
+
+}  // namespace airlock
