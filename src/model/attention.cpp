@@ -55,6 +55,8 @@ void BlockAttention::run(const KvCache& kv, int64_t layer, int seq, int64_t kv_h
     const float* keys = direct_dot ? nullptr
                                    : block_as_float(kv.k_row(layer, seq, b0), kv.k_row_bytes(), kv.n_embd_k(),
                                                     kv_head * dk, dk, nb, k_block_);
+    // This head's slice of the block's first stored key row (direct dots only).
+    const uint8_t* k_first = kv.k_row(layer, seq, b0) + static_cast<size_t>(kv_head * dk) * k_elem_bytes;
     const float* vals = block_as_float(kv.v_row(layer, seq, b0), kv.v_row_bytes(), kv.n_embd_v(), kv_head * dv, dv,
                                        nb, v_block_);
     for (size_t qi = 0; qi < nq; ++qi) {
@@ -63,7 +65,7 @@ void BlockAttention::run(const KvCache& kv, int64_t layer, int seq, int64_t kv_h
       if (j0 >= j1) continue;
       float block_max = -std::numeric_limits<float>::infinity();
       for (int64_t j = j0; j < j1; ++j) {
-        const float dot = direct_dot ? direct_dot(dk, kv.k_row(layer, seq, b0 + j) + kv_head * dk * k_elem_bytes, q.q)
+        const float dot = direct_dot ? direct_dot(dk, k_first + static_cast<size_t>(j) * kv.k_row_bytes(), q.q)
                                      : float_dot(dk, keys + j * dk, q.q);
         float s = dot * shape.scale;
         if (shape.softcap > 0) s = shape.softcap * std::tanh(s / shape.softcap);
