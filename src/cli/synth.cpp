@@ -28,7 +28,7 @@ void run(const SynthArgs& a) {
                   static_cast<long long>(p.n_head_kv), static_cast<long long>(p.n_ff),
                   static_cast<long long>(p.n_vocab), p.vocab == VocabKind::Demo ? " (learned)" : "");
     std::printf("types:");
-    for (const auto& t : file_types()) std::printf(" %s", t.name.c_str());
+    for (const auto& t : airlock::file_types()) std::printf(" %s", t.name.c_str());
     std::printf("\n");
     return;
   }
