@@ -21,6 +21,7 @@ struct LoadOptions {
   int64_t n_ctx = 4096;   // positions per session, capped at the model's training context
   int n_threads = 0;      // per session; <= 0: one per core
   int64_t n_batch = 512;  // prompt tokens per forward pass
+  std::string kv_type = "f16";  // KV cache storage: "f16", "q8_0" (half of f16) or "f32"
 };
 
 struct ModelInfo {
@@ -44,6 +45,16 @@ struct GenerateOptions {
   SamplingParams sampling;
   int64_t num_predict = -1;        // most tokens to generate; < 0: until end of generation or context
   std::vector<std::string> stop;   // generation ends before any of these strings
+  // A full context during generation: false ends it with "length"; true drops the older half of
+  // the tokens after the first n_keep (re-rotating the rest) and generation goes on.
+  bool context_shift = false;
+  int64_t n_keep = 0;
+  // Constrained output, at most one of the two (Model::compile_constraint checks them). Only
+  // tokens that keep the output valid are sampled; it ends when the structure is complete
+  // (done_reason "stop"), or complete but on the shortest path forced by num_predict or the
+  // context running out ("length").
+  std::string grammar;  // GBNF text with a `root` rule
+  std::string format;   // "json" (any JSON object) or a JSON Schema object as JSON text
 };
 
 struct GenerateResult {
@@ -52,6 +63,7 @@ struct GenerateResult {
   std::string done_reason;         // "stop" (EOS/EOT or a stop string), "length", "cancel"
   int64_t prompt_tokens = 0;       // prompt tokens evaluated (reused prefix not counted)
   int64_t generated_tokens = 0;
+  int64_t context_shifts = 0;      // times a full context dropped its older half (context_shift)
   int64_t prompt_eval_ns = 0;
   int64_t eval_ns = 0;             // generation, after the first token's logits
   int64_t total_ns = 0;
@@ -77,6 +89,12 @@ class Model {
                                 bool parse_special = false) const;
   std::string detokenize(std::span<const int32_t> tokens) const;
   bool is_end_of_generation(int32_t token) const;
+
+  // Compiles a grammar / format (see GenerateOptions) into this model's cache (a bounded LRU keyed
+  // by the text, shared by all sessions), so a server can reject a bad one before queuing and
+  // repeated requests skip compilation. Nothing to do when both are empty. Throws airlock::Error
+  // ("grammar: line 2 col 5: ...", "format: unsupported keyword ...") for a bad one.
+  void compile_constraint(std::string_view grammar, std::string_view format) const;
 
   // A new conversation with its own KV cache (allocated here, info().kv_cache_bytes).
   std::unique_ptr<Session> new_session() const;

@@ -3,11 +3,13 @@
 
 #include <chrono>
 
+#include "engine/constraint.h"
 #include "engine/session.h"
 #include "engine/text_codec.h"
 #include "model/embed.h"
 #include "model/model.h"
 #include "tensor/thread_pool.h"
+#include "tensor/type_traits.h"
 
 namespace airlock {
 
@@ -15,10 +17,12 @@ struct Model::Impl {
   std::unique_ptr<model::Model> model;
   std::unique_ptr<engine::TextCodec> codec;
   LoadOptions opts;
+  TensorType kv_type = TensorType::F16;
   ModelInfo info;
+  std::unique_ptr<engine::ConstraintCache> constraints;
 
   model::ContextParams context_params() const {
-    return {.n_ctx = info.n_ctx, .n_seq = 1, .n_batch = opts.n_batch};
+    return {.n_ctx = info.n_ctx, .n_seq = 1, .n_batch = opts.n_batch, .kv_type = kv_type};
   }
 };
 
@@ -42,9 +46,14 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   if (opts.n_ctx < 1) throw Error("n_ctx must be at least 1");
   if (opts.n_batch < 1) throw Error("n_batch must be at least 1");
   auto impl = std::make_shared<Impl>();
+  const TypeTraits* kv_type = find_type_traits(opts.kv_type);
+  if (!kv_type) throw Error("kv_type: unknown tensor type '" + opts.kv_type + "'");
+  impl->kv_type = kv_type->type;
   impl->model = model::Model::load(path);
   impl->codec = std::make_unique<engine::TextCodec>(impl->model->file());
   impl->opts = opts;
+  const engine::TextCodec* codec = impl->codec.get();
+  impl->constraints = std::make_unique<engine::ConstraintCache>([codec] { return codec->vocab_pieces(); });
   const model::Model& m = *impl->model;
   const model::Hparams& hp = m.hparams();
   ModelInfo& info = impl->info;
@@ -61,7 +70,7 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   info.chat_template = m.file().get_string("tokenizer.chat_template").value_or("");
   info.bos = impl->codec->bos();
   info.eos = impl->codec->eos();
-  info.kv_cache_bytes = model::KvCache(hp, info.n_ctx, 1, TensorType::F32).bytes();
+  info.kv_cache_bytes = model::KvCache(hp, info.n_ctx, 1, impl->kv_type).bytes();
   info.load_ns = elapsed_ns(t0);
   return std::shared_ptr<Model>(new Model(std::move(impl)));
 }
@@ -78,6 +87,10 @@ std::vector<int32_t> Model::tokenize(std::string_view text, bool add_special, bo
 std::string Model::detokenize(std::span<const int32_t> tokens) const { return impl_->codec->decode(tokens); }
 
 bool Model::is_end_of_generation(int32_t token) const { return impl_->codec->is_end(token); }
+
+void Model::compile_constraint(std::string_view grammar, std::string_view format) const {
+  if (!grammar.empty() || !format.empty()) impl_->constraints->compile(grammar, format);
+}
 
 std::unique_ptr<Session> Model::new_session() const {
   if (impl_->info.is_embedding)
@@ -98,12 +111,23 @@ Session::~Session() = default;
 GenerateResult Session::generate(std::span<const int32_t> prompt, const GenerateOptions& opts,
                                  const TextCallback& on_text) {
   const auto text = impl_->model->codec->stream();
+  std::unique_ptr<grammar::GrammarConstraint> constraint;
+  if (!opts.grammar.empty() || !opts.format.empty())
+    constraint = impl_->model->constraints->start(opts.grammar, opts.format);
   const engine::Generation g = impl_->session.generate(
-      prompt, {.sampling = opts.sampling, .num_predict = opts.num_predict, .stop = opts.stop}, text, on_text);
+      prompt,
+      {.sampling = opts.sampling,
+       .num_predict = opts.num_predict,
+       .stop = opts.stop,
+       .context_shift = opts.context_shift,
+       .n_keep = opts.n_keep,
+       .constraint = constraint.get()},
+      text, on_text);
   GenerateResult r;
   r.text = g.text;
   r.tokens = g.tokens;
   r.done_reason = engine::done_reason_name(g.done);
+  r.context_shifts = g.context_shifts;
   r.prompt_tokens = g.prompt_tokens;
   r.generated_tokens = static_cast<int64_t>(g.tokens.size());
   r.prompt_eval_ns = g.prompt_eval_ns;

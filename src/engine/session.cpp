@@ -78,6 +78,17 @@ std::vector<float> Session::evaluate_all(std::span<const int32_t> tokens) {
   return all;
 }
 
+int64_t Session::shift_context(int64_t n_keep, Generation& g) {
+  const auto len = static_cast<int64_t>(history_.size());
+  n_keep = std::clamp<int64_t>(n_keep, 0, len);
+  const int64_t n_discard = (len - n_keep) / 2;
+  if (n_discard < 1) return len;  // nothing left to drop: the caller reports "length"
+  ctx_.shift(0, n_keep, n_discard);
+  history_.erase(history_.begin() + n_keep, history_.begin() + n_keep + n_discard);
+  ++g.context_shifts;
+  return static_cast<int64_t>(history_.size());
+}
+
 Generation Session::generate(std::span<const int32_t> prompt, const GenerateParams& params,
                              const TokenText& text, const std::function<bool(std::string_view)>& on_text) {
   Generation g;
@@ -97,13 +108,30 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
     return on_text ? on_text(s) : true;
   };
 
+  grammar::GrammarConstraint* constraint = params.constraint;
+  uint64_t budget = 0;         // tokens left for this step and the rest, when constrained
+  bool budget_forced = false;  // the budget narrowed the output to its shortest completion
+  if (constraint) sampler.set_filter([&](float* l, int32_t) { constraint->apply(l, budget); });
+
   bool cancelled = false;
   g.done = params.num_predict == 0 ? DoneReason::Length : DoneReason::Stop;
   while (params.num_predict != 0) {
+    if (constraint) {
+      if (constraint->done()) {
+        g.done = budget_forced ? DoneReason::Length : DoneReason::Stop;
+        break;
+      }
+      const auto made = static_cast<int64_t>(g.tokens.size());
+      int64_t left = ctx_.n_ctx() - static_cast<int64_t>(history_.size());
+      if (params.num_predict > 0) left = std::min(left, params.num_predict - made);
+      budget = static_cast<uint64_t>(std::max<int64_t>(left, 1));
+      budget_forced = budget_forced || budget <= constraint->shortest_completion_bytes() + 1;
+    }
     const int32_t tok = sampler.sample(logits.data());
     sampler.accept(tok);
+    if (constraint) constraint->accept(tok);
     if (text.is_end(tok)) {
-      g.done = DoneReason::Stop;
+      g.done = constraint && budget_forced ? DoneReason::Length : DoneReason::Stop;
       break;
     }
     g.tokens.push_back(tok);
@@ -116,11 +144,16 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
       g.done = DoneReason::Stop;
       break;
     }
+    if (constraint && constraint->done()) {  // nothing can follow: no need to evaluate the token
+      g.done = budget_forced ? DoneReason::Length : DoneReason::Stop;
+      break;
+    }
     // The last token is not evaluated: nothing would read its logits. A later generate() whose
     // prompt continues this one evaluates it then.
-    const auto pos = static_cast<int64_t>(history_.size());
+    auto pos = static_cast<int64_t>(history_.size());
     const bool enough = params.num_predict > 0 && static_cast<int64_t>(g.tokens.size()) >= params.num_predict;
-    if (enough || pos >= ctx_.n_ctx()) {  // a full context says so rather than drop old tokens
+    if (!enough && pos >= ctx_.n_ctx() && params.context_shift) pos = shift_context(params.n_keep, g);
+    if (enough || pos >= ctx_.n_ctx()) {  // a full context says so unless shifting was asked for
       g.done = DoneReason::Length;
       break;
     }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "grammar/constraint.h"
 #include "model/context.h"
 #include "sample/sampler.h"
 #include "tensor/thread_pool.h"
@@ -24,6 +25,14 @@ struct GenerateParams {
   SamplingParams sampling;
   int64_t num_predict = -1;  // < 0: until end of generation or a full context
   std::vector<std::string> stop;
+  // When the context fills during generation: false ends it ("length"); true drops the older half
+  // of the tokens after the first n_keep and goes on (model::Context::shift).
+  bool context_shift = false;
+  int64_t n_keep = 0;
+  // When set, only tokens that keep the output valid are sampled, within a budget of the tokens
+  // left (num_predict and context): done() or EOS after a complete output ends with "stop"; an
+  // output finished under budget pressure, or at the budget, ends with "length" (still complete).
+  grammar::GrammarConstraint* constraint = nullptr;
 };
 
 // How generated tokens become text: `piece` returns the text that token completes (it may hold
@@ -39,6 +48,7 @@ struct Generation {
   std::vector<int32_t> tokens;
   DoneReason done = DoneReason::Stop;
   int64_t prompt_tokens = 0;  // evaluated, not counting a reused prefix
+  int64_t context_shifts = 0; // times the context was full and its older half dropped
   int64_t prompt_eval_ns = 0;
   int64_t eval_ns = 0;
   int64_t total_ns = 0;
@@ -65,6 +75,9 @@ class Session {
   const model::Context& context() const { return ctx_; }
 
  private:
+  // Makes room in a full context (GenerateParams::context_shift); returns the next position.
+  int64_t shift_context(int64_t n_keep, Generation& g);
+
   std::unique_ptr<ThreadPool> pool_;
   model::Context ctx_;
   std::vector<int32_t> history_;  // tokens whose K/V the cache holds, in order

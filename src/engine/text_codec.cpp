@@ -34,4 +34,16 @@ TokenText TextCodec::stream() const {
           .finish = [decoder] { return decoder->flush(); }};
 }
 
+VocabPieces TextCodec::vocab_pieces() const {
+  const tokenizer::Tokenizer& tok = *impl_->tok;
+  VocabPieces v;
+  v.pieces.reserve(static_cast<size_t>(tok.n_vocab()));
+  for (int32_t id = 0; id < tok.n_vocab(); ++id) {
+    v.pieces.push_back(tok.token_text(id));
+    if (tok.is_eog(id)) v.end_tokens.push_back(id);
+    else if (tok.is_control(id)) v.control_tokens.push_back(id);
+  }
+  return v;
+}
+
 }  // namespace airlock::engine

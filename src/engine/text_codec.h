@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/constraint.h"
 #include "engine/session.h"
 #include "gguf/gguf.h"
 
@@ -26,6 +27,8 @@ class TextCodec {
   int32_t eos() const;
   // Callbacks for one generation, sharing one streaming decoder (held by the callbacks).
   TokenText stream() const;
+  // Every token's raw bytes with the end and control ids, for the constraint's token trie.
+  VocabPieces vocab_pieces() const;
 
  private:
   struct Impl;

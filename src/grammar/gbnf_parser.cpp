@@ -14,6 +14,7 @@ namespace {
 
 constexpr size_t kMaxRepeat = 10000;      // bound on n in {m,n}: each count is a generated rule
 constexpr size_t kMaxElements = 4000000;  // guards against grammars that expand without limit
+constexpr int kMaxNesting = 100;          // parentheses: the parser recurses once per level
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -167,10 +168,12 @@ class Parser {
       seq.push_back({ElemType::Char, b_.add_class({}, true)});
     } else if (c == '(') {
       ++pos_;
+      if (++nesting_ > kMaxNesting) fail(at, "parentheses nested deeper than " + std::to_string(kMaxNesting));
       uint32_t id = b_.anonymous(rule);
       auto alts = parse_alternatives(rule, true);
       if (peek() != ')') fail(at, "missing ')'");
       ++pos_;
+      --nesting_;
       b_.alts[id] = std::move(alts);
       seq.push_back({ElemType::Rule, id});
     } else if (is_name_char(c)) {
@@ -297,6 +300,7 @@ class Parser {
 
   std::string_view src_;
   size_t pos_ = 0;
+  int nesting_ = 0;  // open parentheses
   Grammar::Builder& b_;
 };
 

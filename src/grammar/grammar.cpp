@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <queue>
+#include <vector>
 
 #include "airlock/error.h"
 #include "grammar/grammar_builder.h"
@@ -103,20 +105,46 @@ void Grammar::compute_min_lengths() {
   auto element_min = [&](const Element& e) -> uint64_t {
     return e.type == ElemType::Char ? class_min_bytes_[e.value] : rule_min_[e.value];
   };
-  rule_min_.assign(rule_alts_.size(), kInfinite);
-  // Bellman-Ford style relaxation: each pass can only lower a rule's value, and a finite value
-  // settles after at most rule_count passes.
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (size_t r = 0; r < rule_alts_.size(); ++r) {
-      for (uint32_t start : rule_alts_[r]) {
-        uint64_t sum = 0;
-        for (uint32_t p = start; elements_[p].type != ElemType::End; ++p) sum = saturating_add(sum, element_min(elements_[p]));
-        if (sum < rule_min_[r]) {
-          rule_min_[r] = sum;
-          changed = true;
+  // Knuth's generalisation of Dijkstra: an alternative costs at least as much as each rule in it,
+  // so the cheapest pending value is final when it leaves the queue. Relaxing every rule until
+  // nothing changes needs one pass per link of a rule chain: quadratic on a hostile grammar.
+  struct Alt {
+    uint32_t rule;
+    uint32_t unresolved;  // rule references whose length is not yet known
+    uint64_t sum;         // of the known ones
+  };
+  const size_t n = rule_alts_.size();
+  std::vector<Alt> alts;
+  std::vector<std::vector<uint32_t>> used_in(n);  // rule -> alternatives referencing it, once per reference
+  for (size_t r = 0; r < n; ++r)
+    for (uint32_t start : rule_alts_[r]) {
+      Alt a{static_cast<uint32_t>(r), 0, 0};
+      for (uint32_t p = start; elements_[p].type != ElemType::End; ++p) {
+        if (elements_[p].type == ElemType::Char) {
+          a.sum = saturating_add(a.sum, class_min_bytes_[elements_[p].value]);
+        } else {
+          ++a.unresolved;
+          used_in[elements_[p].value].push_back(static_cast<uint32_t>(alts.size()));
         }
       }
+      alts.push_back(a);
+    }
+  using Pending = std::pair<uint64_t, uint32_t>;  // (length, rule)
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue;
+  for (const Alt& a : alts)
+    if (a.unresolved == 0) queue.push({a.sum, a.rule});
+  rule_min_.assign(n, kInfinite);
+  std::vector<bool> settled(n, false);
+  while (!queue.empty()) {
+    const auto [len, r] = queue.top();
+    queue.pop();
+    if (settled[r]) continue;
+    settled[r] = true;
+    rule_min_[r] = len;
+    for (uint32_t k : used_in[r]) {
+      Alt& a = alts[k];
+      a.sum = saturating_add(a.sum, len);
+      if (--a.unresolved == 0) queue.push({a.sum, a.rule});
     }
   }
   for (size_t r = 0; r < rule_alts_.size(); ++r)

@@ -70,6 +70,25 @@ const std::set<std::string>& supported() {
   return s;
 }
 
+// Compiling, and dumping a const or enum value, recurse over the schema: deeper documents and
+// longer $ref chains are refused so that a hostile request cannot overflow the stack.
+constexpr int kMaxDepth = 128;
+
+template <class Json>
+bool deeper_than(const Json& j, int levels) {
+  if (levels < 0) return true;
+  if (j.is_structured())
+    for (const auto& child : j)
+      if (deeper_than(child, levels - 1)) return true;
+  return false;
+}
+
+template <class Json>
+void check_depth(const Json& schema) {
+  if (deeper_than(schema, kMaxDepth))
+    throw Error("JSON schema: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+}
+
 class SchemaCompiler {
  public:
   explicit SchemaCompiler(const json& root) : root_(root) {}
@@ -150,6 +169,11 @@ class SchemaCompiler {
 
   // Returns a GBNF expression (alternatives allowed) for values valid under `s`.
   std::string compile(const json& s, const std::string& path) {
+    struct DepthGuard {
+      int& depth;
+      ~DepthGuard() { --depth; }
+    } guard{++depth_};
+    if (depth_ > kMaxDepth) fail(path, "schemas nested (or $ref chained) deeper than " + std::to_string(kMaxDepth));
     if (s.is_boolean()) {
       if (!s.get<bool>()) fail(path, "schema 'false' matches nothing");
       return use("value");
@@ -411,6 +435,7 @@ class SchemaCompiler {
   }
 
   const json& root_;
+  int depth_ = 0;  // compile() calls in progress
   std::map<std::string, std::string> rules_;
   std::set<std::string> reserved_;
   std::map<std::string, std::string> ref_rules_;
@@ -419,9 +444,13 @@ class SchemaCompiler {
 
 }  // namespace
 
-std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema) { return SchemaCompiler(schema).run(); }
+std::string json_schema_to_gbnf(const nlohmann::ordered_json& schema) {
+  check_depth(schema);
+  return SchemaCompiler(schema).run();
+}
 
 std::string json_schema_to_gbnf(const nlohmann::json& schema) {
+  check_depth(schema);  // before the recursive copy
   return json_schema_to_gbnf(nlohmann::ordered_json(schema));
 }
 

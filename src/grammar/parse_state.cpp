@@ -1,6 +1,7 @@
 #include "grammar/parse_state.h"
 
 #include <algorithm>
+#include <string>
 
 #include "airlock/error.h"
 
@@ -9,11 +10,14 @@ namespace {
 
 // Beyond this many live stacks the grammar is too ambiguous to follow in bounded time.
 constexpr size_t kMaxStacks = 20000;
+// Rule references expanded inside each other at one position (r0 ::= r1, r1 ::= r2, ...): each is
+// a recursive call, so a hostile chain is refused before it overflows the stack.
+constexpr int kMaxExpandDepth = 1000;
 
 // Expands rule references at the top of `stack` until every resulting stack has a character
 // element on top (or is empty), appending them to `out`. Left recursion was refused at load time,
 // so this terminates.
-void expand(const Grammar& g, Stack& stack, std::vector<Stack>& out) {
+void expand(const Grammar& g, Stack& stack, std::vector<Stack>& out, int depth = 0) {
   if (stack.empty()) {
     out.push_back(stack);
     return;
@@ -24,12 +28,14 @@ void expand(const Grammar& g, Stack& stack, std::vector<Stack>& out) {
     out.push_back(stack);
     return;
   }
+  if (depth >= kMaxExpandDepth)
+    throw Error("grammar: rule references nested more than " + std::to_string(kMaxExpandDepth) + " deep");
   stack.pop_back();
   if (els[pos + 1].type != ElemType::End) stack.push_back(pos + 1);
   size_t base = stack.size();
   for (uint32_t alt : g.alternatives(els[pos].value)) {
     if (els[alt].type != ElemType::End) stack.push_back(alt);
-    expand(g, stack, out);
+    expand(g, stack, out, depth + 1);
     stack.resize(base);
     if (out.size() > kMaxStacks) throw Error("grammar: too ambiguous (more than 20000 parse stacks)");
   }

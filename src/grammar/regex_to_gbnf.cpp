@@ -11,6 +11,7 @@ namespace airlock::grammar {
 namespace {
 
 constexpr size_t kMaxCount = 1000;
+constexpr int kMaxGroupNesting = 100;  // the parser recurses once per group level
 
 using Ranges = std::vector<CharRange>;
 
@@ -145,6 +146,7 @@ class RegexParser {
     }
     if (c == '(') {
       ++pos_;
+      if (++nesting_ > kMaxGroupNesting) fail("groups nested deeper than " + std::to_string(kMaxGroupNesting));
       if (peek() == '?') {
         if (p_.substr(pos_, 2) != "?:") fail("lookaround and named groups are not supported");
         pos_ += 2;
@@ -152,6 +154,7 @@ class RegexParser {
       std::string inner = alternation();
       if (peek() != ')') fail("missing ')'");
       ++pos_;
+      --nesting_;
       return "(" + inner + ")";
     }
     if (c == '[') return gbnf_class(class_ranges(), false);
@@ -295,6 +298,7 @@ class RegexParser {
 
   std::string_view p_;
   size_t pos_ = 0;
+  int nesting_ = 0;  // open groups
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "airlock/error.h"
+#include "model/attention.h"
 #include "model/ops.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
@@ -13,6 +14,7 @@ namespace airlock::model {
 namespace {
 
 constexpr int64_t kMinParallelWork = 1 << 16;
+constexpr int64_t kTokensPerTask = 32;
 
 void add_bias(float* y, const Vec& b, int64_t n_tokens) {
   if (b.empty()) return;
@@ -50,7 +52,7 @@ Context::Context(const Model& model, const ContextParams& params, ThreadPool* po
       hp_(model.hparams()),
       pool_(pool),
       n_batch_(params.n_batch),
-      kv_(model.hparams(), std::min(params.n_ctx, model.hparams().n_ctx_train), params.n_seq) {
+      kv_(model.hparams(), std::min(params.n_ctx, model.hparams().n_ctx_train), params.n_seq, params.kv_type) {
   if (n_batch_ < 1) throw Error("n_batch must be at least 1");
   seq_len_.assign(static_cast<size_t>(params.n_seq), 0);
   batch_seq_len_ = seq_len_;
@@ -68,7 +70,6 @@ Context::Context(const Model& model, const ContextParams& params, ThreadPool* po
   up_.resize(B * F);
   rope_.resize(B * static_cast<size_t>(std::max<int64_t>(hp_.n_rot, 2)));
   workers_.resize(static_cast<size_t>(pool_ ? std::max(pool_->size(), 1) : 1));
-  for (auto& w : workers_) w.scores.resize(static_cast<size_t>(kv_.n_ctx()));
 }
 
 int64_t Context::output_width() const { return hp_.arch->causal ? hp_.n_vocab : hp_.n_embd; }
@@ -76,6 +77,35 @@ int64_t Context::output_width() const { return hp_.arch->causal ? hp_.n_vocab : 
 void Context::truncate(int seq, int64_t from) {
   auto& len = seq_len_.at(static_cast<size_t>(seq));
   len = std::min(len, std::max<int64_t>(from, 0));
+}
+
+void Context::shift(int seq, int64_t n_keep, int64_t n_discard) {
+  const ArchTraits& a = *hp_.arch;
+  if (a.rope == RopeStyle::None || !a.causal || model_.weights().position_embd.data)
+    throw Error("context shift: " + std::string(a.name) + " has no rope positions to move");
+  if (seq < 0 || seq >= kv_.n_seq()) throw Error("context shift: sequence id " + std::to_string(seq) + " out of range");
+  const int64_t len = seq_len_[static_cast<size_t>(seq)];
+  if (n_keep < 0 || n_discard < 1 || n_keep + n_discard > len)
+    throw Error("context shift: cannot drop " + std::to_string(n_discard) + " after " + std::to_string(n_keep) +
+                " of " + std::to_string(len) + " positions");
+  const int64_t n_move = len - n_keep - n_discard;
+  const float* factors =
+      model_.weights().rope_freq_factors.empty() ? nullptr : model_.weights().rope_freq_factors.data();
+  std::vector<float> cs(static_cast<size_t>(std::max<int64_t>(hp_.n_rot, 2)));
+  std::vector<float> k(static_cast<size_t>(kv_.n_embd_k()));
+  for (int64_t il = 0; il < hp_.n_layer; ++il) {
+    kv_.move_rows(il, seq, n_keep + n_discard, n_keep, n_move);
+    // Rope angles are linear in the position, so rotating by -n_discard lands on the new one.
+    const bool swa = hp_.is_swa_layer(il);
+    rope_angles(-n_discard, hp_.n_rot, swa ? hp_.rope_base_swa : hp_.rope_base, swa ? 1.0f : hp_.rope_scale,
+                factors, cs.data());
+    for (int64_t p = n_keep; p < n_keep + n_move; ++p) {
+      kv_.load_k(il, seq, p, k.data());
+      rope_apply(k.data(), hp_.n_head_kv, hp_.head_dim_k, hp_.n_rot, cs.data(), a.rope);
+      kv_.store_k(il, seq, p, k.data());
+    }
+  }
+  seq_len_[static_cast<size_t>(seq)] = len - n_discard;
 }
 
 void Context::validate(const Batch& batch) {
@@ -128,31 +158,55 @@ void Context::embed_inputs(const Batch& batch) {
 
 void Context::attend_all(const Batch& batch, int64_t il) {
   const int64_t n_tokens = static_cast<int64_t>(batch.size());
-  const int64_t tasks = n_tokens * hp_.n_head;
-  const int64_t n_workers = std::min<int64_t>(static_cast<int64_t>(workers_.size()), tasks);
   const int64_t dk = hp_.head_dim_k, dv = hp_.head_dim_v;
-  const int64_t kw = kv_.n_embd_k(), vw = kv_.n_embd_v();
-  const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk));
+  const AttentionShape shape{dk, dv, hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk)),
+                             hp_.attn_softcap};
   const bool swa = hp_.is_swa_layer(il);
+  const int64_t n_gqa = hp_.n_gqa();
+
+  // Tasks: up to kTokensPerTask consecutive tokens of one sequence, times one KV head; the key
+  // blocks a task reads are shared by all its queries.
+  order_.resize(static_cast<size_t>(n_tokens));
+  for (int64_t t = 0; t < n_tokens; ++t) order_[static_cast<size_t>(t)] = t;
+  std::stable_sort(order_.begin(), order_.end(), [&](int64_t a, int64_t b) {
+    return batch[static_cast<size_t>(a)].seq < batch[static_cast<size_t>(b)].seq;
+  });
+  chunks_.clear();
+  for (int64_t i = 0; i < n_tokens;) {
+    int64_t j = i + 1;
+    while (j < n_tokens && j - i < kTokensPerTask &&
+           batch[static_cast<size_t>(order_[static_cast<size_t>(j)])].seq ==
+               batch[static_cast<size_t>(order_[static_cast<size_t>(i)])].seq)
+      ++j;
+    chunks_.push_back({i, j});
+    i = j;
+  }
+  const int64_t tasks = static_cast<int64_t>(chunks_.size()) * hp_.n_head_kv;
+  const int64_t n_workers = std::min<int64_t>(static_cast<int64_t>(workers_.size()), tasks);
   // Waking threads costs more than a few thousand multiply-adds: small work stays inline.
   int64_t work = 0;
   for (const BatchEntry& e : batch) work += (e.pos + 1) * hp_.n_head * (dk + dv);
   ThreadPool* pool = work < kMinParallelWork ? nullptr : pool_;
-  // Each worker index takes a contiguous share of the (token, head) pairs and its own scratch.
   parallel(pool, n_workers, [&](int64_t w0, int64_t w1) {
     for (int64_t wi = w0; wi < w1; ++wi) {
       Worker& wk = workers_[static_cast<size_t>(wi)];
-      for (int64_t task = tasks * wi / n_workers; task < tasks * (wi + 1) / n_workers; ++task) {
-        const int64_t t = task / hp_.n_head, h = task % hp_.n_head;
-        const BatchEntry& e = batch[static_cast<size_t>(t)];
-        const int64_t hi = hp_.arch->causal ? e.pos + 1 : batch_seq_len_[static_cast<size_t>(e.seq)];
-        const int64_t lo = swa ? std::max<int64_t>(0, e.pos - hp_.sliding_window + 1) : 0;
-        const int64_t g = h / hp_.n_gqa();
-        const float* keys = kv_.keys(il, e.seq, hi, wk.k_rows);
-        const float* vals = kv_.values(il, e.seq, hi, wk.v_rows);
-        attend(q_.data() + t * hp_.n_embd_q() + h * dk, keys + lo * kw + g * dk, kw,
-               vals + lo * vw + g * dv, vw, hi - lo, dk, dv, scale, hp_.attn_softcap,
-               wk.scores.data(), att_.data() + t * (dv * hp_.n_head) + h * dv);
+      // Interleaved, so that the late (long) tokens of a causal prompt spread over all workers.
+      for (int64_t task = wi; task < tasks; task += n_workers) {
+        const auto [c0, c1] = chunks_[static_cast<size_t>(task / hp_.n_head_kv)];
+        const int64_t g = task % hp_.n_head_kv;
+        wk.queries.clear();
+        int seq = 0;
+        for (int64_t c = c0; c < c1; ++c) {
+          const int64_t t = order_[static_cast<size_t>(c)];
+          const BatchEntry& e = batch[static_cast<size_t>(t)];
+          seq = e.seq;
+          const int64_t hi = hp_.arch->causal ? e.pos + 1 : batch_seq_len_[static_cast<size_t>(e.seq)];
+          const int64_t lo = swa ? std::max<int64_t>(0, e.pos - hp_.sliding_window + 1) : 0;
+          for (int64_t h = g * n_gqa; h < (g + 1) * n_gqa; ++h)
+            wk.queries.push_back({q_.data() + t * hp_.n_embd_q() + h * dk,
+                                  att_.data() + t * (dv * hp_.n_head) + h * dv, lo, hi});
+        }
+        wk.attention.run(kv_, il, seq, g, shape, wk.queries);
       }
     }
   });

@@ -4,8 +4,10 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
+#include "model/attention.h"
 #include "model/batch.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
@@ -20,6 +22,7 @@ struct ContextParams {
   int64_t n_ctx = 4096;  // positions per sequence; capped at the model's training context
   int n_seq = 1;         // sequences (KV slots)
   int64_t n_batch = 512; // most entries in one forward()
+  TensorType kv_type = TensorType::F16;  // KV cache storage (F16, Q8_0, F32, ...)
 };
 
 class Context {
@@ -39,6 +42,13 @@ class Context {
   int64_t seq_len(int seq) const { return seq_len_.at(static_cast<size_t>(seq)); }
   // Forgets a sequence's positions from `from` on (0: all).
   void truncate(int seq, int64_t from);
+
+  // Context shift: drops positions [n_keep, n_keep + n_discard) of a sequence, moves the later ones
+  // down by n_discard and re-rotates their keys to the new positions, as if the remaining tokens
+  // had been evaluated there (their values keep what the dropped tokens contributed, as in the
+  // reference engine). Throws airlock::Error for an architecture without rope positions (learned
+  // position embeddings, encoders) or a range past the sequence.
+  void shift(int seq, int64_t n_keep, int64_t n_discard);
 
   int64_t n_ctx() const { return kv_.n_ctx(); }
   int64_t n_batch() const { return n_batch_; }
@@ -63,11 +73,14 @@ class Context {
 
   // Scratch, [n_batch x width] each.
   std::vector<float> x_, cur_, q_, k_, v_, att_, tmp_, gate_, up_, rope_;
-  // Per attention worker: scores and, for non-F32 caches, converted K/V rows.
+  // Per attention worker: its scratch and the queries of its current task.
   struct Worker {
-    std::vector<float> scores, k_rows, v_rows;
+    BlockAttention attention;
+    std::vector<AttentionQuery> queries;
   };
   std::vector<Worker> workers_;
+  std::vector<int64_t> order_;                      // batch indices grouped by sequence
+  std::vector<std::pair<int64_t, int64_t>> chunks_;  // [begin, end) of order_ per task row
   std::vector<float> out_hidden_, out_;
 };
 

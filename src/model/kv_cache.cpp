@@ -56,21 +56,19 @@ void KvCache::store(int64_t layer, int seq, int64_t pos, const float* k, const f
   from(v, v_.data() + offset(v_row_bytes_, layer, seq, pos), n_embd_v_);
 }
 
-const float* KvCache::rows_as_float(const std::vector<uint8_t>& buf, size_t row_bytes, int64_t width,
-                                    int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const {
-  const uint8_t* first = buf.data() + offset(row_bytes, layer, seq, 0);
-  if (type_ == TensorType::F32) return reinterpret_cast<const float*>(first);
-  scratch.resize(static_cast<size_t>(n * width));
-  type_traits(type_).to_float(first, scratch.data(), n * width);
-  return scratch.data();
+void KvCache::load_k(int64_t layer, int seq, int64_t pos, float* k) const {
+  type_traits(type_).to_float(k_row(layer, seq, pos), k, n_embd_k_);
 }
 
-const float* KvCache::keys(int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const {
-  return rows_as_float(k_, k_row_bytes_, n_embd_k_, layer, seq, n, scratch);
+void KvCache::store_k(int64_t layer, int seq, int64_t pos, const float* k) {
+  type_traits(type_).from_float(k, k_.data() + offset(k_row_bytes_, layer, seq, pos), n_embd_k_);
 }
 
-const float* KvCache::values(int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const {
-  return rows_as_float(v_, v_row_bytes_, n_embd_v_, layer, seq, n, scratch);
+void KvCache::move_rows(int64_t layer, int seq, int64_t from, int64_t to, int64_t n) {
+  std::memmove(k_.data() + offset(k_row_bytes_, layer, seq, to), k_row(layer, seq, from),
+               static_cast<size_t>(n) * k_row_bytes_);
+  std::memmove(v_.data() + offset(v_row_bytes_, layer, seq, to), v_row(layer, seq, from),
+               static_cast<size_t>(n) * v_row_bytes_);
 }
 
 }  // namespace airlock::model

@@ -1,7 +1,7 @@
 // Keys and values of every layer for a fixed number of sequences (slots), each with room for
-// n_ctx positions, allocated once up front. Rows are stored in a type from the tensor type
-// table (F32 now; any type with from_float/to_float can follow without touching the forward pass,
-// which only sees float rows through keys()/values()).
+// n_ctx positions, allocated once up front. Rows are stored in any type of the tensor type table
+// with from_float/to_float (F16 by default, as the reference engine does; Q8_0 halves that again);
+// attention reads the stored rows directly (model/attention.h).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -14,7 +14,7 @@ namespace airlock::model {
 class KvCache {
  public:
   // Throws airlock::Error if the type cannot be stored or the size overflows.
-  KvCache(const Hparams& hp, int64_t n_ctx, int n_seq, TensorType type = TensorType::F32);
+  KvCache(const Hparams& hp, int64_t n_ctx, int n_seq, TensorType type = TensorType::F16);
 
   int64_t n_ctx() const { return n_ctx_; }
   int n_seq() const { return n_seq_; }
@@ -22,18 +22,29 @@ class KvCache {
 
   // Writes one position's K row (n_embd_k floats) and V row (n_embd_v floats).
   void store(int64_t layer, int seq, int64_t pos, const float* k, const float* v);
-  // Rows [0, n) of a sequence's keys / values as floats, one row per position. For F32 storage
-  // these point into the cache; otherwise they are converted into `scratch`.
-  const float* keys(int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const;
-  const float* values(int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const;
+  // One position's K row as floats (n_embd_k), and its replacement (for re-rotating keys).
+  void load_k(int64_t layer, int seq, int64_t pos, float* k) const;
+  void store_k(int64_t layer, int seq, int64_t pos, const float* k);
+  // Moves the K and V rows of positions [from, from + n) to [to, to + n) (to < from).
+  void move_rows(int64_t layer, int seq, int64_t from, int64_t to, int64_t n);
+
+  // The stored row of one position, in type(); rows of consecutive positions are k_row_bytes() /
+  // v_row_bytes() apart.
+  const uint8_t* k_row(int64_t layer, int seq, int64_t pos) const {
+    return k_.data() + offset(k_row_bytes_, layer, seq, pos);
+  }
+  const uint8_t* v_row(int64_t layer, int seq, int64_t pos) const {
+    return v_.data() + offset(v_row_bytes_, layer, seq, pos);
+  }
+  size_t k_row_bytes() const { return k_row_bytes_; }
+  size_t v_row_bytes() const { return v_row_bytes_; }
+  TensorType type() const { return type_; }
 
   int64_t n_embd_k() const { return n_embd_k_; }
   int64_t n_embd_v() const { return n_embd_v_; }
 
  private:
   size_t offset(size_t row_bytes, int64_t layer, int seq, int64_t pos) const;
-  const float* rows_as_float(const std::vector<uint8_t>& buf, size_t row_bytes, int64_t width,
-                             int64_t layer, int seq, int64_t n, std::vector<float>& scratch) const;
 
   TensorType type_;
   int64_t n_layer_, n_ctx_;

@@ -54,43 +54,11 @@ void rope_apply(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, cons
   }
 }
 
-void softmax(float* x, int64_t n) {
-  if (n <= 0) return;
-  const float mx = *std::max_element(x, x + n);
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - mx);
-    sum += x[i];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
-  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
-}
-
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
 float gelu(float x) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
   return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
-}
-
-void attend(const float* q, const float* keys, int64_t key_stride, const float* values,
-            int64_t value_stride, int64_t n, int64_t head_dim_k, int64_t head_dim_v, float scale,
-            float softcap, float* scores, float* out) {
-  for (int64_t j = 0; j < n; ++j) {
-    const float* k = keys + j * key_stride;
-    float dot = 0;
-    for (int64_t d = 0; d < head_dim_k; ++d) dot += q[d] * k[d];
-    float s = dot * scale;
-    if (softcap > 0) s = softcap * std::tanh(s / softcap);
-    scores[j] = s;
-  }
-  softmax(scores, n);
-  std::fill(out, out + head_dim_v, 0.0f);
-  for (int64_t j = 0; j < n; ++j) {
-    const float* v = values + j * value_stride;
-    const float p = scores[j];
-    for (int64_t d = 0; d < head_dim_v; ++d) out[d] += p * v[d];
-  }
 }
 
 }  // namespace airlock::model

@@ -20,18 +20,8 @@ void rope_angles(int64_t pos, int64_t n_rot, float base, float scale, const floa
 void rope_apply(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const float* cos_sin,
                 RopeStyle style);
 
-// In place, numerically stable (subtracts the max).
-void softmax(float* x, int64_t n);
-
 float silu(float x);
 // The tanh approximation, as GELU-using checkpoints (BERT in GGML, Gemma) are run by the reference.
 float gelu(float x);
-
-// One head of scaled dot-product attention over n key/value rows:
-//   out[0..head_dim_v) = sum_j softmax_j(scale * q.k_j [soft-capped]) * v_j
-// k_j = keys + j * key_stride, v_j = values + j * value_stride. scores needs n floats.
-void attend(const float* q, const float* keys, int64_t key_stride, const float* values,
-            int64_t value_stride, int64_t n, int64_t head_dim_k, int64_t head_dim_v, float scale,
-            float softcap, float* scores, float* out);
 
 }  // namespace airlock::model

@@ -183,6 +183,10 @@ Weights load_weights(const gguf::File& f, const Hparams& hp) {
     w.output = L.matrix("output.weight", E, hp.n_vocab, false);
     if (!w.output.data) w.output = w.token_embd;  // tied embeddings
   }
+  // Phi-3's long-context variants scale rope per frequency with two tables chosen by context
+  // length; running them without would be silently wrong, so they are refused.
+  if (f.tensor("rope_factors_long.weight") || f.tensor("rope_factors_short.weight"))
+    L.fail("rope_factors_long.weight", "LongRoPE scaling is not supported yet");
   if (hp.n_rot > 0) w.rope_freq_factors = L.vec("rope_freqs.weight", hp.n_rot / 2, false);
   if (w.rope_freq_factors.empty() && hp.rope_scaling == RopeScaling::Llama3)
     w.rope_freq_factors = llama3_rope_factors(hp);

@@ -1,5 +1,7 @@
 #include "tensor/cpu_path.h"
 
+#include <cpuid.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <string>
@@ -9,6 +11,13 @@
 namespace airlock {
 
 namespace {
+
+// clang 14 rejects __builtin_cpu_supports("f16c"), which would break the clang (fuzz) build; CPUID
+// leaf 1 says it on every compiler.
+bool has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
 
 // -1: not forced; otherwise a CpuPath value.
 std::atomic<int> g_forced{-1};
@@ -31,7 +40,7 @@ CpuPath from_env() {
 CpuPath detected_cpu_path() {
   static const CpuPath path = [] {
     __builtin_cpu_init();
-    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
     return avx512 ? CpuPath::Avx512 : avx2 ? CpuPath::Avx2 : CpuPath::Scalar;

@@ -53,7 +53,10 @@ float hsum128(__m128 s) {
 
 // Q4_K: constants shared by all blocks (hoisted out of the loops).
 struct Q4KConsts {
-  __m256i low4 = _mm256_set1_epi8(0x0f);
+  __m512i low4 = _mm512_set1_epi8(0x0f);
+  // Shifts 0 (low half) and 4 (high half): one shift of 32 bytes repeated in both halves yields
+  // the low nibbles below and the high nibbles above.
+  __m512i nibble_shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
   // pick[k]: int16 lanes 0-15 take scale 2k, lanes 16-31 scale 2k+1 (the two sub-blocks of a
   // 64-element slice after maddubs pairs its bytes).
   __m512i pick[4];
@@ -82,8 +85,8 @@ Q4KScales q4k_scales(const uint8_t* packed) {
 
 // 64 quants of sub-blocks 2k (low nibbles) and 2k+1 (high nibbles), in element order.
 __m512i q4k_quants(const uint8_t* qs, const Q4KConsts& c) {
-  const __m256i q = load256(qs);
-  return join(_mm256_and_si256(q, c.low4), _mm256_and_si256(_mm256_srli_epi16(q, 4), c.low4));
+  const __m512i q = _mm512_broadcast_i64x4(load256(qs));
+  return _mm512_and_si512(_mm512_srlv_epi16(q, c.nibble_shift), c.low4);
 }
 
 // mins[j] * (bsums[2j] + bsums[2j+1]) summed pairwise into four int32 lanes.
@@ -91,6 +94,18 @@ __m128i q4k_min_terms(const Q4KScales& s, const int16_t* bsums) {
   const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums));
   const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bsums + 8));
   return _mm_madd_epi16(s.mins, _mm_hadd_epi16(b0, b1));
+}
+
+// Q6_K's sixteen int8 sub-block scales as int16.
+__m256i q6k_scales16(const int8_t* scales) {
+  return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
+}
+
+// -32 * sum(scale[s] * bsums[s]) spread over the low eight int32 lanes: Q6_K quants are stored +32,
+// and a block's integer sum can start from this instead of a scalar correction per block.
+__m512i q6k_offset(__m256i scales16, const int16_t* bsums) {
+  const __m256i sb = _mm256_madd_epi16(scales16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bsums)));
+  return _mm512_zextsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sb, 5)));
 }
 
 }  // namespace
@@ -218,11 +233,9 @@ float q6_K_q8_K_avx512(int64_t n, const void* w, const void* a) {
   const __m128i spread_lo = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
   const __m128i spread_hi = _mm_add_epi8(spread_lo, _mm_set1_epi8(4));
   __m512 acc = _mm512_setzero_ps();
-  float offset = 0;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    int corr = 0;  // quants are stored +32: subtract 32 * sum(scale * sum(a)) using bsums
-    for (int s = 0; s < 16; ++s) corr += x[i].scales[s] * y[i].bsums[s];
-    __m512i isum = _mm512_setzero_si512();
+    // Quants are stored +32: the sum starts at -32 * sum(scale * sum(a)) (from bsums).
+    __m512i isum = q6k_offset(q6k_scales16(x[i].scales), y[i].bsums);
     for (int h = 0; h < 2; ++h) {
       const __m512i ql = load512(x[i].ql + 64 * h);
       const __m512i qh = _mm512_broadcast_i64x4(load256(x[i].qh + 32 * h));
@@ -236,11 +249,9 @@ float q6_K_q8_K_avx512(int64_t n, const void* w, const void* a) {
       isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(p01, _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc8, spread_lo))));
       isum = _mm512_add_epi32(isum, _mm512_mullo_epi32(p23, _mm512_cvtepi8_epi32(_mm_shuffle_epi8(sc8, spread_hi))));
     }
-    const float d = y[i].d * h2f(x[i].d);
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(d), acc);
-    offset += d * static_cast<float>(32 * corr);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(y[i].d * h2f(x[i].d)), acc);
   }
-  return _mm512_reduce_add_ps(acc) - offset;
+  return _mm512_reduce_add_ps(acc);
 }
 
 }  // namespace airlock::kernels
@@ -350,11 +361,11 @@ void q6_K_multi(int64_t n, const void* w, const void* a, size_t stride, float* o
   const __m128i spread_lo = _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
   const __m128i spread_hi = _mm_add_epi8(spread_lo, _mm_set1_epi8(4));
   __m512 acc[N];
-  float offset[N] = {};
   for (int t = 0; t < N; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t i = 0; i < n / kQK_K; ++i) {
+    const __m256i sc16 = q6k_scales16(x[i].scales);
     __m512i isum[N];
-    for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
+    for (int t = 0; t < N; ++t) isum[t] = q6k_offset(sc16, y[t][i].bsums);
     for (int h = 0; h < 2; ++h) {
       const __m512i ql = load512(x[i].ql + 64 * h);
       const __m512i qh = _mm512_broadcast_i64x4(load256(x[i].qh + 32 * h));
@@ -372,15 +383,9 @@ void q6_K_multi(int64_t n, const void* w, const void* a, size_t stride, float* o
       }
     }
     const float d = h2f(x[i].d);
-    for (int t = 0; t < N; ++t) {
-      int corr = 0;
-      for (int s = 0; s < 16; ++s) corr += x[i].scales[s] * y[t][i].bsums[s];
-      const float dt = y[t][i].d * d;
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_set1_ps(dt), acc[t]);
-      offset[t] += dt * static_cast<float>(32 * corr);
-    }
+    for (int t = 0; t < N; ++t) acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_set1_ps(y[t][i].d * d), acc[t]);
   }
-  for (int t = 0; t < N; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) - offset[t];
+  for (int t = 0; t < N; ++t) out[t] = _mm512_reduce_add_ps(acc[t]);
 }
 
 // Picks the instantiation for count (1..kMaxMultiDot).

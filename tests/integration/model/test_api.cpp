@@ -33,8 +33,8 @@ TEST(Api, Stories260KInfoTokensAndGreedyText) {
   EXPECT_EQ(info.bos, 1);
   EXPECT_EQ(info.eos, 2);
   EXPECT_FALSE(info.is_embedding);
-  // K and V, 5 layers, 256 positions, 4 kv heads x 8 dims, f32.
-  EXPECT_EQ(info.kv_cache_bytes, 2u * 5 * 256 * 32 * 4);
+  // K and V, 5 layers, 256 positions, 4 kv heads x 8 dims, f16 by default.
+  EXPECT_EQ(info.kv_cache_bytes, 2u * 5 * 256 * 32 * 2);
   for (const auto& c : ref.cases) {
     EXPECT_EQ(m->tokenize(c.prompt), c.tokens);
     auto s = m->new_session();
@@ -85,6 +85,22 @@ TEST(Api, EmbeddingModel) {
     EXPECT_GE(testing::cosine(v.data(), c.embedding.data(), v.size()), 0.9995);
   }
   EXPECT_THROW(m->new_session(), Error);
+}
+
+// The other KV cache types: their size, and the reference's greedy text still comes out.
+TEST(Api, KvCacheTypes) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  const auto ref = testing::load_reference("stories260K");
+  for (const auto& [type, bytes] : {std::pair<std::string, uint64_t>{"f32", 2u * 5 * 256 * 32 * 4},
+                                    std::pair<std::string, uint64_t>{"q8_0", 2u * 5 * 256 * 34}}) {
+    auto m = Model::load(model_path("stories260K"), {.n_ctx = 256, .n_threads = 1, .kv_type = type});
+    EXPECT_EQ(m->info().kv_cache_bytes, bytes) << type;
+    const auto& c = ref.cases.front();
+    EXPECT_EQ(m->new_session()->generate(c.prompt, greedy(static_cast<int64_t>(c.greedy.size())), nullptr).text,
+              c.greedy_text)
+        << type;
+  }
+  EXPECT_THROW(Model::load(model_path("stories260K"), {.kv_type = "q9_9"}), Error);
 }
 
 TEST(Api, LoadErrorsAreAirlockErrors) {

@@ -145,6 +145,10 @@ TEST(ModelHparams, Llama3RopeScalingFromMetadata) {
   expect_refused(tiny_llama().str("llama.rope.scaling.type", "warp"), "unknown value 'warp'");
 }
 
+TEST(ModelHparams, LongRopeRefused) {
+  expect_refused(tiny_llama().tensor("rope_factors_long.weight", {2}), "LongRoPE scaling is not supported");
+}
+
 TEST(ModelContext, BadBatchEntriesRefused) {
   const auto image = tiny_llama().build();
   auto m = load(image);

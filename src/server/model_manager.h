@@ -1,0 +1,98 @@
+// Which models are loaded: a model is loaded on first use, stays for its keep_alive after its last
+// request, and when more than max_loaded models would be loaded the least recently used idle one
+// is unloaded first. A Lease pins a model while a request uses it.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/config.h"
+#include "server/runner.h"
+
+namespace airlock {
+class ThreadPool;
+}
+
+namespace airlock::server {
+
+// An HTTP status with a message, for errors the API reports with something other than 400.
+struct HttpError : std::runtime_error {
+  HttpError(int s, const std::string& m) : std::runtime_error(m), status(s) {}
+  int status;
+};
+
+class ModelManager;
+
+class Lease {
+ public:
+  Lease(ModelManager& m, std::shared_ptr<Runner> r, std::optional<KeepAlive> keep_alive, int64_t load_ns)
+      : mgr_(m), runner_(std::move(r)), keep_alive_(keep_alive), load_ns_(load_ns) {}
+  ~Lease();
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Runner& runner() const { return *runner_; }
+  int64_t load_ns() const { return load_ns_; }
+
+ private:
+  ModelManager& mgr_;
+  std::shared_ptr<Runner> runner_;
+  std::optional<KeepAlive> keep_alive_;
+  int64_t load_ns_;
+};
+
+struct LoadedInfo {
+  store::ResolvedModel resolved;
+  size_t kv_bytes = 0;
+  int64_t n_ctx = 0;
+  std::chrono::system_clock::time_point expires;  // max(): never
+  size_t users = 0;
+};
+
+class ModelManager {
+ public:
+  ModelManager(const ServerConfig& config, ThreadPool* pool);
+  ~ModelManager();
+
+  // Loads the model if needed. Throws HttpError 404 "model 'x' not found", airlock::Error for a
+  // model that fails to load.
+  std::shared_ptr<Lease> acquire(const std::string& name, std::optional<KeepAlive> keep_alive);
+  // keep_alive 0 with no prompt: unload now (waits for nothing; in-flight requests keep their lease).
+  void unload(const std::string& name);
+  std::vector<LoadedInfo> loaded() const;
+  size_t loaded_count() const;
+  bool loading() const { return loading_.load() > 0; }
+  // Queued + running requests over all models.
+  size_t queue_depth() const;
+
+ private:
+  friend class Lease;
+  struct Entry {
+    std::shared_ptr<Runner> runner;
+    size_t users = 0;
+    std::chrono::steady_clock::time_point last_used;
+    KeepAlive keep_alive;
+  };
+  void release(Runner* r, std::optional<KeepAlive> keep_alive);
+  void reap_loop();
+  // Caller holds mu_. Removes idle entries past their keep_alive, then LRU idle ones over `limit`.
+  void evict_locked(size_t limit, std::vector<std::shared_ptr<Runner>>& dropped);
+  static bool expired(const Entry& e, std::chrono::steady_clock::time_point now);
+
+  ServerConfig config_;
+  ThreadPool* pool_;
+  mutable std::mutex mu_;
+  std::mutex load_mu_;  // one load at a time
+  std::map<std::string, Entry> entries_;  // by manifest path (host/ns/model:tag)
+  std::atomic<int> loading_{0};
+  std::condition_variable reap_cv_;
+  bool stop_ = false;
+  std::thread reaper_;
+};
+
+}  // namespace airlock::server

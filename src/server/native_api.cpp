@@ -1,0 +1,237 @@
+// The familiar local server's generation routes: /api/generate, /api/chat, /api/embed,
+// /api/embeddings, /api/ps, plus /api/tokenize and /api/detokenize.
+#include <airlock/error.h>
+
+#include "server/format.h"
+#include "server/prompt.h"
+#include "server/request_options.h"
+#include "server/server_state.h"
+#include "server/stream.h"
+
+namespace airlock::server {
+
+namespace {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+std::string now_iso() { return iso_time(std::chrono::system_clock::now()); }
+
+void refuse_unsupported(const ojson& body) {
+  if (auto t = body.find("tools"); t != body.end() && !t->is_null() && !t->empty())
+    throw HttpError(400, "tools are not supported yet");
+  if (auto i = body.find("images"); i != body.end() && !i->is_null() && !i->empty())
+    throw HttpError(400, "images are not supported yet");
+}
+
+void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point start) {
+  j["done"] = true;
+  j["done_reason"] = done.done_reason;
+  j["total_duration"] = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+  j["load_duration"] = load_ns;
+  j["prompt_eval_count"] = done.stats.prompt_tokens;
+  j["prompt_eval_duration"] = done.stats.prompt_ns;
+  j["eval_count"] = done.stats.eval_tokens;
+  j["eval_duration"] = done.stats.eval_ns;
+}
+
+std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& text, const ojson& body) {
+  auto req = std::make_shared<GenRequest>();
+  req->prompt = tokenize_prompt(r, text);
+  apply_options(r.resolved().parameters, *req);
+  if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
+  req->grammar = grammar_for_format(body.value("format", ojson()));
+  return req;
+}
+
+// A request without a prompt only loads (or, with keep_alive 0, unloads) the model.
+void load_only(ServerState& state, httplib::Response& res, const std::string& model,
+               std::optional<KeepAlive> keep_alive, bool chat) {
+  json j = {{"model", model}, {"created_at", now_iso()}, {"done", true}};
+  if (chat) j["message"] = {{"role", "assistant"}, {"content", ""}};
+  else j["response"] = "";
+  if (keep_alive && *keep_alive == KeepAlive::zero()) {
+    state.models.unload(model);
+    j["done_reason"] = "unload";
+  } else {
+    state.models.acquire(model, keep_alive);
+    j["done_reason"] = "load";
+  }
+  send_json(res, j);
+}
+
+// Shared by /api/generate and /api/chat: only the shape of a text piece differs.
+void run_generation(ServerState& state, httplib::Response& res, std::shared_ptr<Lease> lease,
+                    std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
+                    Clock::time_point start) {
+  auto piece_json = [model, chat](const std::string& text) {
+    json j = {{"model", model}, {"created_at", now_iso()}, {"done", false}};
+    if (chat) j["message"] = {{"role", "assistant"}, {"content", text}};
+    else j["response"] = text;
+    return j;
+  };
+  submit(state, *lease, req);
+  const int64_t load_ns = lease->load_ns();
+  if (!stream) {
+    Collected c = collect(state, *req);
+    json j = piece_json(c.text);
+    add_stats(j, c.done, load_ns, start);
+    send_json(res, j);
+    return;
+  }
+  StreamFormat f;
+  f.content_type = "application/x-ndjson";
+  f.piece = [piece_json](const std::string& text) { return piece_json(text).dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
+  f.done = [piece_json, load_ns, start](const GenEvent& done) {
+    json j = piece_json("");
+    add_stats(j, done, load_ns, start);
+    return j.dump() + "\n";
+  };
+  f.error = [](const GenEvent& e) { return json{{"error", e.text}}.dump() + "\n"; };
+  stream_events(state, res, std::move(lease), std::move(req), std::move(f));
+}
+
+void generate(ServerState& state, const httplib::Request& http, httplib::Response& res) {
+  const auto start = Clock::now();
+  const ojson body = parse_body_ordered(http);
+  const std::string model = string_field(body, "model");
+  note_model(model);
+  if (model.empty()) throw Error("model is required");
+  refuse_unsupported(body);
+  const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
+  const std::string prompt = string_field(body, "prompt");
+  const std::string system = string_field(body, "system");
+  const std::string tmpl = string_field(body, "template");
+  const bool raw = bool_field(body, "raw", false);
+  const bool stream = bool_field(body, "stream", true);
+  if (prompt.empty()) return load_only(state, res, model, keep_alive, false);
+  auto lease = state.models.acquire(model, keep_alive);
+  const Runner& r = lease->runner();
+  std::string text;
+  if (raw) text = prompt;
+  else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
+  else text = render_generate(r, prompt, system);
+  auto req = make_request(r, text, body);
+  run_generation(state, res, std::move(lease), std::move(req), model, stream, false, start);
+}
+
+void chat(ServerState& state, const httplib::Request& http, httplib::Response& res) {
+  const auto start = Clock::now();
+  const ojson body = parse_body_ordered(http);
+  const std::string model = string_field(body, "model");
+  note_model(model);
+  if (model.empty()) throw Error("model is required");
+  refuse_unsupported(body);
+  const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
+  const bool stream = bool_field(body, "stream", true);
+  const ojson messages = body.value("messages", ojson::array());
+  if (!messages.is_array()) throw Error("messages: expected an array");
+  if (messages.empty()) return load_only(state, res, model, keep_alive, true);
+  auto lease = state.models.acquire(model, keep_alive);
+  const Runner& r = lease->runner();
+  auto req = make_request(r, render_chat(r, messages), body);
+  run_generation(state, res, std::move(lease), std::move(req), model, stream, true, start);
+}
+
+std::vector<std::string> embed_inputs(const json& input) {
+  std::vector<std::string> out;
+  if (input.is_string()) out.push_back(input.get<std::string>());
+  else if (input.is_array())
+    for (const auto& s : input) {
+      if (!s.is_string()) throw Error("input: expected a string or an array of strings");
+      out.push_back(s.get<std::string>());
+    }
+  else throw Error("input: expected a string or an array of strings");
+  return out;
+}
+
+void embed(ServerState& state, const httplib::Request& http, httplib::Response& res, bool legacy) {
+  const auto start = Clock::now();
+  const json body = parse_body(http);
+  const std::string model = string_field(body, "model");
+  note_model(model);
+  if (model.empty()) throw Error("model is required");
+  const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
+  const bool truncate = bool_field(body, "truncate", true);
+  const std::vector<std::string> inputs =
+      legacy ? std::vector<std::string>{string_field(body, "prompt")} : embed_inputs(body.value("input", json()));
+  auto lease = state.models.acquire(model, keep_alive);
+  Runner& r = lease->runner();
+  json embeddings = json::array();
+  int64_t tokens = 0;
+  for (const auto& text : inputs) {
+    auto ids = r.tokenizer().encode(text, true, false);
+    tokens += static_cast<int64_t>(ids.size());
+    // The legacy route answers the raw pooled vector, the current one a unit vector.
+    embeddings.push_back(r.embed(std::move(ids), truncate, !legacy));
+  }
+  state.metrics.generation(tokens, 0, 0);
+  if (legacy) return send_json(res, {{"embedding", embeddings.at(0)}});
+  send_json(res, {{"model", model},
+                  {"embeddings", embeddings},
+                  {"total_duration", std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count()},
+                  {"load_duration", lease->load_ns()},
+                  {"prompt_eval_count", tokens}});
+}
+
+void tokenize(ServerState& state, const httplib::Request& http, httplib::Response& res) {
+  const json body = parse_body(http);
+  const std::string model = string_field(body, "model");
+  note_model(model);
+  const std::string text = body.contains("content") ? string_field(body, "content") : string_field(body, "prompt");
+  auto lease = state.models.acquire(model, std::nullopt);
+  const bool add_special = bool_field(body, "add_special", false);
+  send_json(res, {{"model", model}, {"tokens", lease->runner().tokenizer().encode(text, add_special, false)}});
+}
+
+void detokenize(ServerState& state, const httplib::Request& http, httplib::Response& res) {
+  const json body = parse_body(http);
+  const std::string model = string_field(body, "model");
+  note_model(model);
+  const json tokens = body.value("tokens", json());
+  if (!tokens.is_array()) throw Error("tokens: expected an array of token ids");
+  auto lease = state.models.acquire(model, std::nullopt);
+  const auto& tok = lease->runner().tokenizer();
+  std::vector<int32_t> ids;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (!tokens[i].is_number_integer() || tokens[i].get<int64_t>() < 0 || tokens[i].get<int64_t>() >= tok.n_vocab())
+      throw Error("tokens[" + std::to_string(i) + "]: not a token id of this model (0.." +
+                  std::to_string(tok.n_vocab() - 1) + ")");
+    ids.push_back(tokens[i].get<int32_t>());
+  }
+  send_json(res, {{"model", model}, {"content", tok.decode(ids)}});
+}
+
+void ps(ServerState& state, httplib::Response& res) {
+  json models = json::array();
+  for (const auto& m : state.models.loaded()) {
+    const uint64_t file_size = std::filesystem::file_size(m.resolved.model_path);
+    models.push_back({{"name", m.resolved.ref.display()},
+                      {"model", m.resolved.ref.display()},
+                      {"size", file_size + m.kv_bytes},
+                      {"digest", m.resolved.digest.substr(m.resolved.digest.find(':') + 1)},
+                      {"details", details_json(m.resolved.details)},
+                      {"expires_at", m.expires == std::chrono::system_clock::time_point::max()
+                                         ? "2318-01-01T00:00:00Z" : iso_time(m.expires)},
+                      {"size_vram", 0},
+                      {"context_length", m.n_ctx}});
+  }
+  send_json(res, {{"models", models}});
+}
+
+}  // namespace
+
+void register_native_api(httplib::Server& http, ServerState& state) {
+  auto* s = &state;
+  const auto N = ErrorStyle::Native;
+  http.Post("/api/generate", guarded(N, [s](const auto& q, auto& r) { generate(*s, q, r); }));
+  http.Post("/api/chat", guarded(N, [s](const auto& q, auto& r) { chat(*s, q, r); }));
+  http.Post("/api/embed", guarded(N, [s](const auto& q, auto& r) { embed(*s, q, r, false); }));
+  http.Post("/api/embeddings", guarded(N, [s](const auto& q, auto& r) { embed(*s, q, r, true); }));
+  http.Post("/api/tokenize", guarded(N, [s](const auto& q, auto& r) { tokenize(*s, q, r); }));
+  http.Post("/api/detokenize", guarded(N, [s](const auto& q, auto& r) { detokenize(*s, q, r); }));
+  http.Get("/api/ps", guarded(N, [s](const auto&, auto& r) { ps(*s, r); }));
+}
+
+}  // namespace airlock::server

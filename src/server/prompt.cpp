@@ -1,0 +1,120 @@
+#include "server/prompt.h"
+
+#include <airlock/error.h>
+
+#include <cctype>
+
+namespace airlock::server {
+
+namespace {
+
+tmpl::ChatOptions chat_options(const Runner& r) {
+  tmpl::ChatOptions opt;
+  opt.add_generation_prompt = true;
+  const auto& tok = r.tokenizer();
+  if (tok.bos() >= 0) opt.bos_token = tok.vocab_text(tok.bos());
+  if (tok.eos() >= 0) opt.eos_token = tok.vocab_text(tok.eos());
+  return opt;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+}  // namespace
+
+std::string render_chat(const Runner& r, nlohmann::ordered_json messages) {
+  if (!messages.is_array()) throw Error("messages: expected an array");
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
+      throw Error(where + ": expected an object with a string role");
+    if (m.contains("images") && !m["images"].is_null() && !m["images"].empty())
+      throw Error(where + ".images: images are not supported yet");
+    if (m.contains("content") && !m["content"].is_string() && !m["content"].is_null())
+      throw Error(where + ".content: expected a string");
+  }
+  const auto& sys = r.resolved().system;
+  const bool has_system = !messages.empty() && messages[0]["role"] == "system";
+  if (sys && !sys->empty() && !has_system)
+    messages.insert(messages.begin(), nlohmann::ordered_json{{"role", "system"}, {"content", *sys}});
+  return r.chat_template().render(messages, chat_options(r));
+}
+
+std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system) {
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  const std::string sys = !system.empty() ? system : r.resolved().system.value_or("");
+  if (!sys.empty()) messages.push_back({{"role", "system"}, {"content", sys}});
+  messages.push_back({{"role", "user"}, {"content", prompt}});
+  return r.chat_template().render(messages, chat_options(r));
+}
+
+std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt) {
+  std::string out;
+  // One entry per open {{ if }}: whether its branch currently emits.
+  struct Cond { bool parent_on, value, in_else; };
+  std::vector<Cond> stack;
+  auto on = [&] { return stack.empty() || (stack.back().parent_on && (stack.back().value != stack.back().in_else)); };
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    const size_t open = tmpl.find("{{", i);
+    std::string text = tmpl.substr(i, open == std::string::npos ? std::string::npos : open - i);
+    if (open == std::string::npos) {
+      if (on()) out += text;
+      break;
+    }
+    const size_t close = tmpl.find("}}", open + 2);
+    if (close == std::string::npos) throw Error("template: unclosed {{");
+    std::string action = tmpl.substr(open + 2, close - open - 2);
+    const bool trim_left = !action.empty() && action.front() == '-';
+    const bool trim_right = !action.empty() && action.back() == '-';
+    if (trim_left) {
+      action.erase(0, 1);
+      while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    }
+    if (trim_right) action.pop_back();
+    if (on()) out += text;
+    i = close + 2;
+    if (trim_right)
+      while (i < tmpl.size() && std::isspace(static_cast<unsigned char>(tmpl[i]))) ++i;
+    action = trim(action);
+    auto value = [&](const std::string& field) -> const std::string* {
+      if (field == ".System") return &system;
+      if (field == ".Prompt") return &prompt;
+      static const std::string empty;
+      if (field == ".Response") return &empty;
+      return nullptr;
+    };
+    if (const std::string* v = value(action)) {
+      if (on()) out += *v;
+    } else if (action.rfind("if ", 0) == 0) {
+      const std::string* v = value(trim(action.substr(3)));
+      if (!v) throw Error("template: unsupported condition {{" + action + "}}");
+      const bool parent = on();
+      stack.push_back({parent, !v->empty(), false});
+    } else if (action == "else") {
+      if (stack.empty()) throw Error("template: {{ else }} without {{ if }}");
+      stack.back().in_else = true;
+    } else if (action == "end") {
+      if (stack.empty()) throw Error("template: {{ end }} without {{ if }}");
+      stack.pop_back();
+    } else {
+      throw Error("template: unsupported action {{" + action + "}} (supported: .System, .Prompt, .Response, if/else/end)");
+    }
+  }
+  if (!stack.empty()) throw Error("template: {{ if }} without {{ end }}");
+  return out;
+}
+
+std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text) {
+  const auto& tok = r.tokenizer();
+  std::vector<int32_t> ids = tok.encode(text, true, true);
+  if (ids.size() >= 2 && tok.bos() >= 0 && ids[0] == tok.bos() && ids[1] == tok.bos()) ids.erase(ids.begin());
+  return ids;
+}
+
+}  // namespace airlock::server

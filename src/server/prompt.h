@@ -1,0 +1,31 @@
+// Turns a request into prompt tokens: chat messages through the model's Jinja chat template,
+// /api/generate's prompt and system the same way (as one user turn), raw prompts as they are, and a
+// request's own `template` in the familiar server's Go-template syntax (the subset below).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/runner.h"
+
+namespace airlock::server {
+
+// messages: [{role, content}, ...]; a Modelfile SYSTEM is put first when no system message is
+// given. Throws airlock::Error for bad messages or a failing template.
+std::string render_chat(const Runner& r, nlohmann::ordered_json messages);
+
+// /api/generate without raw: `system` (else the Modelfile's) and `prompt` as a chat turn.
+std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system);
+
+// A Go template using only {{ .System }}, {{ .Prompt }}, {{ .Response }} and
+// {{ if .X }}...{{ else }}...{{ end }} (trim markers "{{-"/"-}}" honoured). Anything else throws
+// airlock::Error naming the action.
+std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt);
+
+// Tokens with BOS as the model asks (once, even if the template wrote its text) and the text of
+// control tokens recognised (templates write them).
+std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text);
+
+}  // namespace airlock::server

@@ -1,0 +1,99 @@
+// A loaded model and the thread that runs it. Generation requests wait in a bounded queue until one
+// of the model's slots (KV cache sequences) is free; the scheduler thread then decodes every active
+// slot together, one batched forward pass per step (continuous batching): a request joins or
+// leaves the batch between two steps, a prompt is evaluated in chunks alongside other slots'
+// tokens. A slot keeps its KV cache after a request, so the next request whose prompt starts with
+// the same tokens (a chat resending its history) only evaluates what is new.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "grammar/token_trie.h"
+#include "model/context.h"
+#include "model/model.h"
+#include "server/generation.h"
+#include "store/store.h"
+#include "template/chat_template.h"
+#include "tokenizer/tokenizer.h"
+
+namespace airlock {
+class ThreadPool;
+}
+
+namespace airlock::server {
+
+struct RunnerParams {
+  int num_parallel = 4;
+  int max_queue = 512;
+  int64_t num_ctx = 2048;
+  int64_t num_batch = 256;
+};
+
+class Runner {
+ public:
+  // Loads the model (throws airlock::Error) and starts the scheduler thread for decoder models.
+  Runner(store::ResolvedModel resolved, const RunnerParams& params, ThreadPool* pool);
+  // Stops the thread; requests still queued or running get an Error event.
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  // Queues a request; false when the queue is full (the caller answers 503). Throws airlock::Error
+  // for a prompt that cannot fit the context.
+  bool submit(const std::shared_ptr<GenRequest>& req);
+
+  // Pooled embedding of an encoder model; serialised. Throws airlock::Error for a decoder model or
+  // (truncate false) an input longer than the context.
+  std::vector<float> embed(std::vector<int32_t> tokens, bool truncate, bool normalize);
+
+  // The vocabulary as a trie for grammar-constrained requests, built on first use.
+  std::shared_ptr<const grammar::TokenTrie> token_trie();
+
+  bool is_encoder() const { return !model_->arch().causal; }
+  const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
+  const tmpl::ChatTemplate& chat_template() const { return *template_; }
+  const store::ResolvedModel& resolved() const { return resolved_; }
+  int64_t n_ctx() const;
+  size_t kv_bytes() const;
+  // Requests queued or in a slot.
+  size_t pending() const;
+  size_t queued() const;
+
+ private:
+  struct Slot;
+  void loop();
+  void assign(std::shared_ptr<GenRequest> req);
+  void finish(Slot& s, const std::string& reason);
+  void fail(Slot& s, const std::string& message, int status);
+  void emit(Slot& s, const std::string& text);
+  void after_token(Slot& s, int32_t token);
+
+  store::ResolvedModel resolved_;
+  RunnerParams params_;
+  std::unique_ptr<model::Model> model_;
+  std::unique_ptr<tokenizer::Tokenizer> tok_;
+  std::unique_ptr<tmpl::ChatTemplate> template_;
+  std::unique_ptr<model::Context> ctx_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<GenRequest>> queue_;
+  std::atomic<size_t> active_{0};
+  bool stop_ = false;
+  std::mutex embed_mu_;
+  std::mutex trie_mu_;
+  std::shared_ptr<const grammar::TokenTrie> trie_;
+  std::thread thread_;
+};
+
+}  // namespace airlock::server

@@ -1,0 +1,67 @@
+#include "server/server_state.h"
+
+#include <airlock/error.h>
+
+namespace airlock::server {
+
+namespace {
+thread_local std::string t_model;
+
+const char* openai_type(int status) {
+  if (status == 401) return "authentication_error";
+  if (status == 404) return "not_found_error";
+  if (status == 429 || status == 503) return "server_busy";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+}  // namespace
+
+void note_model(const std::string& model) { t_model = model; }
+const std::string& noted_model() { return t_model; }
+
+nlohmann::json error_body(ErrorStyle style, int status, const std::string& message) {
+  if (style == ErrorStyle::Native) return {{"error", message}};
+  return {{"error", {{"message", message}, {"type", openai_type(status)}, {"param", nullptr},
+                     {"code", status == 404 ? nlohmann::json("model_not_found") : nlohmann::json(nullptr)}}}};
+}
+
+void send_json(httplib::Response& res, const nlohmann::json& body, int status) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+}
+
+void send_error(httplib::Response& res, ErrorStyle style, int status, const std::string& message) {
+  send_json(res, error_body(style, status, message), status);
+}
+
+httplib::Server::Handler guarded(ErrorStyle style, JsonHandler fn) {
+  return [style, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+    t_model.clear();
+    try {
+      fn(req, res);
+    } catch (const HttpError& e) {
+      send_error(res, style, e.status, e.what());
+    } catch (const Error& e) {
+      send_error(res, style, 400, e.what());
+    } catch (const nlohmann::json::exception& e) {
+      send_error(res, style, 400, std::string("invalid request: ") + e.what());
+    } catch (const std::exception& e) {
+      send_error(res, style, 500, e.what());
+    }
+  };
+}
+
+nlohmann::json parse_body(const httplib::Request& req) {
+  if (req.body.empty()) throw Error("the request body is empty (expected a JSON object)");
+  nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) throw Error("the request body is not valid JSON");
+  if (!j.is_object()) throw Error("the request body must be a JSON object");
+  return j;
+}
+
+nlohmann::ordered_json parse_body_ordered(const httplib::Request& req) {
+  parse_body(req);  // the same checks and messages
+  return nlohmann::ordered_json::parse(req.body);
+}
+
+}  // namespace airlock::server
