@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command.h"
+#include "model_arg.h"
 #include "model/context.h"
 #include "model/model.h"
 #include "model/synth.h"
@@ -124,7 +125,7 @@ std::string describe(const Model& m) {
   std::snprintf(params, sizeof params, " %.2fB", parameter_count(m) / 1e9);
   std::string name = m.file().architecture() + params;
   if (const auto id = m.file().get_int("general.file_type"))
-    for (const auto& ft : airlock::synth::file_types())
+    for (const auto& ft : airlock::file_types())
       if (static_cast<int64_t>(ft.ftype_id) == *id) name += " " + ft.name;
   return name;
 }
@@ -153,7 +154,7 @@ void run(const BenchArgs& a) {
   for (int b : a.batch)
     if (b < 1 || b > 256) throw airlock::Error("bench: --batch sizes must be in [1, 256]");
   const auto t_load = Clock::now();
-  const std::unique_ptr<Model> model = Model::load(a.model);
+  const std::unique_ptr<Model> model = Model::load(airlock::cli::resolve_model_arg(a.model));
   const double load_s = seconds_since(t_load);
   if (!model->hparams().arch->causal) throw airlock::Error("bench: " + a.model + " is not a generative model");
   airlock::ThreadPool pool(a.threads);
@@ -247,7 +248,7 @@ void run(const BenchArgs& a) {
 airlock::cli::Registrar reg("bench", [](CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Measure prompt and generation speed of a model (like llama-bench)");
-  cmd->add_option("model", args->model, "GGUF model file")->required();
+  cmd->add_option("model", args->model, "GGUF model file or model-store NAME[:TAG]")->required();
   cmd->add_option("-p,--n-prompt", args->prompt, "Prompt tokens processed in one pass (0: skip)");
   cmd->add_option("-n,--n-gen", args->gen, "Tokens generated one at a time (0: skip)");
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
