@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command.h"
+#include "model_arg.h"
 #include "model/context.h"
 #include "model/model.h"
 #include "gguf/file_type.h"
@@ -151,7 +152,7 @@ void run(const BenchArgs& a) {
   for (int b : a.batch)
     if (b < 1 || b > 256) throw airlock::Error("bench: --batch sizes must be in [1, 256]");
   const auto t_load = Clock::now();
-  const std::unique_ptr<Model> model = Model::load(a.model);
+  const std::unique_ptr<Model> model = Model::load(airlock::cli::resolve_model_arg(a.model));
   const double load_s = seconds_since(t_load);
   if (!model->hparams().arch->causal) throw airlock::Error("bench: " + a.model + " is not a generative model");
   airlock::ThreadPool pool(a.threads);
@@ -245,7 +246,7 @@ void run(const BenchArgs& a) {
 airlock::cli::Registrar reg("bench", [](CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Measure prompt and generation speed of a model (like llama-bench)");
-  cmd->add_option("model", args->model, "GGUF model file")->required();
+  cmd->add_option("model", args->model, "GGUF model file or model-store NAME[:TAG]")->required();
   cmd->add_option("-p,--n-prompt", args->prompt, "Prompt tokens processed in one pass (0: skip)");
   cmd->add_option("-n,--n-gen", args->gen, "Tokens generated one at a time (0: skip)");
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");

@@ -1,4 +1,4 @@
-// airlock bundle export NAME... -o FILE [--sign KEY] | bundle verify FILE | bundle import FILE
+// airlock bundle export NAME... -o FILE [--sign KEY] | bundle verify FILE | bundle import FILE [--validate]
 #include <airlock/error.h>
 
 #include <cstdio>
@@ -10,11 +10,13 @@
 #include "store/durable_file.h"
 #include "store/progress.h"
 #include "store_cli.h"
+#include "validate_model.h"
 
 namespace {
 struct Options {
   std::vector<std::string> names;
   std::string out, sign, file;
+  bool validate = false;
 };
 
 const char* signature_text(airlock::store::SignatureState s) {
@@ -76,12 +78,14 @@ airlock::cli::Registrar reg("bundle", [](CLI::App& app) {
 
   auto* imp = cmd->add_subcommand("import", "Verify a bundle, then install its models");
   imp->add_option("file", o->file, "bundle file")->required();
+  imp->add_flag("--validate", o->validate,
+                "Load each model and generate a few tokens (embedding models: embed a sentence) before switching its tag");
   imp->callback([o] {
     auto s = cli::open_store();
     store::BundleInfo info;
     {
       store::ProgressPrinter p("importing");
-      info = store::import_bundle(s, o->file, {"", p.fn(), nullptr});
+      info = store::import_bundle(s, o->file, {"", p.fn(), o->validate ? cli::engine_validator() : nullptr});
     }
     std::printf("imported %s (%s)\n", o->file.c_str(), signature_text(info.signature));
     print_models(info);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "command.h"
+#include "model_arg.h"
 #include "gguf/gguf.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -55,7 +56,7 @@ int32_t parse_id(const std::string& s) {
 airlock::cli::Registrar reg("detokenize", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("detokenize", "Print the text of token ids");
-  cmd->add_option("model", opt->model, "GGUF model or vocab file")->required();
+  cmd->add_option("model", opt->model, "GGUF model or vocab file, or a model-store NAME[:TAG]")->required();
   cmd->add_option("ids", opt->ids, "Token ids (space-separated; commas and brackets allowed)")
       ->required();
   cmd->add_flag("--json", opt->json, "Print a JSON string");
@@ -74,7 +75,7 @@ airlock::cli::Registrar reg("detokenize", [](CLI::App& app) {
         pos = end;
       }
     }
-    auto file = airlock::gguf::File::open(opt->model);
+    auto file = airlock::gguf::File::open(airlock::cli::resolve_model_arg(opt->model));
     auto tok = airlock::tokenizer::Tokenizer::from_gguf(*file);
     airlock::tokenizer::DecodeOptions dopt;
     dopt.remove_special = opt->remove_special;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "command.h"
+#include "model_arg.h"
 #include "gguf/file_type.h"
 #include "gguf/gguf.h"
 #include "gguf/value_format.h"
@@ -137,10 +138,10 @@ airlock::cli::Registrar reg("inspect", [](CLI::App& app) {
     bool json = false;
   };
   auto opts = std::make_shared<Options>();
-  cmd->add_option("file", opts->file, "GGUF file (any part of a split model)")->required();
+  cmd->add_option("file", opts->file, "GGUF file (any part of a split model) or model-store NAME[:TAG]")->required();
   cmd->add_flag("--json", opts->json, "Print one JSON document");
   cmd->callback([opts] {
-    auto f = gguf::File::open(opts->file);
+    auto f = gguf::File::open(airlock::cli::resolve_model_arg(opts->file));
     const json j = summarize(*f);
     if (opts->json) {
       // Metadata strings may hold bytes that are not UTF-8; show them replaced rather than fail.

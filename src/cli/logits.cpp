@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "command.h"
+#include "model_arg.h"
 
 namespace {
 
@@ -33,7 +34,7 @@ nlohmann::json top_k(const float* logits, int64_t n_vocab, int k) {
 }
 
 void run(const Options& o) {
-  auto model = airlock::Model::load(o.model, {.n_ctx = o.ctx, .n_threads = o.threads});
+  auto model = airlock::Model::load(airlock::cli::resolve_model_arg(o.model), {.n_ctx = o.ctx, .n_threads = o.threads});
   const auto tokens = model->tokenize(o.prompt, true, false);
   auto session = model->new_session();
   const auto logits = session->evaluate(tokens);
@@ -52,7 +53,7 @@ void run(const Options& o) {
 airlock::cli::Registrar reg("logits", [](CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("logits", "Print the next-token logits of every prompt position as JSON");
-  cmd->add_option("model", o->model, "GGUF model file")->required();
+  cmd->add_option("model", o->model, "GGUF model file or model-store NAME[:TAG]")->required();
   cmd->add_option("--prompt", o->prompt, "Text to evaluate (tokenised with BOS as the model asks)")->required();
   cmd->add_option("--top", o->top, "Highest logits listed per position")->check(CLI::Range(0, 1 << 20));
   cmd->add_flag("--full", o->full, "Also print every logit of the last position");

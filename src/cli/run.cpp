@@ -11,6 +11,7 @@
 #include <string>
 
 #include "command.h"
+#include "model_arg.h"
 #include "template/chat_template.h"
 
 namespace {
@@ -104,7 +105,7 @@ void run(Options& o) {
   if (!o.grammar_file.empty()) o.gen.grammar = read_file(o.grammar_file, "--grammar");
   if (!o.schema_file.empty()) o.gen.format = read_file(o.schema_file, "--schema");
   if (!o.format.empty()) o.gen.format = o.format;
-  auto model = airlock::Model::load(o.model, {.n_ctx = o.ctx, .n_threads = o.threads});
+  auto model = airlock::Model::load(airlock::cli::resolve_model_arg(o.model), {.n_ctx = o.ctx, .n_threads = o.threads});
   report_load(o, model->info());
   model->compile_constraint(o.gen.grammar, o.gen.format);  // a bad grammar fails before any work
   std::signal(SIGINT, on_sigint);
@@ -124,7 +125,7 @@ airlock::cli::Registrar reg("run", [](CLI::App& app) {
   // As llama.cpp's command line: no repeat penalty unless asked, so --temperature 0 is plain greedy.
   s.repeat_penalty = 1.0f;
   auto* cmd = app.add_subcommand("run", "Generate text from a prompt (no prompt: interactive chat)");
-  cmd->add_option("model", o->model, "GGUF model file")->required();
+  cmd->add_option("model", o->model, "GGUF model file or model-store NAME[:TAG]")->required();
   cmd->add_option("prompt", o->prompt, "Prompt; omit for an interactive chat");
   cmd->add_option("--temperature", s.temperature, "Sampling temperature (0: greedy)");
   cmd->add_option("--top-k", s.top_k, "Keep the K most likely tokens (0: off)");

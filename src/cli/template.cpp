@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "model_arg.h"
 #include "gguf/gguf.h"
 #include "template/chat_template.h"
 
@@ -59,7 +60,7 @@ void run(const Args& a) {
   if (is_template_file) {
     source = read_text(a.source);
   } else {
-    auto f = airlock::gguf::File::open(a.source);
+    auto f = airlock::gguf::File::open(airlock::cli::resolve_model_arg(a.source));
     source = f->get_string("tokenizer.chat_template").value_or("");
     opt.bos_token = token_text(*f, "tokenizer.ggml.bos_token_id");
     opt.eos_token = token_text(*f, "tokenizer.ggml.eos_token_id");
@@ -84,7 +85,7 @@ void run(const Args& a) {
 airlock::cli::Registrar reg("template", [](CLI::App& app) {
   auto args = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("template", "Render a chat prompt with a model's chat template");
-  cmd->add_option("model_or_template", args->source, "GGUF model, or a .jinja chat template file")->required();
+  cmd->add_option("model_or_template", args->source, "GGUF model, model-store NAME[:TAG], or a .jinja chat template file")->required();
   cmd->add_option("--messages", args->messages_file, "JSON file: array of {role, content, ...}")->required();
   cmd->add_option("--tools", args->tools_file, "JSON file: array of tool definitions");
   cmd->add_flag("--add-generation-prompt", args->add_generation_prompt, "End with the assistant turn header");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command.h"
+#include "model_arg.h"
 #include "gguf/gguf.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -50,7 +51,7 @@ struct Options {
 airlock::cli::Registrar reg("tokenize", [](CLI::App& app) {
   auto opt = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("tokenize", "Print the token ids of a text");
-  cmd->add_option("model", opt->model, "GGUF model or vocab file")->required();
+  cmd->add_option("model", opt->model, "GGUF model or vocab file, or a model-store NAME[:TAG]")->required();
   cmd->add_option("text", opt->text, "Text to tokenize (standard input when absent)");
   cmd->add_flag("--json", opt->json, "Print a JSON array");
   cmd->add_flag("--special", opt->special,
@@ -60,7 +61,7 @@ airlock::cli::Registrar reg("tokenize", [](CLI::App& app) {
   cmd->callback([opt, cmd] {
     if (cmd->count("text") == 0)
       opt->text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    auto file = airlock::gguf::File::open(opt->model);
+    auto file = airlock::gguf::File::open(airlock::cli::resolve_model_arg(opt->model));
     auto tok = airlock::tokenizer::Tokenizer::from_gguf(*file);
     const auto ids = tok->encode(opt->text, !opt->no_add_special, opt->special);
     std::string out;

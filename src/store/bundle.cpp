@@ -446,8 +446,16 @@ BundleInfo import_bundle(Store& store, const fs::path& file, const WriteOptions&
   InstallSink sink(store);
   r.read_rest(sink);
   sink.commit();
+  // Every model is validated before any tag moves, so a bundle that fails validation changes no tag.
+  if (opt.validate)
+    for (const auto& m : info.models) {
+      const ModelRef ref = ModelRef::parse(m.name);
+      const std::string raw = r.manifest_of(m.name);
+      opt.validate(store.resolve_manifest(ref, Manifest::parse(raw, ref.display()), sha256_of(raw)));
+    }
   WriteOptions w = opt;
   w.source = "bundle " + fs::absolute(file).string();
+  w.validate = nullptr;
   for (const auto& m : info.models) store.set_tag(ModelRef::parse(m.name), r.manifest_of(m.name), w);
   return info;
 }

@@ -50,7 +50,7 @@ BundleInfo verify_bundle(const std::filesystem::path& file, const std::vector<Pu
 
 // Verifies and installs: blobs into the store, then each tag (recorded in the history). Refuses
 // an unsigned or untrusted bundle when the store's config requires signatures. Re-importing the
-// same bundle changes nothing.
+// same bundle changes nothing. With opt.validate, every model is validated before any tag moves.
 BundleInfo import_bundle(Store& store, const std::filesystem::path& file, const WriteOptions& opt);
 
 }  // namespace airlock::store

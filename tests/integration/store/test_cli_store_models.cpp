@@ -1,0 +1,162 @@
+// The airlock binary with models named by store name (tokenize, run, ...) and `--validate` on
+// import and bundle import, against a temporary store ($AIRLOCK_MODELS) filled from fixtures.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "unit/store/store_testing.h"
+#include "gguf/gguf.h"
+#include "gguf/writer.h"
+#include "store/store.h"
+#include "support/fixtures.h"
+
+using namespace airlock;
+using airlock::store_testing::TempDir;
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string out;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+Result run(const std::string& args) {
+  Result r;
+  FILE* p = popen((std::string(AIRLOCK_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string fixture(const char* name) { return quote((fixtures::dir() / "models" / name).string()); }
+
+// A store in a temp folder that the airlock binary (a child process) uses through $AIRLOCK_MODELS.
+struct TempStore {
+  TempDir dir;
+  TempStore() { ::setenv("AIRLOCK_MODELS", (dir / "models").c_str(), 1); }
+  ~TempStore() { ::unsetenv("AIRLOCK_MODELS"); }
+  store::Store store() const { return store::Store(dir / "models"); }
+};
+
+// stories260K with general.architecture changed to one the engine does not know: a valid GGUF
+// whose blobs import fine but which cannot be loaded.
+std::filesystem::path write_unknown_arch(const TempDir& d) {
+  auto src = gguf::File::open(fixtures::dir() / "models/stories260K.gguf");
+  std::vector<gguf::KeyValue> meta;
+  for (const auto& kv : src->metadata())
+    meta.push_back(kv.key == "general.architecture" ? gguf::KeyValue{kv.key, gguf::Value::of_string("nosucharch")} : kv);
+  std::vector<gguf::TensorToWrite> tensors;
+  for (const auto& t : src->tensors()) {
+    gguf::TensorToWrite w;
+    w.name = t.name;
+    w.type = t.type;
+    w.dims.assign(t.ne.begin(), t.ne.begin() + t.n_dims);
+    w.data = std::span<const uint8_t>(t.data, t.nbytes);
+    tensors.push_back(std::move(w));
+  }
+  auto path = d / "unknown-arch.gguf";
+  gguf::write_file(path, meta, tensors);
+  return path;
+}
+
+}  // namespace
+
+TEST(CliStoreModels, TokenizeAndRunByStoreName) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempStore ts;
+  auto r = run("import " + fixture("llama-spm-q8_0.gguf") + " --name spm");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // Expected ids from llama-spm-q8_0.ref.json ("Hello world", with BOS).
+  r = run("tokenize spm 'Hello world'");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out, "1 15043 3186\n");
+  r = run("detokenize spm:latest 15043 3186");
+  EXPECT_EQ(r.out, "Hello world\n");
+  r = run("inspect spm --json");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"llama\""), std::string::npos);
+
+  // Neither a file nor a stored model: the message names both interpretations.
+  r = run("tokenize no-such-model 'Hello'");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("'no-such-model' is neither a file (no such file) nor a model in the store"), std::string::npos)
+      << r.out;
+
+  ASSERT_EQ(run("import " + fixture("stories260K.gguf") + " --name stories:f32").status, 0);
+  std::ifstream in(fixtures::dir() / "models/stories260K.ref.json");
+  const auto ref = nlohmann::json::parse(in)["cases"][0];
+  r = run("run stories:f32 " + quote(ref["prompt"].get<std::string>()) + " --temperature 0 -n 8");
+  ASSERT_EQ(r.status, 0) << r.out;
+  ASSERT_GT(r.out.size(), 8u);
+  ASSERT_EQ(r.out.back(), '\n');
+  // The reference's greedy continuation (64 tokens) starts with our 8.
+  EXPECT_EQ(ref["greedy_text"].get<std::string>().rfind(r.out.substr(0, r.out.size() - 1), 0), 0u) << r.out;
+}
+
+TEST(CliStoreModels, ImportValidateKeepsTheOldVersionOnFailure) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempStore ts;
+  auto r = run("import --validate " + fixture("stories260K.gguf") + " --name m");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("validating m"), std::string::npos) << r.out;
+  const auto good = ts.store().manifest_digest(store::ModelRef::parse("m"));
+  ASSERT_TRUE(good);
+
+  const auto bad = write_unknown_arch(ts.dir);
+  r = run("import --validate " + quote(bad.string()) + " --name m");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("m:latest: validation failed, the tag was not changed: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nosucharch"), std::string::npos) << r.out;  // the engine's reason
+  EXPECT_EQ(ts.store().manifest_digest(store::ModelRef::parse("m")), good);
+  EXPECT_EQ(ts.store().history("m").size(), 1u);
+
+  // Without --validate the same file is accepted: the check is the engine's, not the store's.
+  EXPECT_EQ(run("import " + quote(bad.string()) + " --name unchecked").status, 0);
+  // Embedding models are validated by embedding a sentence.
+  r = run("import --validate " + fixture("bert-bge-f16.gguf") + " --name bge");
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST(CliStoreModels, BundleImportValidateChangesNoTagOnFailure) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempStore ts;
+  const auto bad = write_unknown_arch(ts.dir);
+  // The bundle (written from a second store) holds a good model and a broken one.
+  {
+    ::setenv("AIRLOCK_MODELS", (ts.dir / "other").c_str(), 1);
+    ASSERT_EQ(run("import " + fixture("stories260K.gguf") + " --name a").status, 0);
+    ASSERT_EQ(run("import " + quote(bad.string()) + " --name b").status, 0);
+    ASSERT_EQ(run("bundle export a b -o " + quote((ts.dir / "ab.tar").string())).status, 0);
+    ::setenv("AIRLOCK_MODELS", (ts.dir / "models").c_str(), 1);
+  }
+  ASSERT_EQ(run("import " + fixture("llama-spm-q8_0.gguf") + " --name a").status, 0);
+  const auto before = ts.store().manifest_digest(store::ModelRef::parse("a"));
+
+  auto r = run("bundle import --validate " + quote((ts.dir / "ab.tar").string()));
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("b:latest: validation failed"), std::string::npos) << r.out;
+  // "a" validated fine but was not switched either: the bundle is installed whole or not at all.
+  EXPECT_EQ(ts.store().manifest_digest(store::ModelRef::parse("a")), before);
+  EXPECT_FALSE(ts.store().manifest_digest(store::ModelRef::parse("b")));
+
+  r = run("bundle import " + quote((ts.dir / "ab.tar").string()));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(ts.store().manifest_digest(store::ModelRef::parse("a")), before);
+}
