@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "gguf/gguf.h"
 #include "store/store.h"
@@ -15,7 +18,24 @@ namespace airlock::server::testing {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-constexpr double kClearMargin = 0.1;
+// A reference step counts as decided when its top-1/top-2 gap is at least this share of s, the RMS
+// of the case's last-position logits about their mean (the engine issue's acceptance criterion).
+constexpr double kClearMarginOfScale = 0.08;
+
+namespace {
+double logit_scale(const fs::path& file) {
+  const std::string raw = fixtures::read_file(file);
+  const size_t n = raw.size() / sizeof(float);
+  if (n == 0) throw std::runtime_error(file.string() + ": no logits");
+  std::vector<float> v(n);
+  std::memcpy(v.data(), raw.data(), n * sizeof(float));
+  double mean = 0, sq = 0;
+  for (float x : v) mean += x;
+  mean /= static_cast<double>(n);
+  for (float x : v) sq += (x - mean) * (x - mean);
+  return std::sqrt(sq / static_cast<double>(n));
+}
+}  // namespace
 
 TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "airlock-server-test-XXXXXX").string();
@@ -144,11 +164,16 @@ GreedyCase greedy_case(const std::string& fixture, size_t index) {
   g.prompt = c.at("prompt").get<std::string>();
   g.prompt_tokens = c.at("tokens").size();
   g.greedy = c.at("greedy").get<std::vector<int32_t>>();
-  // Our logits differ from the reference's by a few hundredths; past a near-tie the continuation
-  // may legitimately fork, so compare only the steps the reference decided by a clear margin.
+  // Our logits differ from the reference's by up to a few percent of their scale (it quantises
+  // activations on the fly); past a near-tie the continuation may legitimately fork, so compare
+  // only the steps the reference decided by a clear margin.
+  // stories260K (F32 weights, a real trained model) must match every step exactly.
+  const double margin = fixture == "stories260K"
+                            ? 0.0
+                            : kClearMarginOfScale * logit_scale(dir / c.at("last_logits_file").get<std::string>());
   const json& top = c.at("greedy_top8");
   for (size_t i = 0; i < g.greedy.size() && i < top.size(); ++i)
-    if (top[i][0][1].get<double>() - top[i][1][1].get<double>() < kClearMargin) {
+    if (top[i][0][1].get<double>() - top[i][1][1].get<double>() < margin) {
       g.greedy.resize(i);
       break;
     }
