@@ -1,40 +1,22 @@
 // Runs the airlock binary's run / logits / embed commands on the fixture models.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <cstdio>
 #include <string>
 
+#include "support/cli_runner.h"
 #include "support/fixtures.h"
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using airlock::cli_runner::quote;
+using airlock::cli_runner::Result;
 
 // stdout only; stderr is discarded unless asked for.
 Result run(const std::string& args, bool with_stderr = false) {
-  Result r;
-  const std::string cmd = std::string(AIRLOCK_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return airlock::cli_runner::run(std::string(AIRLOCK_BINARY) + " " + args, with_stderr);
 }
 
 std::string model(const std::string& name) { return quote((airlock::fixtures::dir() / "models" / (name + ".gguf")).string()); }

@@ -2,9 +2,7 @@
 // import and bundle import, against a temporary store ($AIRLOCK_MODELS) filled from fixtures.
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -15,6 +13,7 @@
 #include "gguf/gguf.h"
 #include "gguf/writer.h"
 #include "store/store.h"
+#include "support/cli_runner.h"
 #include "support/fixtures.h"
 
 using namespace airlock;
@@ -22,28 +21,10 @@ using airlock::store_testing::TempDir;
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out;
-};
+using cli_runner::quote;
+using cli_runner::Result;
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-Result run(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(AIRLOCK_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+Result run(const std::string& args) { return cli_runner::run(std::string(AIRLOCK_BINARY) + " " + args, true); }
 
 std::string fixture(const char* name) { return quote((fixtures::dir() / "models" / name).string()); }
 

@@ -1,41 +1,27 @@
 // `airlock run MODEL PROMPT --format json | --schema FILE | --grammar FILE` on a random-weight
 // fixture model: the printed output follows the constraint, and a bad constraint is one error line.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
 
+#include "support/cli_runner.h"
 #include "support/fixtures.h"
 #include "unit/grammar/schema_validator.h"
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out;
-};
+using airlock::cli_runner::Result;
 
 Result run(const std::string& args) {
-  Result r;
-  const std::string cmd = std::string(AIRLOCK_BINARY) + " run '" +
-                          (airlock::fixtures::dir() / "models" / "qwen2-gpt2-q8_0.gguf").string() + "' " + args +
-                          " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  const std::string model = (airlock::fixtures::dir() / "models" / "qwen2-gpt2-q8_0.gguf").string();
+  return airlock::cli_runner::run(std::string(AIRLOCK_BINARY) + " run " + airlock::cli_runner::quote(model) + " " + args, true);
 }
 
 // A file in a fresh temporary folder, removed with the test.

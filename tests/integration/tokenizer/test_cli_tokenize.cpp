@@ -1,38 +1,18 @@
 // Runs the airlock binary's tokenize/detokenize commands on fixture models.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <string>
 
+#include "support/cli_runner.h"
 #include "support/fixtures.h"
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out;
-};
+using airlock::cli_runner::quote;
+using airlock::cli_runner::Result;
 
-// Single-quotes an argument for /bin/sh.
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-Result run(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(AIRLOCK_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+Result run(const std::string& args) { return airlock::cli_runner::run(std::string(AIRLOCK_BINARY) + " " + args, true); }
 
 std::string model(const char* name) {
   return quote((airlock::fixtures::dir() / "models" / name).string());
