@@ -35,8 +35,9 @@ Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, Thread
     : resolved_(std::move(resolved)), params_(params) {
   model_ = model::Model::load(resolved_.model_path);
   tok_ = tokenizer::Tokenizer::from_gguf(model_->file());
-  template_ = std::make_unique<tmpl::ChatTemplate>(
-      tmpl::ChatTemplate::or_chatml(resolved_.details.chat_template, resolved_.ref.display()));
+  // The chat template lives in the GGUF; the store's config blob does not carry it.
+  const std::string chat_template = model_->file().get_string("tokenizer.chat_template").value_or("");
+  template_ = std::make_unique<tmpl::ChatTemplate>(tmpl::ChatTemplate::or_chatml(chat_template, resolved_.ref.display()));
   model::ContextParams cp;
   cp.n_ctx = std::min<int64_t>(params_.num_ctx, model_->hparams().n_ctx_train);
   if (is_encoder()) {

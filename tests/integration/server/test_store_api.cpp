@@ -6,6 +6,10 @@
 #include <sstream>
 
 #include "server_harness.h"
+#include "tensor/thread_pool.h"
+#include "store/store.h"
+#include "server/runner.h"
+#include "server/prompt.h"
 #include "support/fixtures.h"
 
 namespace airlock::server::testing {
@@ -143,6 +147,19 @@ TEST(DemoModel, EmptyStoreGetsTheDemoModelAndItAnswers) {
                       {"options", {{"num_predict", 5}}}});
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_GT(r.body["eval_count"].get<int>(), 0);
+}
+
+// Regression: the server rendered chats with ChatML because it looked for the template in the
+// store's config blob instead of the model file.
+TEST(DemoModel, ChatUsesTheModelsOwnTemplate) {
+  TempDir dir;
+  ASSERT_TRUE(ensure_demo_model(dir.path()));
+  ThreadPool pool(1);
+  Runner runner(store::Store(dir.path()).resolve("demo"), RunnerParams{}, &pool);
+  const std::string prompt =
+      render_chat(runner, nlohmann::ordered_json::array({{{"role", "user"}, {"content", "Hello"}}}));
+  EXPECT_NE(prompt.find("<|start_header_id|>user<|end_header_id|>"), std::string::npos) << prompt;
+  EXPECT_EQ(prompt.find("<|im_start|>"), std::string::npos) << prompt;
 }
 
 }  // namespace
