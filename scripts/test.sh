@@ -2,12 +2,12 @@
 # Sets up, builds and runs the whole test suite:
 #   1. release build, every ctest label (unit, integration, slow, e2e);
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests;
-#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 20) over its seed corpus.
+#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60) over its seed corpus.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 
 bash scripts/setup.sh
 
