@@ -2,6 +2,7 @@
 // holding the fixture models: llama (llama-spm-q8_0), qwen (qwen2-gpt2-q4_k_m), bge
 // (bert-bge-f16) and stories (stories260K). Clients are cpp-httplib's.
 #pragma once
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 
 #include "server/config.h"
 #include "server/http_server.h"
+#include "support/fixtures.h"
 
 namespace airlock::server::testing {
 
@@ -80,5 +82,32 @@ struct GreedyCase {
   std::string text;
 };
 GreedyCase greedy_case(const std::string& fixture, size_t index);
+
+// A test suite sharing one server over the fixture models (imported once per suite); each test
+// gets its own client. Suite is the deriving class, so every suite has its own server.
+template <typename Suite>
+class FixtureServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!fixtures::present()) return;
+    dir_ = new TempDir();
+    import_fixture_models(dir_->path());
+    server_ = new RunningServer(dir_->path());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete dir_;
+    server_ = nullptr;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    AIRLOCK_REQUIRE_FIXTURES();
+    client_ = server_->client();
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline RunningServer* server_ = nullptr;
+  std::unique_ptr<httplib::Client> client_;
+};
 
 }  // namespace airlock::server::testing

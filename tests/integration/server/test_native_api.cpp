@@ -14,33 +14,11 @@ namespace {
 
 using json = nlohmann::json;
 
-class NativeApi : public ::testing::Test {
+class NativeApi : public FixtureServerTest<NativeApi> {
  protected:
-  static void SetUpTestSuite() {
-    if (!fixtures::present()) return;
-    dir_ = new TempDir();
-    import_fixture_models(dir_->path());
-    server_ = new RunningServer(dir_->path());
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-    server_ = nullptr;
-    dir_ = nullptr;
-  }
-  void SetUp() override {
-    AIRLOCK_REQUIRE_FIXTURES();
-    client_ = server_->client();
-  }
   // Greedy, no penalties: the reference's argmax continuation.
   static json greedy_options(size_t n) { return {{"temperature", 0}, {"repeat_penalty", 1}, {"num_predict", n}}; }
-
-  static TempDir* dir_;
-  static RunningServer* server_;
-  std::unique_ptr<httplib::Client> client_;
 };
-TempDir* NativeApi::dir_ = nullptr;
-RunningServer* NativeApi::server_ = nullptr;
 
 TEST_F(NativeApi, RootVersionHealth) {
   auto root = client_->Get("/");

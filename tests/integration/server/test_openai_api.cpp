@@ -14,28 +14,8 @@ namespace {
 
 using json = nlohmann::json;
 
-class OpenAiApi : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (!fixtures::present()) return;
-    dir_ = new TempDir();
-    import_fixture_models(dir_->path());
-    server_ = new RunningServer(dir_->path());
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete dir_;
-  }
-  void SetUp() override {
-    AIRLOCK_REQUIRE_FIXTURES();
-    client_ = server_->client();
-  }
-  static TempDir* dir_;
-  static RunningServer* server_;
-  std::unique_ptr<httplib::Client> client_;
+class OpenAiApi : public FixtureServerTest<OpenAiApi> {
 };
-TempDir* OpenAiApi::dir_ = nullptr;
-RunningServer* OpenAiApi::server_ = nullptr;
 
 TEST_F(OpenAiApi, CompletionMatchesReferenceGreedy) {
   const GreedyCase g = greedy_case("llama-spm-q8_0", 0);
