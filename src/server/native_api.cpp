@@ -7,6 +7,7 @@
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
+#include "server/tools.h"
 
 namespace airlock::server {
 
@@ -19,8 +20,6 @@ using Clock = std::chrono::steady_clock;
 std::string now_iso() { return iso_time(std::chrono::system_clock::now()); }
 
 void refuse_unsupported(const ojson& body) {
-  if (auto t = body.find("tools"); t != body.end() && !t->is_null() && !t->empty())
-    throw HttpError(400, "tools are not supported yet");
   if (auto i = body.find("images"); i != body.end() && !i->is_null() && !i->empty())
     throw HttpError(400, "images are not supported yet");
 }
@@ -61,32 +60,51 @@ void load_only(ServerState& state, httplib::Response& res, const std::string& mo
   send_json(res, j);
 }
 
-// Shared by /api/generate and /api/chat: only the shape of a text piece differs.
+std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+// Shared by /api/generate and /api/chat: only the shape of a text piece differs. With tools, a
+// chat reply that is a call answers message.tool_calls instead of content.
 void run_generation(ServerState& state, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
-                    Clock::time_point start) {
+                    Clock::time_point start, const ToolSetup& tools = {}) {
   auto piece_json = [model, chat](const std::string& text) {
     json j = {{"model", model}, {"created_at", now_iso()}, {"done", false}};
     if (chat) j["message"] = {{"role", "assistant"}, {"content", text}};
     else j["response"] = text;
     return j;
   };
+  auto call_json = [piece_json](const ToolCall& call) {
+    json j = piece_json("");
+    j["message"]["tool_calls"] = json::array({native_tool_call(call)});
+    return j;
+  };
   submit(state, *lease, req);
   const int64_t load_ns = lease->load_ns();
   if (!stream) {
     Collected c = collect(state, *req);
-    json j = piece_json(c.text);
+    const auto call = reply_tool_call(tools, c.text);
+    json j = call ? call_json(*call) : piece_json(c.text);
     add_stats(j, c.done, load_ns, start);
     send_json(res, j);
     return;
   }
   StreamFormat f;
   f.content_type = "application/x-ndjson";
-  f.piece = [piece_json](const std::string& text) { return piece_json(text).dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; };
-  f.done = [piece_json, load_ns, start](const GenEvent& done) {
+  // Without tools every piece passes through as it is.
+  auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
+  f.piece = [piece_json, reply](const std::string& text) {
+    const std::string out = reply ? reply->feed(text) : text;
+    return out.empty() && reply ? std::string() : ndjson(piece_json(out));
+  };
+  f.done = [piece_json, call_json, reply, load_ns, start](const GenEvent& done) {
+    std::string out;
+    if (reply) {
+      if (const auto call = reply->finish()) out = ndjson(call_json(*call));
+      else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(piece_json(rest));
+    }
     json j = piece_json("");
     add_stats(j, done, load_ns, start);
-    return j.dump() + "\n";
+    return out + j.dump() + "\n";
   };
   f.error = [](const GenEvent& e) { return json{{"error", e.text}}.dump() + "\n"; };
   stream_events(state, res, std::move(lease), std::move(req), std::move(f));
@@ -130,8 +148,14 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   if (messages.empty()) return load_only(state, res, model, keep_alive, true);
   auto lease = state.models.acquire(model, keep_alive);
   const Runner& r = lease->runner();
-  auto req = make_request(r, render_chat(r, messages), body);
-  run_generation(state, res, std::move(lease), std::move(req), model, stream, true, start);
+  // The native API has no tool_choice: the model answers in text or calls one of the tools.
+  const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_template().source());
+  auto req = make_request(r, render_chat(r, messages, tools.template_tools), body);
+  if (tools.active()) {
+    if (req->grammar) throw Error("format: cannot be combined with tools");
+    req->grammar = tools.grammar;
+  }
+  run_generation(state, res, std::move(lease), std::move(req), model, stream, true, start, tools);
 }
 
 std::vector<std::string> embed_inputs(const json& input) {

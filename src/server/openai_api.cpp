@@ -10,6 +10,7 @@
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
+#include "server/tools.h"
 #include "store/store.h"
 
 namespace airlock::server {
@@ -44,8 +45,6 @@ json openai_options(const ojson& body) {
 
 void refuse_unsupported(const ojson& body) {
   if (auto n = body.find("n"); n != body.end() && !n->is_null() && *n != 1) throw Error("n: only n = 1 is supported");
-  if (auto t = body.find("tools"); t != body.end() && !t->is_null() && !t->empty())
-    throw Error("tools are not supported yet");
 }
 
 // Chat message content may be a string or a list of parts; only text parts are accepted.
@@ -99,8 +98,11 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   }
   auto lease = state.models.acquire(model, std::nullopt);
   const Runner& r = lease->runner();
+  const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
+                                            r.chat_template().source())
+                               : ToolSetup{};
   auto req = std::make_shared<GenRequest>();
-  req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages) : prompt);
+  req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages, tools.template_tools) : prompt);
   // OpenAI has no repeat penalty: off unless the model's Modelfile sets one.
   req->sampling.repeat_penalty = 1.0f;
   apply_options(r.resolved().parameters, *req);
@@ -113,6 +115,10 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     throw Error(m);
   }
   req->grammar = grammar_for_response_format(body.value("response_format", ojson()));
+  if (tools.active()) {
+    if (req->grammar) throw Error("response_format: cannot be combined with tools");
+    req->grammar = tools.grammar;
+  }
   submit(state, *lease, req);
 
   const std::string id = new_id(chat ? "chatcmpl" : "cmpl");
@@ -123,8 +129,14 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   if (!stream) {
     Collected c = collect(state, *req);
     json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", nullptr}};
-    if (chat) choice["message"] = {{"role", "assistant"}, {"content", c.text}};
-    else choice["text"] = c.text;
+    if (!chat) choice["text"] = c.text;
+    else if (const auto call = reply_tool_call(tools, c.text)) {
+      choice["message"] = {{"role", "assistant"}, {"content", nullptr},
+                           {"tool_calls", json::array({openai_tool_call(*call, new_tool_call_id())})}};
+      choice["finish_reason"] = "tool_calls";
+    } else {
+      choice["message"] = {{"role", "assistant"}, {"content", c.text}};
+    }
     base["choices"] = json::array({choice});
     base["usage"] = usage(c.done.stats);
     return send_json(res, base);
@@ -141,11 +153,25 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   StreamFormat f;
   f.content_type = "text/event-stream";
   f.start = [chunk, chat] { return chat ? sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)) : std::string(); };
-  f.piece = [chunk, chat](const std::string& text) {
-    return sse(chunk(chat ? json{{"content", text}} : json(text), nullptr));
+  // With tools, a reply that is a call is held back and sent as one tool_calls delta.
+  auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
+  f.piece = [chunk, chat, reply](const std::string& text) {
+    if (!reply) return sse(chunk(chat ? json{{"content", text}} : json(text), nullptr));
+    const std::string out = reply->feed(text);
+    return out.empty() ? std::string() : sse(chunk({{"content", out}}, nullptr));
   };
-  f.done = [chunk, chat, base, include_usage](const GenEvent& done) {
-    std::string out = sse(chunk(chat ? json::object() : json(""), finish_reason(done)));
+  f.done = [chunk, chat, base, include_usage, reply](const GenEvent& done) {
+    std::string out;
+    json finish = finish_reason(done);
+    if (reply) {
+      if (const auto call = reply->finish()) {
+        out = sse(chunk({{"tool_calls", json::array({openai_tool_call(*call, new_tool_call_id(), 0)})}}, nullptr));
+        finish = "tool_calls";
+      } else if (const std::string rest = reply->unsent_text(); !rest.empty()) {
+        out = sse(chunk({{"content", rest}}, nullptr));
+      }
+    }
+    out += sse(chunk(chat ? json::object() : json(""), finish));
     if (include_usage) {
       json u = base;
       u["choices"] = json::array();

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "server/tools.h"
+
 namespace airlock::server {
 
 namespace {
@@ -26,7 +28,7 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-std::string render_chat(const Runner& r, nlohmann::ordered_json messages) {
+std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const nlohmann::ordered_json& tools) {
   if (!messages.is_array()) throw Error("messages: expected an array");
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
@@ -38,11 +40,14 @@ std::string render_chat(const Runner& r, nlohmann::ordered_json messages) {
     if (m.contains("content") && !m["content"].is_string() && !m["content"].is_null())
       throw Error(where + ".content: expected a string");
   }
+  prepare_tool_messages(messages);
   const auto& sys = r.resolved().system;
   const bool has_system = !messages.empty() && messages[0]["role"] == "system";
   if (sys && !sys->empty() && !has_system)
     messages.insert(messages.begin(), nlohmann::ordered_json{{"role", "system"}, {"content", *sys}});
-  return r.chat_template().render(messages, chat_options(r));
+  tmpl::ChatOptions opt = chat_options(r);
+  opt.tools = tools;
+  return r.chat_template().render(messages, opt);
 }
 
 std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system) {

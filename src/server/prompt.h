@@ -12,9 +12,11 @@
 
 namespace airlock::server {
 
-// messages: [{role, content}, ...]; a Modelfile SYSTEM is put first when no system message is
-// given. Throws airlock::Error for bad messages or a failing template.
-std::string render_chat(const Runner& r, nlohmann::ordered_json messages);
+// messages: [{role, content}, ...], tool turns included (see prepare_tool_messages); a Modelfile
+// SYSTEM is put first when no system message is given. `tools` (null: none) is the template's
+// `tools` variable. Throws airlock::Error for bad messages or a failing template.
+std::string render_chat(const Runner& r, nlohmann::ordered_json messages,
+                        const nlohmann::ordered_json& tools = nullptr);
 
 // /api/generate without raw: `system` (else the Modelfile's) and `prompt` as a chat turn.
 std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system);

@@ -20,10 +20,10 @@ static TemplateOptions chat_options() {
   return o;
 }
 
-ChatTemplate::ChatTemplate(const std::string& source) : tmpl_(source, chat_options()) {}
+ChatTemplate::ChatTemplate(const std::string& source) : tmpl_(source, chat_options()), source_(source) {}
 
 ChatTemplate::ChatTemplate(const std::string& source, bool fallback)
-    : tmpl_(source, chat_options()), fallback_(fallback) {}
+    : tmpl_(source, chat_options()), source_(source), fallback_(fallback) {}
 
 ChatTemplate ChatTemplate::or_chatml(const std::string& source, const std::string& origin) {
   if (source.empty()) {

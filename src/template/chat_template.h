@@ -36,10 +36,14 @@ class ChatTemplate {
   static ChatTemplate or_chatml(const std::string& source, const std::string& origin);
 
   bool is_chatml_fallback() const { return fallback_; }
+  // The template text (ChatML's for a fallback): callers recognise a model's conventions in it,
+  // e.g. the markers its tool calls are wrapped in.
+  const std::string& source() const { return source_; }
 
  private:
   ChatTemplate(const std::string& source, bool fallback);
   Template tmpl_;
+  std::string source_;
   bool fallback_ = false;
 };
 
