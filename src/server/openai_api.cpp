@@ -152,23 +152,34 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   };
   StreamFormat f;
   f.content_type = "text/event-stream";
-  f.start = [chunk, chat] { return chat ? sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)) : std::string(); };
-  // With tools, a reply that is a call is held back and sent as one tool_calls delta.
+  // With tools, a reply that is a call is held back and sent as one tool_calls delta. Whether it
+  // is one shows in its first piece, so the role chunk waits for that: a call's message then has
+  // content null, as OpenAI sends it.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
-  f.piece = [chunk, chat, reply](const std::string& text) {
+  auto role_sent = std::make_shared<bool>(false);
+  auto opening = [chunk, role_sent](json delta) {
+    if (!*role_sent) delta["role"] = "assistant";
+    *role_sent = true;
+    return sse(chunk(delta, nullptr));
+  };
+  f.start = [chunk, chat, reply] {
+    return chat && !reply ? sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)) : std::string();
+  };
+  f.piece = [chunk, chat, reply, opening](const std::string& text) {
     if (!reply) return sse(chunk(chat ? json{{"content", text}} : json(text), nullptr));
     const std::string out = reply->feed(text);
-    return out.empty() ? std::string() : sse(chunk({{"content", out}}, nullptr));
+    return out.empty() ? std::string() : opening({{"content", out}});
   };
-  f.done = [chunk, chat, base, include_usage, reply](const GenEvent& done) {
+  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent](const GenEvent& done) {
     std::string out;
     json finish = finish_reason(done);
     if (reply) {
       if (const auto call = reply->finish()) {
-        out = sse(chunk({{"tool_calls", json::array({openai_tool_call(*call, new_tool_call_id(), 0)})}}, nullptr));
+        out = opening({{"content", nullptr},
+                       {"tool_calls", json::array({openai_tool_call(*call, new_tool_call_id(), 0)})}});
         finish = "tool_calls";
-      } else if (const std::string rest = reply->unsent_text(); !rest.empty()) {
-        out = sse(chunk({{"content", rest}}, nullptr));
+      } else if (const std::string rest = reply->unsent_text(); !rest.empty() || !*role_sent) {
+        out = opening({{"content", rest}});
       }
     }
     out += sse(chunk(chat ? json::object() : json(""), finish));

@@ -93,6 +93,7 @@ test('openai: 60 required calls, whole and streamed, all valid', { timeout: 1200
       : await openai.chat.completions.stream(request).finalChatCompletion();
     const choice = completion.choices[0];
     assert.equal(choice.finish_reason, 'tool_calls', where);
+    assert.equal(choice.message.content, null, where);
     assert.equal(choice.message.tool_calls?.length, 1, `${where}: ${JSON.stringify(choice.message)}`);
     const call = choice.message.tool_calls[0];
     assert.equal(call.type, 'function', where);

@@ -183,10 +183,11 @@ TEST_F(Tools, StreamedCallArrivesWholeInOneDelta) {
     for (size_t i = 0; i + 1 < events.size(); ++i) {
       const json c = json::parse(events[i]);
       const json& delta = c["choices"][0]["delta"];
-      EXPECT_EQ(delta.value("content", ""), "") << "a call's text leaked as content: " << events[i];
+      EXPECT_TRUE(!delta.contains("content") || delta["content"].is_null()) << "a call's text leaked: " << events[i];
       if (!c["choices"][0]["finish_reason"].is_null()) finish = c["choices"][0]["finish_reason"];
       if (!delta.contains("tool_calls")) continue;
       ++call_deltas;
+      EXPECT_EQ(delta["role"], "assistant");  // the first delta: no text came before the call
       const json& tc = delta["tool_calls"][0];
       EXPECT_EQ(tc["index"], 0);
       EXPECT_TRUE(tc["id"].get<std::string>().starts_with("call_"));
@@ -197,6 +198,28 @@ TEST_F(Tools, StreamedCallArrivesWholeInOneDelta) {
     }
     EXPECT_EQ(call_deltas, 1);
     EXPECT_EQ(finish, "tool_calls");
+  }
+}
+
+TEST_F(Tools, StreamedTextReplyPassesThroughAsContent) {
+  for (int seed = 1; seed <= 2; ++seed) {
+    const json body = openai("llama", json::object(), seed);
+    auto whole = post_json(*client_, "/v1/chat/completions", body);
+    ASSERT_EQ(whole.status, 200) << whole.raw;
+    const json& msg = whole.body["choices"][0]["message"];
+    ASSERT_FALSE(msg.contains("tool_calls")) << "this seed now answers a call; pick one that answers text";
+    json sbody = body;
+    sbody["stream"] = true;
+    const auto events = sse_payloads(post_stream(*client_, "/v1/chat/completions", sbody).body);
+    ASSERT_GE(events.size(), 3u);
+    EXPECT_EQ(json::parse(events[0])["choices"][0]["delta"]["role"], "assistant");
+    std::string text;
+    for (size_t i = 0; i + 1 < events.size(); ++i) {
+      const json d = json::parse(events[i])["choices"][0]["delta"];
+      EXPECT_FALSE(d.contains("tool_calls"));
+      if (d.contains("content") && d["content"].is_string()) text += d["content"].get<std::string>();
+    }
+    EXPECT_EQ(text, msg["content"]);
   }
 }
 
