@@ -90,11 +90,12 @@ void run_generation(ServerState& state, httplib::Response& res, std::shared_ptr<
   }
   StreamFormat f;
   f.content_type = "application/x-ndjson";
-  // Without tools every piece passes through as it is.
+  // With tools, a reply that is a call is held back and sent as one tool_calls chunk.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
   f.piece = [piece_json, reply](const std::string& text) {
-    const std::string out = reply ? reply->feed(text) : text;
-    return out.empty() && reply ? std::string() : ndjson(piece_json(out));
+    if (!reply) return ndjson(piece_json(text));
+    const std::string out = reply->feed(text);
+    return out.empty() ? std::string() : ndjson(piece_json(out));
   };
   f.done = [piece_json, call_json, reply, load_ns, start](const GenEvent& done) {
     std::string out;
