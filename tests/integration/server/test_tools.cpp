@@ -12,6 +12,7 @@
 #include "server_harness.h"
 #include "store/store.h"
 #include "support/fixtures.h"
+#include "support/tool_conversation.h"
 
 namespace airlock::server::testing {
 namespace {
@@ -328,32 +329,13 @@ TEST_F(Tools, BadToolsAndChoicesAnswer400NamingTheField) {
             std::string::npos);
 }
 
-// The Qwen2.5 template as its model card shows a tool conversation: tools in the system turn,
-// the assistant's call between <tool_call> markers with its arguments as an object, the result
-// inside <tool_response> in a user turn. Written out here by hand; the server's rendering must
-// tokenize to as many tokens.
+// The server renders a tool conversation through the model's own template: its prompt has as
+// many tokens as the hand-written Qwen2.5 rendering (the unit test compares the text itself).
 TEST_F(Tools, ToolConversationRendersThroughTheModelsTemplate) {
-  const ojson weather = kTools[0];
-  const ojson messages = ojson::array(
-      {{{"role", "user"}, {"content", "Weather in Paris?"}},
-       {{"role", "assistant"}, {"content", nullptr},
-        {"tool_calls", {{{"id", "call_1"}, {"type", "function"},
-                         {"function", {{"name", "get_weather"}, {"arguments", "{\"city\": \"Paris\", \"unit\": \"celsius\"}"}}}}}}},
-       {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "{\"temp\": 21}"}}});
-  const std::string expected =
-      "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.\n\n# Tools\n\n"
-      "You may call one or more functions to assist with the user query.\n\n"
-      "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
-      "{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Current weather in a city\", "
-      "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"maxLength\": 20}, "
-      "\"unit\": {\"type\": \"string\", \"enum\": [\"celsius\", \"fahrenheit\"]}}, \"required\": [\"city\", \"unit\"], "
-      "\"additionalProperties\": false}}}\n</tools>\n\n"
-      "For each function call, return a json object with function name and arguments within <tool_call></tool_call> "
-      "XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n"
-      "<|im_start|>user\nWeather in Paris?<|im_end|>\n"
-      "<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": "
-      "\"celsius\"}}\n</tool_call><|im_end|>\n"
-      "<|im_start|>user\n<tool_response>\n{\"temp\": 21}\n</tool_response><|im_end|>\n<|im_start|>assistant\n";
+  namespace tc = tool_conversation;
+  const ojson weather = ojson::parse(tc::kTool);
+  const ojson messages = ojson::parse(tc::kMessages);
+  const std::string& expected = tc::kQwenRendering;
   auto tok = post_json(*client_, "/api/tokenize", {{"model", "qwen-tools"}, {"content", expected}, {"add_special", true}});
   ASSERT_EQ(tok.status, 200) << tok.raw;
 

@@ -7,6 +7,7 @@
 #include "grammar/grammar.h"
 #include "server/tools.h"
 #include "support/fixtures.h"
+#include "support/tool_conversation.h"
 #include "template/chat_template.h"
 
 namespace airlock::server {
@@ -110,6 +111,47 @@ TEST(ServerTools, ToolTurnsGetObjectArgumentsAndNames) {
   EXPECT_EQ(error(R"([{"role": "assistant", "tool_calls": {}}])"), "messages[0].tool_calls: expected an array");
   EXPECT_EQ(error(R"([{"role": "assistant", "tool_calls": [{"name": "a"}]}])"),
             "messages[0].tool_calls[0].function: expected an object with name and arguments");
+}
+
+TEST(ServerTools, ToolConversationRendersAsTheQwenModelCardShows) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  const tmpl::ChatTemplate qwen(template_source("Qwen-Qwen2.5-7B-Instruct"));
+  ojson messages = ojson::parse(tool_conversation::kMessages);
+  prepare_tool_messages(messages);
+  tmpl::ChatOptions opt;
+  opt.add_generation_prompt = true;
+  opt.tools = ojson::array({ojson::parse(tool_conversation::kTool)});
+  EXPECT_EQ(qwen.render(messages, opt), tool_conversation::kQwenRendering);
+}
+
+// Every tool-aware fixture template takes the readied conversation: none raises, each shows the
+// call's arguments as an object (not the JSON text OpenAI sent) and the tool's result.
+TEST(ServerTools, ToolConversationRendersThroughEveryToolAwareTemplate) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  ojson messages = ojson::parse(tool_conversation::kMessages);
+  prepare_tool_messages(messages);
+  tmpl::ChatOptions opt;
+  opt.add_generation_prompt = true;
+  opt.bos_token = "<s>";
+  opt.eos_token = "</s>";
+  opt.date = "2024-07-26";
+  opt.tools = ojson::array({ojson::parse(tool_conversation::kTool)});
+  for (const char* name : {"Qwen-Qwen2.5-7B-Instruct", "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use",
+                           "NousResearch-Hermes-3-Llama-3.1-8B-tool_use", "meta-llama-Llama-3.1-8B-Instruct",
+                           "meta-llama-Llama-3.2-3B-Instruct", "meta-llama-Llama-3.3-70B-Instruct",
+                           "mistralai-Mistral-Nemo-Instruct-2407"}) {
+    std::string out;
+    try {
+      out = tmpl::ChatTemplate(template_source(name)).render(messages, opt);
+    } catch (const Error& e) {
+      ADD_FAILURE() << name << ": " << e.what();
+      continue;
+    }
+    EXPECT_NE(out.find("get_weather"), std::string::npos) << name;
+    EXPECT_NE(out.find(R"("city": "Paris")"), std::string::npos) << name << ":\n" << out;
+    EXPECT_EQ(out.find(R"(\"city\")"), std::string::npos) << name << ": arguments rendered as JSON text:\n" << out;
+    EXPECT_NE(out.find("21"), std::string::npos) << name;
+  }
 }
 
 TEST(ServerTools, CallShapesOfEachApi) {
