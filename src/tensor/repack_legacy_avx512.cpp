@@ -31,8 +31,10 @@ struct Q8_0Weights {
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ8_0);
   template <int NT>
   static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
+    #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) {
       const __m512i w = load512(quants + 64 * k);
+      #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) isum[t] = _mm512_dpbusd_epi32(isum[t], w, broadcast4(a[t]->qs + 4 * k));
     }
   }
@@ -44,10 +46,12 @@ struct Q4_0Weights {
   template <int NT>
   static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
     const __m512i low4 = _mm512_set1_epi8(0x0f);
+    #pragma GCC unroll 8
     for (int j = 0; j < 4; ++j) {
       const __m512i x = load512(quants + 64 * j);
       const __m512i lo = _mm512_and_si512(x, low4);                         // elements 4j..4j+3
       const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), low4);   // elements 16+4j..
+      #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) {
         isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
         isum[t] = _mm512_dpbusd_epi32(isum[t], hi, broadcast4(a[t]->qs + 16 + 4 * j));
@@ -62,6 +66,7 @@ template <int NT>
 __m256i negated_block_sums(const BlockQ8_0* const* a, int shift) {
   const __m256i ones = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
   __m256i v[8];
+  #pragma GCC unroll 8
   for (int t = 0; t < 8; ++t) v[t] = t < NT ? _mm256_dpbusd_epi32(zero, ones, load256(a[t]->qs)) : zero;
   const __m256i h0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
   const __m256i h4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
@@ -74,21 +79,26 @@ template <class W, int NT>
 void legacy_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_stride, float* out,
                  size_t out_stride) {
   __m512 acc[NT];
+  #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t b = 0; b < cols / kQK; ++b, group += W::kBlockBytes) {
     const BlockQ8_0* a[8];
+    #pragma GCC unroll 8
     for (int t = 0; t < 8; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(act + static_cast<size_t>(t < NT ? t : 0) * a_stride) + b;
     alignas(32) int32_t start[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(start), negated_block_sums<NT>(a, W::kBiasShift));
     __m512i isum[NT];
+    #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) isum[t] = _mm512_set1_epi32(start[t]);
     W::template accumulate<NT>(group + 2 * kRepackRows, a, isum);
     const __m512 dw = _mm512_cvtph_ps(load256(group));
+    #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) {
       const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(_cvtsh_ss(a[t]->d)));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), d, acc[t]);
     }
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 

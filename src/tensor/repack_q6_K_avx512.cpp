@@ -34,13 +34,16 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
   const __m512i low4 = _mm512_set1_epi8(0x0f), mask30 = _mm512_set1_epi8(0x30);
   const __m512i minus32 = _mm512_set1_epi16(-32);
   __m512 acc[NT];
+  #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   for (int64_t i = 0; i < cols / kQK_K; ++i, group += kGroupBlockBytes) {
     const BlockQ8_K* a[NT];
+    #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_K*>(act + static_cast<size_t>(t) * a_stride) + i;
     const uint8_t* low = group + kLowAt;
     const uint8_t* high = group + kHighAt;
     __m512i isum[NT];
+    #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
     for (int p = 0; p < 8; ++p) {
       // Lane r: row r's scales of sub-blocks 2p and 2p+1 as an int16 pair.
@@ -48,8 +51,10 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
       // Quants are stored +32: sum((q-32)*a) = sum(q*a) - 32*bsum, the bsum part for both
       // sub-blocks at once with vpdpwssd on the pair.
       const __m512i offset_scales = _mm512_mullo_epi16(pair, minus32);
+      #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t)
         isum[t] = _mm512_dpwssd_epi32(isum[t], offset_scales, broadcast4(a[t]->bsums + 2 * p));
+      #pragma GCC unroll 8
       for (int h = 0; h < 2; ++h) {
         const int s = 2 * p + h;
         const __m512i scale = h == 0 ? _mm512_srai_epi32(_mm512_slli_epi32(pair, 16), 16) : _mm512_srai_epi32(pair, 16);
@@ -59,6 +64,7 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
         const __m512i w1 = merge_high(_mm512_and_si512(x1, low4), _mm512_slli_epi16(hb, 2), mask30);
         const __m512i w2 = merge_high(_mm512_and_si512(_mm512_srli_epi16(x0, 4), low4), hb, mask30);
         const __m512i w3 = merge_high(_mm512_and_si512(_mm512_srli_epi16(x1, 4), low4), _mm512_srli_epi16(hb, 2), mask30);
+        #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
           const int8_t* q = a[t]->qs + 16 * s;
           __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, broadcast4(q));
@@ -70,9 +76,11 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
       }
     }
     const __m512 dw = _mm512_cvtph_ps(load256(group));
+    #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t)
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(dw, _mm512_set1_ps(a[t]->d)), acc[t]);
   }
+  #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
