@@ -60,10 +60,11 @@ struct Q4_0Weights {
   }
 };
 
-// -2^shift * sum(qs) of each token's block, lane t for token t (lanes >= NT zero): one vpdpbusd
-// per token and a transposing hadd tree instead of eight separate horizontal sums.
-template <int NT>
-__m256i negated_block_sums(const BlockQ8_0* const* a, int shift) {
+// -2^Shift * sum(qs) of each token's block, lane t for token t (lanes >= NT zero): one vpdpbusd
+// per token and a transposing hadd tree instead of eight separate horizontal sums. Inlined: a call
+// per block would spill every accumulator of the tile.
+template <int NT, int Shift>
+[[gnu::always_inline]] inline __m256i negated_block_sums(const BlockQ8_0* const* a) {
   const __m256i ones = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
   __m256i v[8];
   #pragma GCC unroll 8
@@ -72,7 +73,7 @@ __m256i negated_block_sums(const BlockQ8_0* const* a, int shift) {
   const __m256i h4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
   const __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
                                         _mm256_permute2x128_si256(h0123, h4567, 0x31));
-  return _mm256_sub_epi32(zero, _mm256_sll_epi32(sums, _mm_cvtsi32_si128(shift)));
+  return _mm256_sub_epi32(zero, _mm256_slli_epi32(sums, Shift));
 }
 
 template <class W, int NT>
@@ -86,16 +87,19 @@ void legacy_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t 
     #pragma GCC unroll 8
     for (int t = 0; t < 8; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(act + static_cast<size_t>(t < NT ? t : 0) * a_stride) + b;
     alignas(32) int32_t start[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(start), negated_block_sums<NT>(a, W::kBiasShift));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(start), negated_block_sums<NT, W::kBiasShift>(a));
     __m512i isum[NT];
     #pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t) isum[t] = _mm512_set1_epi32(start[t]);
+    for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
     W::template accumulate<NT>(group + 2 * kRepackRows, a, isum);
     const __m512 dw = _mm512_cvtph_ps(load256(group));
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) {
+      // The bias correction joins after the vpdpbusd chain: starting the chain from it would put
+      // the activation-sum latency on the critical path.
+      const __m512i total = _mm512_add_epi32(isum[t], _mm512_set1_epi32(start[t]));
       const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(_cvtsh_ss(a[t]->d)));
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), d, acc[t]);
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), d, acc[t]);
     }
   }
   #pragma GCC unroll 8
