@@ -1,7 +1,8 @@
 // Repacked 16-row tile kernels (Q6_K, Q8_0, Q4_0) against the per-row AVX-512 kernels of the type
 // table (vec_dot for one token, vec_dot_multi for several), single thread, on whole matrices of
 // llama-1B shapes (rows x cols: 2048x2048, 8192x2048). Reported as GMAC/s (rows * cols * tokens
-// multiply-adds per second, CPU time) plus the weight bytes read per second.
+// multiply-adds per second, CPU time) plus the weight bytes read per second. The machine is shared:
+// run with --benchmark_repetitions=N and read the "_median" rows.
 #include <benchmark/benchmark.h>
 
 #include <random>
