@@ -28,11 +28,12 @@ void q4_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t b = 0; b < nb; ++b, out += kGroupBlockBytes) {
     for (int r = 0; r < kRepackRows; ++r) {
-      const auto* blk = reinterpret_cast<const BlockQ4_0*>(src + static_cast<size_t>(r) * row_stride) + b;
-      std::memcpy(out + 2 * r, &blk->d, 2);
+      BlockQ4_0 blk;  // a copy: rows need not be aligned for the block struct
+      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(b) * sizeof blk, sizeof blk);
+      std::memcpy(out + 2 * r, &blk.d, 2);
       // The nibble order stays GGUF's: dword j of a row holds elements 4j..4j+3 (low nibbles) and
       // 16+4j.. (high nibbles), so the kernel's activation offsets follow directly.
-      for (int j = 0; j < 4; ++j) std::memcpy(out + 32 + 64 * j + 4 * r, blk->qs + 4 * j, 4);
+      for (int j = 0; j < 4; ++j) std::memcpy(out + 32 + 64 * j + 4 * r, blk.qs + 4 * j, 4);
     }
   }
 }

@@ -52,7 +52,8 @@ void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
     uint8_t* low = sub_scales + kSubScaleBytes;
     uint8_t* high = low + kLowPlaneBytes;
     for (int r = 0; r < kRepackRows; ++r) {
-      const auto& blk = *(reinterpret_cast<const BlockQ6_K*>(src + static_cast<size_t>(r) * row_stride) + i);
+      BlockQ6_K blk;  // a copy: rows need not be aligned for the block struct
+      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof blk, sizeof blk);
       std::memcpy(out + 2 * r, &blk.d, 2);
       for (int s = 0; s < 16; ++s) sub_scales[32 * (s / 2) + 2 * r + s % 2] = static_cast<uint8_t>(blk.scales[s]);
       for (int e = 0; e < kQK_K; ++e) {

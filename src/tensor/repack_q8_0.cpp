@@ -28,12 +28,13 @@ void q8_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t b = 0; b < nb; ++b, out += kGroupBlockBytes) {
     for (int r = 0; r < kRepackRows; ++r) {
-      const auto* blk = reinterpret_cast<const BlockQ8_0*>(src + static_cast<size_t>(r) * row_stride) + b;
-      std::memcpy(out + 2 * r, &blk->d, 2);
+      BlockQ8_0 blk;  // a copy: rows need not be aligned for the block struct
+      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(b) * sizeof blk, sizeof blk);
+      std::memcpy(out + 2 * r, &blk.d, 2);
       // vpdpbusd wants the weight operand unsigned: store w + 128 (flipping the sign bit); the
       // kernel takes 128 * sum(a) back off.
       for (int e = 0; e < kQK; ++e)
-        out[32 + 64 * (e / 4) + 4 * r + e % 4] = static_cast<uint8_t>(static_cast<uint8_t>(blk->qs[e]) ^ 0x80u);
+        out[32 + 64 * (e / 4) + 4 * r + e % 4] = static_cast<uint8_t>(static_cast<uint8_t>(blk.qs[e]) ^ 0x80u);
     }
   }
 }

@@ -97,8 +97,9 @@ void check_random(const Kernels& k, const std::vector<int64_t>& col_counts) {
   std::mt19937 rng(1234 + static_cast<int>(k.type));
   const auto& tr = type_traits(k.type);
   for (int64_t cols : col_counts) {
-    const Rows w = quantized_rows(k.type, R, cols, 5, rng, 0.02f);
-    const Rows a = quantized_rows(tr.vec_dot_type, 8, cols, 7, rng, 1.0f);
+    // Row strides padded beyond the row (by amounts keeping the blocks' alignment, as in GGUF).
+    const Rows w = quantized_rows(k.type, R, cols, 6, rng, 0.02f);
+    const Rows a = quantized_rows(tr.vec_dot_type, 8, cols, 12, rng, 1.0f);
     for (int n = 1; n <= 8; ++n) check_tile(k, w, a, cols, n);
   }
 }
@@ -226,4 +227,19 @@ TEST(RepackMore, Q4_0Extremes) {
     fill_q8_0(p, static_cast<int8_t>((t + b) % 3 == 0 ? -128 : 127), t % 2 ? 0x1400 : 0x3c00);
   });
   for (int n = 1; n <= 8; ++n) check_tile(kQ4_0, w, a, cols, n);
+}
+
+// Rows at odd addresses (any row_stride) pack to the same bytes as aligned rows.
+TEST(RepackMore, PackIgnoresRowAlignment) {
+  std::mt19937 rng(7);
+  for (const Kernels* k : {&kQ6_K, &kQ8_0, &kQ4_0}) {
+    const int64_t cols = 512;
+    const Rows w = quantized_rows(k->type, R, cols, 0, rng, 0.02f);
+    std::vector<uint8_t> odd(1 + (w.stride + 1) * R);
+    for (int r = 0; r < R; ++r) std::memcpy(odd.data() + 1 + (w.stride + 1) * r, w.row(r), w.stride);
+    std::vector<uint8_t> a(k->group_bytes(cols)), b(a.size());
+    k->pack(w.bytes.data(), w.stride, cols, a.data());
+    k->pack(odd.data() + 1, w.stride + 1, cols, b.data());
+    EXPECT_EQ(a, b) << type_name(k->type);
+  }
 }
