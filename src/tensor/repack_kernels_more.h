@@ -17,6 +17,8 @@ namespace airlock::kernels {
 
 // Rows per packed group. TODO(merge): defined by repack.h on the repack branch; drop this copy then.
 inline constexpr int kRepackRows = 16;
+// Tokens per pass of a tile kernel (what its registers hold); more tokens run in several passes.
+inline constexpr int kMaxTileTokens = 8;
 
 // Bytes of one packed group of 16 rows of `cols` elements. Throws airlock::Error when cols is not
 // a positive whole number of the type's blocks.
@@ -30,9 +32,9 @@ void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
 void q8_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst);
 void q4_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst);
 
-// out[t * out_stride + r] = dot(row r, activation t) for r < 16 and t < n_tokens (1..8).
-// Activations are rows of the weight type's vec_dot_type (Q8_K for Q6_K, Q8_0 for the others),
-// a_stride bytes apart. Preconditions (not checked: hot path): cols as the group was packed with,
+// out[t * out_stride + r] = dot(row r, activation t) for r < 16 and t < n_tokens (1..8 in one
+// pass over the weights; more run as passes of 8, n_tokens <= 0 does nothing). Activations are
+// rows of the weight type's vec_dot_type (Q8_K for Q6_K, Q8_0 for the others), a_stride bytes apart. Preconditions (not checked: hot path): cols as the group was packed with,
 // the CPU runs CpuPath::Avx512.
 void q6_K_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride);

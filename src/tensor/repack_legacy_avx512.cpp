@@ -4,6 +4,7 @@
 // loaded (and for Q4_0 unpacked) once and used for every token of the call.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/quant_blocks.h"
@@ -106,21 +107,19 @@ void legacy_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t 
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
+using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
+template <class W>
+constexpr TileFn kTiles[kMaxTileTokens] = {legacy_tile<W, 1>, legacy_tile<W, 2>, legacy_tile<W, 3>, legacy_tile<W, 4>,
+                                           legacy_tile<W, 5>, legacy_tile<W, 6>, legacy_tile<W, 7>, legacy_tile<W, 8>};
+
 template <class W>
 void dispatch(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
               size_t out_stride) {
-  const auto* g = static_cast<const uint8_t*>(group);
   const auto* a = static_cast<const uint8_t*>(act);
-  switch (n_tokens) {
-    case 1: return legacy_tile<W, 1>(cols, g, a, a_stride, out, out_stride);
-    case 2: return legacy_tile<W, 2>(cols, g, a, a_stride, out, out_stride);
-    case 3: return legacy_tile<W, 3>(cols, g, a, a_stride, out, out_stride);
-    case 4: return legacy_tile<W, 4>(cols, g, a, a_stride, out, out_stride);
-    case 5: return legacy_tile<W, 5>(cols, g, a, a_stride, out, out_stride);
-    case 6: return legacy_tile<W, 6>(cols, g, a, a_stride, out, out_stride);
-    case 7: return legacy_tile<W, 7>(cols, g, a, a_stride, out, out_stride);
-    case 8: return legacy_tile<W, 8>(cols, g, a, a_stride, out, out_stride);
-    default: return;  // outside the contract (1..8): nothing to compute
+  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
+    const int n = std::min(kMaxTileTokens, n_tokens - done);
+    kTiles<W>[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
+                     out + static_cast<size_t>(done) * out_stride, out_stride);
   }
 }
 

@@ -3,6 +3,7 @@
 // vectors are unpacked from the 4-bit and 2-bit planes once and used for every token.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "tensor/quant_blocks.h"
@@ -88,18 +89,14 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
 
 void q6_K_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride) {
-  const auto* g = static_cast<const uint8_t*>(group);
+  using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
+  static constexpr TileFn kTiles[kMaxTileTokens] = {q6_K_tile<1>, q6_K_tile<2>, q6_K_tile<3>, q6_K_tile<4>,
+                                                    q6_K_tile<5>, q6_K_tile<6>, q6_K_tile<7>, q6_K_tile<8>};
   const auto* a = static_cast<const uint8_t*>(act);
-  switch (n_tokens) {
-    case 1: return q6_K_tile<1>(cols, g, a, a_stride, out, out_stride);
-    case 2: return q6_K_tile<2>(cols, g, a, a_stride, out, out_stride);
-    case 3: return q6_K_tile<3>(cols, g, a, a_stride, out, out_stride);
-    case 4: return q6_K_tile<4>(cols, g, a, a_stride, out, out_stride);
-    case 5: return q6_K_tile<5>(cols, g, a, a_stride, out, out_stride);
-    case 6: return q6_K_tile<6>(cols, g, a, a_stride, out, out_stride);
-    case 7: return q6_K_tile<7>(cols, g, a, a_stride, out, out_stride);
-    case 8: return q6_K_tile<8>(cols, g, a, a_stride, out, out_stride);
-    default: return;  // outside the contract (1..8): nothing to compute
+  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
+    const int n = std::min(kMaxTileTokens, n_tokens - done);
+    kTiles[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
+                  out + static_cast<size_t>(done) * out_stride, out_stride);
   }
 }
 

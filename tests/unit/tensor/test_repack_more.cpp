@@ -77,9 +77,12 @@ void check_tile(const Kernels& k, const Rows& w, const Rows& a, int64_t cols, in
   std::vector<uint8_t> group(k.group_bytes(cols));
   k.pack(w.bytes.data(), w.stride, cols, group.data());
   const size_t out_stride = R + 3;  // not a multiple of 16: the tile must honour it
-  std::vector<float> out(out_stride * 8, -12345.0f);
+  const int n_acts = static_cast<int>(a.bytes.size() / a.stride);
+  std::vector<float> out(out_stride * static_cast<size_t>(n_acts), -12345.0f);
   k.tile(cols, group.data(), a.bytes.data(), a.stride, n_tokens, out.data(), out_stride);
-  for (int t = 0; t < 8; ++t)
+  for (int t = 0; t < n_acts; ++t) {
+    for (size_t r = R; r < out_stride; ++r)
+      ASSERT_EQ(out[static_cast<size_t>(t) * out_stride + r], -12345.0f) << "tile wrote past row 16";
     for (int r = 0; r < R; ++r) {
       const float got = out[static_cast<size_t>(t) * out_stride + r];
       if (t >= n_tokens) {
@@ -91,6 +94,7 @@ void check_tile(const Kernels& k, const Rows& w, const Rows& a, int64_t cols, in
       ASSERT_NEAR(got, want, tol) << tr.name << " cols=" << cols << " n_tokens=" << n_tokens << " row " << r
                                   << " token " << t;
     }
+  }
 }
 
 void check_random(const Kernels& k, const std::vector<int64_t>& col_counts) {
@@ -99,8 +103,8 @@ void check_random(const Kernels& k, const std::vector<int64_t>& col_counts) {
   for (int64_t cols : col_counts) {
     // Row strides padded beyond the row (by amounts keeping the blocks' alignment, as in GGUF).
     const Rows w = quantized_rows(k.type, R, cols, 6, rng, 0.02f);
-    const Rows a = quantized_rows(tr.vec_dot_type, 8, cols, 12, rng, 1.0f);
-    for (int n = 1; n <= 8; ++n) check_tile(k, w, a, cols, n);
+    const Rows a = quantized_rows(tr.vec_dot_type, 11, cols, 12, rng, 1.0f);
+    for (int n = 0; n <= 11; ++n) check_tile(k, w, a, cols, n);  // 9..11: a second pass
   }
 }
 
