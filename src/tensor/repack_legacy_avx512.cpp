@@ -1,0 +1,138 @@
+// AVX-512 VNNI tile kernels for repacked Q8_0 and Q4_0 groups (layout in repack_kernels_more.h):
+// 16 rows in the lanes of one zmm, each 4-byte slice of a token's activations broadcast to all
+// lanes, so vpdpbusd accumulates per-row sums with no horizontal reductions. Each weight vector is
+// loaded (and for Q4_0 unpacked) once and used for every token of the call.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "tensor/quant_blocks.h"
+#include "tensor/repack_kernels_more.h"
+
+namespace airlock::kernels {
+
+using namespace airlock::quant;
+
+namespace {
+
+__m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+__m512i load512(const void* p) { return _mm512_loadu_si512(p); }
+// Four activation bytes in every lane (one vpbroadcastd from memory).
+__m512i broadcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// Both weight formats are fed to vpdpbusd as unsigned bytes biased by 2^kBiasShift (Q4_0: its own
+// +8; Q8_0: the +128 added at pack time), so each block's integer sum gets -bias * sum(a) added.
+struct Q8_0Weights {
+  static constexpr int kBiasShift = 7;
+  static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ8_0);
+  template <int NT>
+  static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
+    #pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      const __m512i w = load512(quants + 64 * k);
+      #pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) isum[t] = _mm512_dpbusd_epi32(isum[t], w, broadcast4(a[t]->qs + 4 * k));
+    }
+  }
+};
+
+struct Q4_0Weights {
+  static constexpr int kBiasShift = 3;
+  static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ4_0);
+  template <int NT>
+  static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    #pragma GCC unroll 8
+    for (int j = 0; j < 4; ++j) {
+      const __m512i x = load512(quants + 64 * j);
+      const __m512i lo = _mm512_and_si512(x, low4);                         // elements 4j..4j+3
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), low4);   // elements 16+4j..
+      #pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) {
+        isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
+        isum[t] = _mm512_dpbusd_epi32(isum[t], hi, broadcast4(a[t]->qs + 16 + 4 * j));
+      }
+    }
+  }
+};
+
+// -2^Shift * sum(qs) of each token's block, lane t for token t (lanes >= NT zero): one vpdpbusd
+// per token and a transposing hadd tree instead of eight separate horizontal sums. Inlined: a call
+// per block would spill every accumulator of the tile.
+template <int NT, int Shift>
+[[gnu::always_inline]] inline __m256i negated_block_sums(const BlockQ8_0* const* a) {
+  const __m256i ones = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
+  __m256i v[8];
+  #pragma GCC unroll 8
+  for (int t = 0; t < 8; ++t) v[t] = t < NT ? _mm256_dpbusd_epi32(zero, ones, load256(a[t]->qs)) : zero;
+  const __m256i h0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
+  const __m256i h4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
+  const __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
+                                        _mm256_permute2x128_si256(h0123, h4567, 0x31));
+  return _mm256_sub_epi32(zero, _mm256_slli_epi32(sums, Shift));
+}
+
+template <class W, int NT>
+void legacy_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_stride, float* out,
+                 size_t out_stride) {
+  __m512 acc[NT];
+  #pragma GCC unroll 8
+  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+  for (int64_t b = 0; b < cols / kQK; ++b, group += W::kBlockBytes) {
+    const BlockQ8_0* a[8];
+    #pragma GCC unroll 8
+    for (int t = 0; t < 8; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(act + static_cast<size_t>(t < NT ? t : 0) * a_stride) + b;
+    alignas(32) int32_t start[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(start), negated_block_sums<NT, W::kBiasShift>(a));
+    __m512i isum[NT];
+    #pragma GCC unroll 8
+    for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
+    W::template accumulate<NT>(group + 2 * kRepackRows, a, isum);
+    const __m512 dw = _mm512_cvtph_ps(load256(group));
+    #pragma GCC unroll 8
+    for (int t = 0; t < NT; ++t) {
+      // The bias correction joins after the vpdpbusd chain: starting the chain from it would put
+      // the activation-sum latency on the critical path.
+      const __m512i total = _mm512_add_epi32(isum[t], _mm512_set1_epi32(start[t]));
+      const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(_cvtsh_ss(a[t]->d)));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), d, acc[t]);
+    }
+  }
+  #pragma GCC unroll 8
+  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
+}
+
+using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
+template <class W>
+constexpr TileFn kTiles[kMaxTileTokens] = {legacy_tile<W, 1>, legacy_tile<W, 2>, legacy_tile<W, 3>, legacy_tile<W, 4>,
+                                           legacy_tile<W, 5>, legacy_tile<W, 6>, legacy_tile<W, 7>, legacy_tile<W, 8>};
+
+template <class W>
+void dispatch(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
+              size_t out_stride) {
+  const auto* a = static_cast<const uint8_t*>(act);
+  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
+    const int n = std::min(kMaxTileTokens, n_tokens - done);
+    kTiles<W>[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
+                     out + static_cast<size_t>(done) * out_stride, out_stride);
+  }
+}
+
+}  // namespace
+
+void q8_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
+                          float* out, size_t out_stride) {
+  dispatch<Q8_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+}
+
+void q4_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
+                          float* out, size_t out_stride) {
+  dispatch<Q4_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+}
+
+}  // namespace airlock::kernels

@@ -1,0 +1,69 @@
+// Packs 16 Q6_K rows into one rows-in-lanes group (layout in repack_kernels_more.h).
+//
+// Per 256-column super-block, after the 32 bytes of fp16 scales and 256 bytes of sub-block scale
+// pairs, each quant is split into its low 4 bits and high 2 bits as in GGUF (keeping the packed
+// size equal to the original), but ordered so that sub-block s (16 elements, groups g = 0..3 of 4
+// elements) unpacks from three 64-byte loads:
+//   4-bit vector 2s+h (h = 0, 1), lane r byte b: low nibble = element 16s + 4h + b (g = h),
+//                                               high nibble = element 16s + 4(h+2) + b (g = h+2)
+//   2-bit vector s, lane r byte b: bits 2g..2g+1 = high bits of element 16s + 4g + b
+#include <cstring>
+#include <string>
+
+#include "airlock/error.h"
+#include "tensor/quant_blocks.h"
+#include "tensor/repack_kernels_more.h"
+
+namespace airlock::kernels {
+
+using namespace airlock::quant;
+
+namespace {
+constexpr size_t kScaleBytes = 2 * kRepackRows;           // fp16 d per row
+constexpr size_t kSubScaleBytes = 16 * kRepackRows;       // int8 sub-block scales
+constexpr size_t kLowPlaneBytes = kQK_K / 2 * kRepackRows; // 4 bits per quant
+constexpr size_t kGroupBlockBytes = kRepackRows * sizeof(BlockQ6_K);
+static_assert(kScaleBytes + kSubScaleBytes + kLowPlaneBytes + kQK_K / 4 * kRepackRows == kGroupBlockBytes);
+
+int64_t q6_K_blocks(int64_t cols) {
+  if (cols <= 0 || cols % kQK_K != 0)
+    throw Error("q6_K repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
+  return cols / kQK_K;
+}
+
+// The 6-bit quant (0..63, value + 32) of element e of a GGUF Q6_K block.
+int q6_quant(const BlockQ6_K& b, int e) {
+  const int half = e / 128, quarter = (e % 128) / 32, l = e % 32;
+  const int lo = (b.ql[64 * half + 32 * (quarter % 2) + l] >> (4 * (quarter / 2))) & 0xf;
+  const int hi = (b.qh[32 * half + l] >> (2 * quarter)) & 3;
+  return lo | (hi << 4);
+}
+}  // namespace
+
+size_t q6_K_x16_group_bytes(int64_t cols) { return static_cast<size_t>(q6_K_blocks(cols)) * kGroupBlockBytes; }
+
+void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  const int64_t nb = q6_K_blocks(cols);
+  const auto* src = static_cast<const uint8_t*>(rows);
+  auto* out = static_cast<uint8_t*>(dst);
+  std::memset(out, 0, static_cast<size_t>(nb) * kGroupBlockBytes);  // the planes are OR-ed into
+  for (int64_t i = 0; i < nb; ++i, out += kGroupBlockBytes) {
+    uint8_t* sub_scales = out + kScaleBytes;
+    uint8_t* low = sub_scales + kSubScaleBytes;
+    uint8_t* high = low + kLowPlaneBytes;
+    for (int r = 0; r < kRepackRows; ++r) {
+      BlockQ6_K blk;  // a copy: rows need not be aligned for the block struct
+      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof blk, sizeof blk);
+      std::memcpy(out + 2 * r, &blk.d, 2);
+      for (int s = 0; s < 16; ++s) sub_scales[32 * (s / 2) + 2 * r + s % 2] = static_cast<uint8_t>(blk.scales[s]);
+      for (int e = 0; e < kQK_K; ++e) {
+        const int q = q6_quant(blk, e);
+        const int s = e / 16, g = (e % 16) / 4, b = e % 4;
+        low[64 * (2 * s + g % 2) + 4 * r + b] |= static_cast<uint8_t>((q & 0xf) << (4 * (g / 2)));
+        high[64 * s + 4 * r + b] |= static_cast<uint8_t>((q >> 4) << (2 * g));
+      }
+    }
+  }
+}
+
+}  // namespace airlock::kernels
