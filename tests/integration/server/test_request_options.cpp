@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "gguf/gguf.h"
 #include "server_harness.h"
@@ -86,6 +87,44 @@ TEST_F(RequestOptions, NumCtxChangeLoadsAnInstanceWithThatContext) {
   EXPECT_EQ(ps[0]["context_length"], std::min<int64_t>(512, trained));
 }
 
+// A request in flight when another asks for a new num_ctx finishes on its instance; that instance
+// unloads once it is done.
+TEST_F(RequestOptions, InFlightRequestFinishesWhileTheNewContextLoads) {
+  JsonReply during;
+  bool asked = false;
+  auto stream = post_stream(*client_, "/api/generate",
+                            {{"model", "stories"}, {"prompt", "Once upon a time"}, {"raw", true},
+                             {"options", {{"num_predict", 200}, {"temperature", 0}, {"repeat_penalty", 1}}}},
+                            [&](const std::string&) {
+                              if (!asked) {
+                                asked = true;
+                                auto other = server_->client();
+                                during = post_json(*other, "/api/generate",
+                                                   {{"model", "stories"}, {"prompt", "Once"}, {"stream", false},
+                                                    {"options", {{"num_predict", 2}, {"num_ctx", 64}}}});
+                              }
+                              return true;
+                            });
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(during.status, 200) << during.raw;
+  EXPECT_GT(during.body["load_duration"].get<int64_t>(), 0);
+  ASSERT_EQ(stream.status, 200);
+  EXPECT_TRUE(stream.completed);
+  const auto lines = ndjson_lines(stream.body);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["done"], true) << stream.body;
+  EXPECT_GT(lines.back()["eval_count"].get<int64_t>(), 2);
+  // The retired instance goes when its lease does (the stream's end, just after the last byte).
+  std::vector<json> ps;
+  for (int i = 0; i < 100; ++i) {
+    ps = loaded("stories");
+    if (ps.size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0]["context_length"], 64);
+}
+
 TEST_F(RequestOptions, NumCtxOutOfRangeIs400) {
   const int64_t trained = trained_context("qwen2-gpt2-q8_0");
   for (const json& bad : {json(trained + 1), json(0), json(-5), json(1.5), json("64")}) {
@@ -112,7 +151,7 @@ TEST_F(RequestOptions, NumBatchGivesTheSameGreedyOutput) {
 
 TEST_F(RequestOptions, NumThreadRunsOnAPoolOfThatSize) {
   const GreedyCase g = greedy_case("stories260K", 2);
-  auto shared = generate("stories", g.prompt, greedy({{"num_thread", 2}}, g.greedy.size()));  // the harness's threads
+  auto shared = generate("stories", g.prompt, greedy({{"num_thread", 0}}, g.greedy.size()));  // 0: the server's pool
   ASSERT_EQ(shared.status, 200) << shared.raw;
   EXPECT_EQ(shared.body["response"], g.text);
   auto own = generate("stories", g.prompt, greedy({{"num_thread", 1}}, g.greedy.size()));
