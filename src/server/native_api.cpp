@@ -159,7 +159,11 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
   const bool truncate = bool_field(body, "truncate", true);
   const std::vector<std::string> inputs =
       legacy ? std::vector<std::string>{string_field(body, "prompt")} : embed_inputs(body.value("input", json()));
-  auto lease = state.models.acquire(model, keep_alive);
+  // num_ctx is the most tokens an input may have; the other keys are checked as for generation.
+  const json options = body.value("options", json());
+  GenRequest checked_only;
+  apply_options(options, checked_only);
+  auto lease = state.models.acquire(model, keep_alive, load_options(options));
   Runner& r = lease->runner();
   json embeddings = json::array();
   int64_t tokens = 0;

@@ -3,6 +3,7 @@
 // fixture models.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -136,6 +137,25 @@ TEST_F(RequestOptions, NumCtxOutOfRangeIs400) {
   EXPECT_EQ(load_only.status, 400) << load_only.raw;
 }
 
+TEST_F(RequestOptions, EmbedNumCtxLimitsTheInput) {
+  const std::string text = "one two three four five six seven eight nine ten eleven twelve";
+  const json input = {{"model", "bge"}, {"input", text}, {"truncate", false}};
+  auto whole = post_json(*client_, "/api/embed", input);
+  ASSERT_EQ(whole.status, 200) << whole.raw;
+  const int64_t tokens = whole.body["prompt_eval_count"];
+  ASSERT_GT(tokens, 8);
+  json small = input;
+  small["options"] = {{"num_ctx", 8}};
+  auto refused = post_json(*client_, "/api/embed", small);
+  EXPECT_EQ(refused.status, 400) << refused.raw;
+  EXPECT_EQ(refused.body.value("error", ""), "input is " + std::to_string(tokens) + " tokens, the context holds 8");
+  small["truncate"] = true;
+  auto cut = post_json(*client_, "/api/embed", small);
+  EXPECT_EQ(cut.status, 200) << cut.raw;
+  small["options"] = {{"num_ctx", 8}, {"typo", 1}};
+  EXPECT_EQ(post_json(*client_, "/api/embed", small).status, 400);
+}
+
 TEST_F(RequestOptions, NumBatchGivesTheSameGreedyOutput) {
   const GreedyCase g = greedy_case("stories260K", 1);
   for (int num_batch : {1, 3, 4096}) {
@@ -220,6 +240,10 @@ TEST(RequestLog, LineCarriesModelStatusDurationAndTokens) {
   const GreedyCase g = greedy_case("stories260K", 0);
   ASSERT_GE(g.greedy.size(), 4u) << "the reference ends early";
   const size_t prompt_tokens = g.prompt_tokens;
+  // Lines come in the order the requests' threads finish, which need not be the order sent.
+  std::sort(lines.begin(), lines.end(), [](const json& a, const json& b) {
+    return a.value("eval_tokens", 99) < b.value("eval_tokens", 99);
+  });
   EXPECT_EQ(lines[0]["model"], "stories");
   EXPECT_EQ(lines[0]["status"], 200);
   EXPECT_EQ(lines[0]["path"], "/api/generate");
@@ -229,6 +253,7 @@ TEST(RequestLog, LineCarriesModelStatusDurationAndTokens) {
   EXPECT_EQ(lines[0]["ignored_options"], json::array({"num_gpu"}));
   EXPECT_EQ(lines[1]["prompt_tokens"], prompt_tokens) << "streamed request";
   EXPECT_EQ(lines[1]["eval_tokens"], 4);
+  EXPECT_FALSE(lines[1].contains("ignored_options"));
   EXPECT_EQ(lines[2]["status"], 404);
   EXPECT_EQ(lines[2]["model"], "nope");
   EXPECT_FALSE(lines[2].contains("eval_tokens"));
