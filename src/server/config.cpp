@@ -119,7 +119,8 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "num_ctx") c.num_ctx = integer();
   else if (key == "threads") c.threads = static_cast<int>(integer());
   else if (key == "keep_alive") {
-    if (!v.is_string() && !v.is_number()) throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
+    if (!v.is_string() && !v.is_number())
+      throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
     c.keep_alive = *parse_keep_alive(v);
   } else if (key == "origins") {
     if (!v.is_array()) throw Error("expected an array of strings, got " + v.dump());
@@ -281,7 +282,8 @@ json describe(const ServerConfig& c) {
   put("num_parallel", c.num_parallel);
   put("max_queue", c.max_queue);
   put("max_loaded_models", c.max_loaded_models);
-  put("keep_alive", c.keep_alive < KeepAlive::zero() ? json(-1) : json(std::chrono::duration<double>(c.keep_alive).count()));
+  const double keep_alive_s = std::chrono::duration<double>(c.keep_alive).count();
+  put("keep_alive", c.keep_alive < KeepAlive::zero() ? json(-1) : json(keep_alive_s));
   put("request_timeout", c.request_timeout.count());
   put("num_ctx", c.num_ctx);
   put("threads", c.threads);

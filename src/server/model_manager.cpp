@@ -77,8 +77,8 @@ ModelManager::Settings ModelManager::settle(const LoadOptions& load, int64_t n_c
   Settings s;
   if (load.num_ctx > 0) {
     if (load.num_ctx > n_ctx_train)
-      throw HttpError(400, "options.num_ctx: " + std::to_string(load.num_ctx) + " is more than the model's trained context (" +
-                               std::to_string(n_ctx_train) + ")");
+      throw HttpError(400, "options.num_ctx: " + std::to_string(load.num_ctx) +
+                               " is more than the model's trained context (" + std::to_string(n_ctx_train) + ")");
     s.n_ctx = load.num_ctx;
   } else {
     // A Modelfile's num_ctx was checked for type when the model was created; the server's default

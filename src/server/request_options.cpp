@@ -97,11 +97,14 @@ void apply_options(const nlohmann::json& options, GenRequest& req, OptionSource 
     } else if (key == "num_batch") {
       req.num_batch = whole(v, key, 1, kMaxNumBatch);
     } else if (key == "num_ctx" || key == "num_thread") {
-      if (source == OptionSource::Request) load_options({{key, v}});  // the same checks; the model manager applies them
+      // The same checks as load_options(); the model manager applies them.
+      if (source == OptionSource::Request) load_options({{key, v}});
     } else if (key == "mirostat") {
-      if (source == OptionSource::Request && number(v, key, 0, 2) != 0) throw Error("options.mirostat: mirostat sampling is not supported (only 0, off)");
+      if (source == OptionSource::Request && number(v, key, 0, 2) != 0)
+        throw Error("options.mirostat: mirostat sampling is not supported (only 0, off)");
     } else if (key == "tfs_z") {
-      if (source == OptionSource::Request && number(v, key, 0, kBig) != 1) throw Error("options.tfs_z: tail-free sampling is not supported (only 1, off)");
+      if (source == OptionSource::Request && number(v, key, 0, kBig) != 1)
+        throw Error("options.tfs_z: tail-free sampling is not supported (only 1, off)");
     } else if (harmless_hint(key)) {
       if (source == OptionSource::Request) request_note().ignored_options.push_back(key);
     } else if (source == OptionSource::Request) {

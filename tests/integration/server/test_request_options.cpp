@@ -126,6 +126,24 @@ TEST_F(RequestOptions, InFlightRequestFinishesWhileTheNewContextLoads) {
   EXPECT_EQ(ps[0]["context_length"], 64);
 }
 
+TEST_F(RequestOptions, ModelfileNumCtxIsTheDefaultARequestOverrides) {
+  auto created = post_json(*client_, "/api/create",
+                           {{"model", "short"}, {"modelfile", "FROM stories\nPARAMETER num_ctx 40\n"}, {"stream", false}});
+  ASSERT_EQ(created.status, 200) << created.raw;
+  auto r = generate("short", "Once", {{"num_predict", 100}, {"temperature", 0}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["done_reason"], "length");
+  EXPECT_EQ(r.body["prompt_eval_count"].get<int64_t>() + r.body["eval_count"].get<int64_t>(), 40);
+  auto ps = loaded("short");
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0]["context_length"], 40);
+  auto asked = generate("short", "Once", {{"num_predict", 1}, {"num_ctx", 50}});
+  ASSERT_EQ(asked.status, 200) << asked.raw;
+  ps = loaded("short");
+  ASSERT_EQ(ps.size(), 1u);
+  EXPECT_EQ(ps[0]["context_length"], 50);
+}
+
 TEST_F(RequestOptions, NumCtxOutOfRangeIs400) {
   const int64_t trained = trained_context("qwen2-gpt2-q8_0");
   for (const json& bad : {json(trained + 1), json(0), json(-5), json(1.5), json("64")}) {
