@@ -28,7 +28,10 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
   std::optional<std::filesystem::path> file;
   if (!a.config.empty()) file = a.config;
   else file = default_config_file();
-  if (file) apply_config_file(c, *file);
+  if (file) {
+    apply_config_file(c, *file);
+    std::fprintf(stderr, "serve: settings from %s\n", file->string().c_str());
+  }
   apply_env(c);
   default_models_dir(c);
   auto flag = [&c](auto& field, const auto& value, const char* key, const char* name) {

@@ -30,13 +30,13 @@ class ServeConfig : public ::testing::Test {
   }
   // Runs serve in a clean environment (HOME = the scratch folder, no AIRLOCK_* / OLLAMA_* variables
   // but `env`).
-  airlock::cli_runner::Result serve(const std::string& env, const std::string& args) {
+  airlock::cli_runner::Result serve(const std::string& env, const std::string& args, bool with_stderr = true) {
     std::string cmd = "env -i PATH=/usr/bin:/bin HOME=" + quote(home_.string()) + " " + env + " " +
                       AIRLOCK_BINARY + " serve " + args;
-    return airlock::cli_runner::run(cmd, true);
+    return airlock::cli_runner::run(cmd, with_stderr);
   }
   json print_config(const std::string& env, const std::string& args) {
-    auto r = serve(env, args + " --print-config");
+    auto r = serve(env, args + " --print-config", false);
     EXPECT_EQ(r.status, 0) << r.out;
     return json::parse(r.out, nullptr, false);
   }
