@@ -3,7 +3,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "command.h"
@@ -12,28 +14,67 @@
 namespace {
 
 struct ServeArgs {
-  std::string host, api_key_file;
-  int port = -1;
-  int parallel = 0, threads = 0;
-  bool no_auth = false, no_demo = false;
+  std::string host, api_key_file, config;
+  std::optional<int> port, parallel, threads;
+  std::optional<int64_t> num_ctx;
+  bool no_auth = false, no_demo = false, print_config = false;
   std::vector<std::string> origins;
 };
 
+// Defaults, then the config file, then the environment, then the flags: each overrides the last.
+airlock::server::ServerConfig effective_config(const ServeArgs& a) {
+  using namespace airlock::server;
+  ServerConfig c;
+  std::optional<std::filesystem::path> file;
+  if (!a.config.empty()) file = a.config;
+  else file = default_config_file();
+  if (file) {
+    apply_config_file(c, *file);
+    std::fprintf(stderr, "serve: settings from %s\n", file->string().c_str());
+  }
+  apply_env(c);
+  default_models_dir(c);
+  auto flag = [&c](auto& field, const auto& value, const char* key, const char* name) {
+    if (!value) return;
+    field = *value;
+    c.sources[key] = name;
+  };
+  if (!a.host.empty()) set_host_port(c, a.host, "--host");
+  flag(c.port, a.port, "port", "--port");
+  flag(c.num_parallel, a.parallel, "num_parallel", "--parallel");
+  flag(c.threads, a.threads, "threads", "--threads");
+  flag(c.num_ctx, a.num_ctx, "num_ctx", "--num-ctx");
+  if (a.no_auth) {
+    c.no_auth = true;
+    c.sources["no_auth"] = "--no-auth";
+  }
+  if (a.no_demo) {
+    c.create_demo = false;
+    c.sources["create_demo"] = "--no-demo";
+  }
+  if (!a.api_key_file.empty()) {
+    c.api_keys = read_api_keys(a.api_key_file);
+    c.sources["api_keys"] = "--api-key-file";
+  }
+  if (!a.origins.empty()) {
+    c.cors_origins = a.origins;
+    c.sources["origins"] = "--origin";
+  }
+  c.validate();
+  return c;
+}
+
 void run(const ServeArgs& a) {
   using namespace airlock::server;
-  ServerConfig c = config_from_env();
-  if (!a.host.empty()) set_host_port(c, a.host, "--host");
-  if (a.port >= 0) c.port = a.port;
-  if (a.parallel > 0) c.num_parallel = a.parallel;
-  if (a.threads > 0) c.threads = a.threads;
-  c.no_auth = a.no_auth;
-  if (!a.api_key_file.empty()) c.api_keys = read_api_keys(a.api_key_file);
-  c.cors_origins.insert(c.cors_origins.end(), a.origins.begin(), a.origins.end());
-  c.validate();
+  const ServerConfig c = effective_config(a);
+  if (a.print_config) {
+    std::printf("%s\n", describe(c).dump(2).c_str());
+    return;
+  }
   if (c.no_auth && !c.loopback())
     std::fprintf(stderr, "serve: WARNING: --no-auth: anyone who can reach %s:%d can use every model\n",
                  c.host.c_str(), c.port);
-  if (!a.no_demo && ensure_demo_model(c.models_dir))
+  if (c.create_demo && ensure_demo_model(c.models_dir))
     std::fprintf(stderr, "serve: the store %s was empty: created the synthetic model 'demo'\n", c.models_dir.string().c_str());
   HttpServer server(c);
   const int port = server.bind();
@@ -58,13 +99,17 @@ void run(const ServeArgs& a) {
 airlock::cli::Registrar reg("serve", [](CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand("serve", "Serve the Ollama- and OpenAI-compatible HTTP APIs");
+  cmd->add_option("--config", a->config,
+                  "JSON config file (env AIRLOCK_CONFIG; default ~/.airlock/config.json when it exists)");
+  cmd->add_flag("--print-config", a->print_config, "Print the effective settings and where each came from, then exit");
   cmd->add_option("--host", a->host, "Address to bind, host[:port] (env AIRLOCK_HOST, OLLAMA_HOST; default 127.0.0.1)");
   cmd->add_option("--port", a->port, "Port (default 11434; 0: any free port)");
   cmd->add_option("--parallel", a->parallel, "Slots per model (env AIRLOCK_NUM_PARALLEL, default 4)");
   cmd->add_option("--threads", a->threads, "Compute threads (default: one per physical core)");
+  cmd->add_option("--num-ctx", a->num_ctx, "Context positions per slot (env AIRLOCK_CONTEXT_LENGTH, default 2048)");
   cmd->add_option("--api-key-file", a->api_key_file, "File with accepted API keys, one per line");
   cmd->add_flag("--no-auth", a->no_auth, "Serve a non-loopback address without API keys");
-  cmd->add_option("--origin", a->origins, "Extra allowed CORS origin (repeatable; env AIRLOCK_ORIGINS)");
+  cmd->add_option("--origin", a->origins, "Allowed CORS origin beyond localhost (repeatable; env AIRLOCK_ORIGINS)");
   cmd->add_flag("--no-demo", a->no_demo, "Do not create the demo model in an empty store");
   cmd->callback([a] { run(*a); });
 });

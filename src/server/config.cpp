@@ -13,25 +13,127 @@ namespace airlock::server {
 
 namespace {
 
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
 std::optional<std::string> env(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return std::nullopt;
   return std::string(v);
 }
 
-int to_int(const std::string& v, const std::string& origin, int lo, int hi) {
-  int x = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (ec != std::errc() || p != v.data() + v.size() || x < lo || x > hi)
-    throw Error(origin + ": '" + v + "' is not a whole number in [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + "]");
+// The one range table for the whole-number settings, whichever source sets them.
+struct IntRange {
+  const char* key;
+  int64_t lo, hi;
+};
+constexpr IntRange kRanges[] = {
+    {"port", 0, 65535},           {"num_parallel", 1, 256},     {"max_queue", 0, 100000},
+    {"max_loaded_models", 1, 64}, {"request_timeout", 1, 604800}, {"num_ctx", 1, int64_t{1} << 24},
+    {"threads", 0, 1024},
+};
+
+const IntRange& range_of(const std::string& key) {
+  for (const auto& r : kRanges)
+    if (key == r.key) return r;
+  throw std::logic_error("no range for setting " + key);
+}
+
+std::string range_text(const IntRange& r) {
+  return "[" + std::to_string(r.lo) + ", " + std::to_string(r.hi) + "]";
+}
+
+int64_t checked(int64_t x, const std::string& key, const std::string& origin) {
+  const IntRange& r = range_of(key);
+  if (x < r.lo || x > r.hi) throw Error(origin + ": " + std::to_string(x) + " is out of range " + range_text(r));
   return x;
+}
+
+int64_t to_int(const std::string& v, const std::string& key, const std::string& origin) {
+  int64_t x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || p != v.data() + v.size())
+    throw Error(origin + ": '" + v + "' is not a whole number in " + range_text(range_of(key)));
+  return checked(x, key, origin);
 }
 
 std::string trim(std::string s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+std::vector<std::string> split_commas(const std::string& v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    const auto comma = v.find(',', start);
+    const std::string o = trim(v.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (!o.empty()) out.push_back(o);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Sets a whole-number setting from a string (environment) and records where it came from.
+template <typename T>
+void set_int_env(ServerConfig& c, T& field, const char* key, const char* var) {
+  if (auto v = env(var)) {
+    field = static_cast<T>(to_int(*v, key, var));
+    c.sources[key] = var;
+  }
+}
+
+// One key of the config file; throws the problem without the file and key, which the caller adds.
+void apply_file_key(ServerConfig& c, const std::string& key, const json& v, const fs::path& dir,
+                    const std::string& origin) {
+  auto integer = [&] {
+    if (!v.is_number_integer()) throw Error("expected a whole number, got " + v.dump());
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+      throw Error(v.dump() + " is out of range " + range_text(range_of(key)));
+    const int64_t x = v.get<int64_t>();
+    const IntRange& r = range_of(key);
+    if (x < r.lo || x > r.hi) throw Error(v.dump() + " is out of range " + range_text(r));
+    return x;
+  };
+  auto string = [&] {
+    if (!v.is_string()) throw Error("expected a string, got " + v.dump());
+    return v.get<std::string>();
+  };
+  auto boolean = [&] {
+    if (!v.is_boolean()) throw Error("expected true or false, got " + v.dump());
+    return v.get<bool>();
+  };
+  auto path = [&] {
+    const fs::path p = string();
+    return p.is_relative() ? dir / p : p;
+  };
+  if (key == "host") set_host_port(c, string(), origin);
+  else if (key == "port") c.port = static_cast<int>(integer());
+  else if (key == "models") c.models_dir = path();
+  else if (key == "num_parallel") c.num_parallel = static_cast<int>(integer());
+  else if (key == "max_queue") c.max_queue = static_cast<int>(integer());
+  else if (key == "max_loaded_models") c.max_loaded_models = static_cast<int>(integer());
+  else if (key == "request_timeout") c.request_timeout = std::chrono::seconds(integer());
+  else if (key == "num_ctx") c.num_ctx = integer();
+  else if (key == "threads") c.threads = static_cast<int>(integer());
+  else if (key == "keep_alive") {
+    if (!v.is_string() && !v.is_number())
+      throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
+    c.keep_alive = *parse_keep_alive(v);
+  } else if (key == "origins") {
+    if (!v.is_array()) throw Error("expected an array of strings, got " + v.dump());
+    c.cors_origins.clear();
+    for (const auto& o : v) {
+      if (!o.is_string()) throw Error("expected an array of strings, got " + o.dump() + " in it");
+      c.cors_origins.push_back(o.get<std::string>());
+    }
+  } else if (key == "api_key_file") c.api_keys = read_api_keys(path());
+  else if (key == "no_auth") c.no_auth = boolean();
+  else if (key == "no_demo") c.create_demo = !boolean();
+  else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
+                   "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo)");
 }
 
 }  // namespace
@@ -41,8 +143,22 @@ bool ServerConfig::loopback() const {
 }
 
 void ServerConfig::validate() const {
+  // Values a source set are checked; code that fills the struct itself (tests, embedders) may go
+  // beyond what a user may ask for, e.g. a zero request timeout.
+  auto check = [this](int64_t value, const char* key) {
+    if (auto it = sources.find(key); it != sources.end()) checked(value, key, it->second);
+  };
+  check(port, "port");
+  check(num_parallel, "num_parallel");
+  check(max_queue, "max_queue");
+  check(max_loaded_models, "max_loaded_models");
+  check(request_timeout.count(), "request_timeout");
+  check(num_ctx, "num_ctx");
+  check(threads, "threads");
+  // What the server cannot run with at all, whoever set it.
   if (port < 0 || port > 65535) throw Error("serve: port " + std::to_string(port) + " is out of range");
-  if (num_parallel < 1 || num_parallel > 256) throw Error("serve: AIRLOCK_NUM_PARALLEL must be in [1, 256]");
+  if (num_parallel < 1) throw Error("serve: num_parallel must be at least 1");
+  if (max_loaded_models < 1) throw Error("serve: max_loaded_models must be at least 1");
   if (!loopback() && api_keys.empty() && !no_auth)
     throw Error("serve: binding to " + host +
                 " (not loopback) needs --api-key-file, or --no-auth to serve without authentication");
@@ -63,38 +179,122 @@ void set_host_port(ServerConfig& c, const std::string& value, const std::string&
     host = v.substr(0, colon);
     port = v.substr(colon + 1);
   }
-  if (!host.empty()) c.host = host;
-  if (!port.empty()) c.port = to_int(port, origin, 0, 65535);
+  if (!host.empty()) {
+    c.host = host;
+    c.sources["host"] = origin;
+  }
+  if (!port.empty()) {
+    c.port = static_cast<int>(to_int(port, "port", origin));
+    c.sources["port"] = origin;
+  }
+}
+
+void apply_env(ServerConfig& c) {
+  if (auto h = env("AIRLOCK_HOST")) set_host_port(c, *h, "AIRLOCK_HOST");
+  else if (auto o = env("OLLAMA_HOST")) set_host_port(c, *o, "OLLAMA_HOST");
+  for (const char* var : {"AIRLOCK_MODELS", "OLLAMA_MODELS"})
+    if (auto m = env(var)) {
+      c.models_dir = *m;
+      c.sources["models"] = var;
+      break;
+    }
+  set_int_env(c, c.num_parallel, "num_parallel", "AIRLOCK_NUM_PARALLEL");
+  set_int_env(c, c.max_queue, "max_queue", "AIRLOCK_MAX_QUEUE");
+  set_int_env(c, c.max_loaded_models, "max_loaded_models", "AIRLOCK_MAX_LOADED_MODELS");
+  if (!env("AIRLOCK_CONTEXT_LENGTH")) set_int_env(c, c.num_ctx, "num_ctx", "OLLAMA_CONTEXT_LENGTH");
+  set_int_env(c, c.num_ctx, "num_ctx", "AIRLOCK_CONTEXT_LENGTH");
+  if (auto v = env("AIRLOCK_KEEP_ALIVE")) {
+    c.keep_alive = parse_duration(*v);
+    c.sources["keep_alive"] = "AIRLOCK_KEEP_ALIVE";
+  }
+  if (auto v = env("AIRLOCK_REQUEST_TIMEOUT")) {
+    c.request_timeout = std::chrono::seconds(to_int(*v, "request_timeout", "AIRLOCK_REQUEST_TIMEOUT"));
+    c.sources["request_timeout"] = "AIRLOCK_REQUEST_TIMEOUT";
+  }
+  if (auto v = env("AIRLOCK_ORIGINS")) {
+    c.cors_origins = split_commas(*v);
+    c.sources["origins"] = "AIRLOCK_ORIGINS";
+  }
+}
+
+void apply_config_file(ServerConfig& c, const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error(file.string() + ": cannot read the config file");
+  json j;
+  try {
+    j = json::parse(in);
+  } catch (const json::parse_error& e) {
+    std::string m = e.what();
+    if (const auto b = m.find("] "); b != std::string::npos) m = m.substr(b + 2);  // drop "[json.exception...]"
+    throw Error(file.string() + ": not valid JSON: " + m);
+  }
+  if (!j.is_object()) throw Error(file.string() + ": expected a JSON object of settings");
+  const fs::path dir = file.parent_path();
+  for (const auto& [key, v] : j.items()) {
+    const std::string origin = file.string() + ": " + key;
+    try {
+      apply_file_key(c, key, v, dir, origin);
+    } catch (const Error& e) {
+      std::string m = e.what();
+      if (m.rfind(origin, 0) == 0) throw;                               // names file and key already
+      if (m.rfind(key + ": ", 0) == 0) m = m.substr(key.size() + 2);  // parse_keep_alive's prefix
+      throw Error(origin + ": " + m);
+    }
+    if (key == "origins") c.sources["origins"] = origin;
+    else if (key == "api_key_file") c.sources["api_keys"] = origin;
+    else if (key == "no_demo") c.sources["create_demo"] = origin;
+    else if (key != "host") c.sources[key] = origin;  // set_host_port records host and port itself
+  }
+}
+
+std::optional<fs::path> default_config_file() {
+  if (auto v = env("AIRLOCK_CONFIG")) {
+    if (!fs::exists(*v)) throw Error("AIRLOCK_CONFIG: " + *v + " does not exist");
+    return fs::path(*v);
+  }
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) return std::nullopt;
+  const fs::path p = fs::path(home) / ".airlock" / "config.json";
+  if (fs::exists(p)) return p;
+  return std::nullopt;
+}
+
+void default_models_dir(ServerConfig& c) {
+  if (c.models_dir.empty()) c.models_dir = store::Store::default_dir();
 }
 
 ServerConfig config_from_env() {
   ServerConfig c;
-  if (auto h = env("AIRLOCK_HOST")) set_host_port(c, *h, "AIRLOCK_HOST");
-  else if (auto o = env("OLLAMA_HOST")) set_host_port(c, *o, "OLLAMA_HOST");
-  if (auto m = env("AIRLOCK_MODELS")) c.models_dir = *m;
-  else if (auto o = env("OLLAMA_MODELS")) c.models_dir = *o;
-  else c.models_dir = store::Store::default_dir();
-  if (auto v = env("AIRLOCK_NUM_PARALLEL")) c.num_parallel = to_int(*v, "AIRLOCK_NUM_PARALLEL", 1, 256);
-  if (auto v = env("AIRLOCK_MAX_QUEUE")) c.max_queue = to_int(*v, "AIRLOCK_MAX_QUEUE", 0, 100000);
-  if (auto v = env("AIRLOCK_MAX_LOADED_MODELS"))
-    c.max_loaded_models = to_int(*v, "AIRLOCK_MAX_LOADED_MODELS", 1, 64);
-  if (auto v = env("AIRLOCK_KEEP_ALIVE")) c.keep_alive = parse_duration(*v);
-  if (auto v = env("AIRLOCK_REQUEST_TIMEOUT"))
-    c.request_timeout = std::chrono::seconds(to_int(*v, "AIRLOCK_REQUEST_TIMEOUT", 1, 86400 * 7));
-  if (auto v = env("AIRLOCK_ORIGINS")) {
-    size_t start = 0;
-    while (start <= v->size()) {
-      const auto comma = v->find(',', start);
-      const std::string o = trim(v->substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (!o.empty()) c.cors_origins.push_back(o);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
+  apply_env(c);
+  default_models_dir(c);
   return c;
 }
 
-std::vector<std::string> read_api_keys(const std::filesystem::path& file) {
+json describe(const ServerConfig& c) {
+  json out = json::object();
+  auto put = [&](const std::string& key, json value) {
+    auto it = c.sources.find(key);
+    out[key] = {{"value", std::move(value)}, {"source", it == c.sources.end() ? "default" : it->second}};
+  };
+  put("host", c.host);
+  put("port", c.port);
+  put("models", c.models_dir.string());
+  put("num_parallel", c.num_parallel);
+  put("max_queue", c.max_queue);
+  put("max_loaded_models", c.max_loaded_models);
+  const double keep_alive_s = std::chrono::duration<double>(c.keep_alive).count();
+  put("keep_alive", c.keep_alive < KeepAlive::zero() ? json(-1) : json(keep_alive_s));
+  put("request_timeout", c.request_timeout.count());
+  put("num_ctx", c.num_ctx);
+  put("threads", c.threads);
+  put("origins", c.cors_origins);
+  put("api_keys", std::to_string(c.api_keys.size()) + " key(s)");
+  put("no_auth", c.no_auth);
+  put("create_demo", c.create_demo);
+  return out;
+}
+
+std::vector<std::string> read_api_keys(const fs::path& file) {
   std::ifstream in(file);
   if (!in) throw Error("serve: cannot read API key file " + file.string());
   std::vector<std::string> keys;

@@ -1,10 +1,17 @@
-// What `airlock serve` is configured with: flags first, then AIRLOCK_* environment variables, then
-// the familiar OLLAMA_HOST / OLLAMA_MODELS names, then defaults.
+// What `airlock serve` is configured with. Precedence, highest first: flags, AIRLOCK_* environment
+// variables (then the familiar OLLAMA_HOST / OLLAMA_MODELS / OLLAMA_CONTEXT_LENGTH names), the
+// config file (JSON, keys named like the flags), defaults. Every source goes through the same range
+// checks (validate()), and the config remembers where each value came from, so an error and
+// `serve --print-config` can name the flag, variable or file key.
 #pragma once
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "server/duration.h"
 
@@ -19,23 +26,49 @@ struct ServerConfig {
   int max_loaded_models = 3;
   KeepAlive keep_alive = std::chrono::minutes(5);
   std::chrono::seconds request_timeout{600};
-  int64_t num_ctx = 2048;       // positions per slot
+  int64_t num_ctx = 2048;       // positions per slot (a request's `num_ctx` may ask for another)
   int threads = 0;              // compute threads; 0: one per physical core
   std::vector<std::string> api_keys;
   bool no_auth = false;
   std::vector<std::string> cors_origins;  // beyond the localhost origins always allowed
   bool create_demo = true;      // synthesise the demo model into an empty store
 
+  // Setting name (the config file key) -> where its value came from ("--parallel",
+  // "AIRLOCK_NUM_PARALLEL", "/etc/airlock.json: num_parallel"); absent: the default.
+  std::map<std::string, std::string> sources;
+
   bool loopback() const;
-  // Refuses a non-loopback bind without keys (unless no_auth), bad ranges. Throws airlock::Error.
+  // Refuses a non-loopback bind without keys (unless no_auth), and any value a source set out of
+  // its range, naming the source. Throws airlock::Error.
   void validate() const;
 };
 
-// Reads AIRLOCK_HOST (else OLLAMA_HOST, "host[:port]" or "http://host:port"), AIRLOCK_MODELS (else
+// Applies AIRLOCK_HOST (else OLLAMA_HOST, "host[:port]" or "http://host:port"), AIRLOCK_MODELS (else
 // OLLAMA_MODELS), AIRLOCK_NUM_PARALLEL, AIRLOCK_MAX_QUEUE, AIRLOCK_MAX_LOADED_MODELS,
-// AIRLOCK_KEEP_ALIVE, AIRLOCK_ORIGINS (comma-separated), AIRLOCK_REQUEST_TIMEOUT (seconds).
+// AIRLOCK_KEEP_ALIVE, AIRLOCK_ORIGINS (comma-separated), AIRLOCK_REQUEST_TIMEOUT (seconds),
+// AIRLOCK_CONTEXT_LENGTH (else OLLAMA_CONTEXT_LENGTH) over c; unset variables leave c alone.
 // Throws airlock::Error naming the variable for a bad value.
+void apply_env(ServerConfig& c);
+
+// Applies a JSON config file over c. Keys: host, port, models, num_parallel, max_queue,
+// max_loaded_models, keep_alive ("5m" or seconds), request_timeout (seconds), num_ctx, threads,
+// origins (array of strings), api_key_file, no_auth, no_demo. Relative paths are relative to the
+// file's folder. Throws airlock::Error "FILE: KEY: problem" for an unreadable file, bad JSON, an
+// unknown key or a value of the wrong type or range.
+void apply_config_file(ServerConfig& c, const std::filesystem::path& file);
+
+// The config file to read when --config is not given: $AIRLOCK_CONFIG (which must then exist),
+// else ~/.airlock/config.json when it exists, else none.
+std::optional<std::filesystem::path> default_config_file();
+
+// Sets the store's default location (~/.airlock/models) when no source named one.
+void default_models_dir(ServerConfig& c);
+
+// Defaults + environment (no file): what the tests and embedders start from.
 ServerConfig config_from_env();
+
+// The effective settings, each with its value and source (API keys shown as a count only).
+nlohmann::json describe(const ServerConfig& c);
 
 // Splits "host[:port]", "http://host:port", "[::1]:port" into the config.
 void set_host_port(ServerConfig& c, const std::string& value, const std::string& origin);

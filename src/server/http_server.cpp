@@ -13,6 +13,7 @@
 #include "model/synth.h"
 #include "server/metrics.h"
 #include "server/model_manager.h"
+#include "server/request_note.h"
 #include "server/server_state.h"
 #include "store/store.h"
 #include "tensor/thread_pool.h"
@@ -116,7 +117,7 @@ void HttpServer::routes() {
 
   h.set_pre_routing_handler([&cfg](const httplib::Request& req, httplib::Response& res) {
     t_start = Clock::now();
-    note_model("");
+    reset_request_note();
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty()) {
       if (!origin_allowed(cfg, origin)) {
@@ -152,7 +153,11 @@ void HttpServer::routes() {
                  {"path", req.path},
                  {"status", res.status},
                  {"duration_ms", std::round(seconds * 1e4) / 10}};
+    const RequestNote& note = request_note();
     if (!model.empty()) line["model"] = model;
+    if (note.prompt_tokens >= 0) line["prompt_tokens"] = note.prompt_tokens;
+    if (note.eval_tokens >= 0) line["eval_tokens"] = note.eval_tokens;
+    if (!note.ignored_options.empty()) line["ignored_options"] = note.ignored_options;
     std::fprintf(log_, "%s\n", line.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     std::fflush(log_);
   });

@@ -4,9 +4,26 @@
 
 #include <algorithm>
 
+#include "gguf/gguf.h"
+#include "tensor/thread_pool.h"
+
 namespace airlock::server {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The context length the model was trained for, from the GGUF header, to check a request's num_ctx
+// before loading anything.
+int64_t trained_context(const std::filesystem::path& path) {
+  const auto file = gguf::File::open(path);
+  const std::string arch = file->get_string("general.architecture").value_or("");
+  const auto n = file->get_int(arch + ".context_length");
+  if (!n || *n < 1) throw Error(path.string() + ": no valid " + arch + ".context_length in the GGUF header");
+  return *n;
+}
+
+}  // namespace
 
 Lease::~Lease() { mgr_.release(runner_.get(), keep_alive_); }
 
@@ -21,7 +38,7 @@ ModelManager::~ModelManager() {
   }
   reap_cv_.notify_all();
   reaper_.join();
-  std::map<std::string, Entry> dropped;
+  Entries dropped;
   {
     std::lock_guard lock(mu_);
     dropped.swap(entries_);
@@ -29,7 +46,9 @@ ModelManager::~ModelManager() {
 }
 
 bool ModelManager::expired(const Entry& e, Clock::time_point now) {
-  if (e.users > 0 || e.keep_alive < KeepAlive::zero()) return false;
+  if (e.users > 0) return false;
+  if (e.retired) return true;
+  if (e.keep_alive < KeepAlive::zero()) return false;
   return now >= e.last_used + e.keep_alive;
 }
 
@@ -53,33 +72,74 @@ void ModelManager::evict_locked(size_t limit, std::vector<std::shared_ptr<Runner
   }
 }
 
-std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optional<KeepAlive> keep_alive) {
+ModelManager::Settings ModelManager::settle(const LoadOptions& load, int64_t n_ctx_train,
+                                            const nlohmann::json& parameters) const {
+  Settings s;
+  if (load.num_ctx > 0) {
+    if (load.num_ctx > n_ctx_train)
+      throw HttpError(400, "options.num_ctx: " + std::to_string(load.num_ctx) +
+                               " is more than the model's trained context (" + std::to_string(n_ctx_train) + ")");
+    s.n_ctx = load.num_ctx;
+  } else {
+    // A Modelfile's num_ctx was checked for type when the model was created; the server's default
+    // may be more than a small model was trained for. Both are capped, as the familiar server does.
+    int64_t want = config_.num_ctx;
+    if (auto p = parameters.find("num_ctx"); p != parameters.end() && p->is_number() && p->get<double>() >= 1)
+      want = static_cast<int64_t>(std::min(p->get<double>(), static_cast<double>(n_ctx_train)));
+    s.n_ctx = std::clamp<int64_t>(want, 1, n_ctx_train);
+  }
+  s.threads = load.num_thread > 0 ? load.num_thread : pool_->size();
+  return s;
+}
+
+ModelManager::Entries::iterator ModelManager::find_locked(const std::string& key,
+                                                          const std::optional<LoadOptions>& load) {
+  auto [first, last] = entries_.equal_range(key);
+  auto found = entries_.end();
+  std::optional<Settings> want;
+  for (auto it = first; it != last; ++it) {
+    const Entry& e = it->second;
+    if (e.retired) continue;
+    if (!load) {  // any instance: the most recently used
+      if (found == entries_.end() || e.last_used > found->second.last_used) found = it;
+      continue;
+    }
+    if (!want) want = settle(*load, e.runner->n_ctx_train(), e.runner->resolved().parameters);
+    if (e.runner->n_ctx() == want->n_ctx && e.runner->threads() == want->threads) return it;
+  }
+  return found;
+}
+
+std::shared_ptr<Lease> ModelManager::lease_locked(Entry& e, std::optional<KeepAlive> keep_alive, int64_t load_ns) {
+  ++e.users;
+  e.last_used = Clock::now();
+  if (keep_alive) e.keep_alive = *keep_alive;
+  return std::make_shared<Lease>(*this, e.runner, keep_alive, load_ns);
+}
+
+std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optional<KeepAlive> keep_alive,
+                                             std::optional<LoadOptions> load) {
   if (name.empty()) throw Error("model is required");
   store::Store st(config_.models_dir);
   const store::ModelRef ref = store::ModelRef::parse(name);
   const std::string key = ref.full();
   {
     std::lock_guard lock(mu_);
-    if (auto it = entries_.find(key); it != entries_.end()) {
-      ++it->second.users;
-      it->second.last_used = Clock::now();
-      if (keep_alive) it->second.keep_alive = *keep_alive;
-      return std::make_shared<Lease>(*this, it->second.runner, keep_alive, 0);
-    }
+    if (auto it = find_locked(key, load); it != entries_.end()) return lease_locked(it->second, keep_alive, 0);
   }
   if (!st.manifest_digest(ref)) throw HttpError(404, "model '" + ref.display() + "' not found");
   std::lock_guard load_lock(load_mu_);
   {  // loaded by another request while this one waited
     std::lock_guard lock(mu_);
-    if (auto it = entries_.find(key); it != entries_.end()) {
-      ++it->second.users;
-      it->second.last_used = Clock::now();
-      return std::make_shared<Lease>(*this, it->second.runner, keep_alive, 0);
-    }
+    if (auto it = find_locked(key, load); it != entries_.end()) return lease_locked(it->second, keep_alive, 0);
   }
+  store::ResolvedModel resolved = st.resolve(name);
+  const Settings want = settle(load.value_or(LoadOptions{}), trained_context(resolved.model_path), resolved.parameters);
   std::vector<std::shared_ptr<Runner>> dropped;
   {
     std::lock_guard lock(mu_);
+    auto [first, last] = entries_.equal_range(key);
+    for (auto it = first; it != last; ++it) it->second.retired = true;
     evict_locked(static_cast<size_t>(config_.max_loaded_models) - 1, dropped);
   }
   dropped.clear();  // unloads outside mu_
@@ -90,8 +150,9 @@ std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optio
     RunnerParams rp;
     rp.num_parallel = config_.num_parallel;
     rp.max_queue = config_.max_queue;
-    rp.num_ctx = config_.num_ctx;
-    runner = std::make_shared<Runner>(st.resolve(name), rp, pool_);
+    rp.num_ctx = want.n_ctx;
+    rp.num_thread = want.threads;
+    runner = std::make_shared<Runner>(std::move(resolved), rp, pool_);
   } catch (...) {
     --loading_;
     throw;
@@ -99,12 +160,10 @@ std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optio
   --loading_;
   const int64_t load_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
   std::lock_guard lock(mu_);
-  Entry& e = entries_[key];
+  Entry& e = entries_.emplace(key, Entry{})->second;
   e.runner = runner;
-  e.users = 1;
-  e.last_used = Clock::now();
-  e.keep_alive = keep_alive.value_or(config_.keep_alive);
-  return std::make_shared<Lease>(*this, runner, keep_alive, load_ns);
+  e.keep_alive = config_.keep_alive;
+  return lease_locked(e, keep_alive, load_ns);
 }
 
 void ModelManager::release(Runner* r, std::optional<KeepAlive> keep_alive) {
@@ -123,13 +182,16 @@ void ModelManager::release(Runner* r, std::optional<KeepAlive> keep_alive) {
 
 void ModelManager::unload(const std::string& name) {
   const std::string key = store::ModelRef::parse(name).full();
-  std::shared_ptr<Runner> dropped;
+  std::vector<std::shared_ptr<Runner>> dropped;
   std::lock_guard lock(mu_);
-  if (auto it = entries_.find(key); it != entries_.end()) {
+  auto [it, last] = entries_.equal_range(key);
+  while (it != last) {
     it->second.keep_alive = KeepAlive::zero();
     if (it->second.users == 0) {
-      dropped = std::move(it->second.runner);
-      entries_.erase(it);
+      dropped.push_back(std::move(it->second.runner));
+      it = entries_.erase(it);
+    } else {
+      ++it;
     }
   }
 }

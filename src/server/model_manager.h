@@ -1,6 +1,14 @@
 // Which models are loaded: a model is loaded on first use, stays for its keep_alive after its last
 // request, and when more than max_loaded models would be loaded the least recently used idle one
 // is unloaded first. A Lease pins a model while a request uses it.
+//
+// A model is loaded as an instance with a context size (num_ctx) and a thread count (num_thread),
+// both fixed for its life: the KV cache is sized at load, and the shared thread pool cannot be
+// resized under other models. A request asking for other values than the loaded instance has gets
+// a new instance loaded with them, and the model's older instances are retired: they take no new
+// requests and unload as soon as the requests already running or queued on them have finished.
+// This is the familiar server's "reload when num_ctx changes", except that the new instance loads
+// beside the old one rather than after it drains, so no request waits on another's.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +21,7 @@
 #include <vector>
 
 #include "server/config.h"
+#include "server/request_options.h"
 #include "server/runner.h"
 
 namespace airlock {
@@ -59,9 +68,13 @@ class ModelManager {
   ModelManager(const ServerConfig& config, ThreadPool* pool);
   ~ModelManager();
 
-  // Loads the model if needed. Throws HttpError 404 "model 'x' not found", airlock::Error for a
-  // model that fails to load.
-  std::shared_ptr<Lease> acquire(const std::string& name, std::optional<KeepAlive> keep_alive);
+  // Loads the model if needed. `load`: the request's num_ctx / num_thread (zero: the Modelfile's
+  // num_ctx PARAMETER, else the server's num_ctx and thread pool); nullopt: any loaded instance
+  // will do (tokenize, embeddings), else one with the defaults. Throws HttpError 404 "model 'x'
+  // not found", HttpError 400 for a num_ctx beyond the model's trained context, airlock::Error for
+  // a model that fails to load.
+  std::shared_ptr<Lease> acquire(const std::string& name, std::optional<KeepAlive> keep_alive,
+                                 std::optional<LoadOptions> load = std::nullopt);
   // keep_alive 0 with no prompt: unload now (waits for nothing; in-flight requests keep their lease).
   void unload(const std::string& name);
   std::vector<LoadedInfo> loaded() const;
@@ -77,7 +90,19 @@ class ModelManager {
     size_t users = 0;
     std::chrono::steady_clock::time_point last_used;
     KeepAlive keep_alive;
+    bool retired = false;  // superseded by an instance with other settings: unload when idle
   };
+  using Entries = std::multimap<std::string, Entry>;  // by manifest path (host/ns/model:tag)
+  struct Settings {
+    int64_t n_ctx = 0;
+    int threads = 0;
+  };
+  // The settings an instance must have to serve `load`. Throws HttpError 400 for a num_ctx beyond
+  // the model's trained context.
+  Settings settle(const LoadOptions& load, int64_t n_ctx_train, const nlohmann::json& parameters) const;
+  // Caller holds mu_. A live instance of model `key` that serves `load`, or entries_.end().
+  Entries::iterator find_locked(const std::string& key, const std::optional<LoadOptions>& load);
+  std::shared_ptr<Lease> lease_locked(Entry& e, std::optional<KeepAlive> keep_alive, int64_t load_ns);
   void release(Runner* r, std::optional<KeepAlive> keep_alive);
   void reap_loop();
   // Caller holds mu_. Removes idle entries past their keep_alive, then LRU idle ones over `limit`.
@@ -88,7 +113,7 @@ class ModelManager {
   ThreadPool* pool_;
   mutable std::mutex mu_;
   std::mutex load_mu_;  // one load at a time
-  std::map<std::string, Entry> entries_;  // by manifest path (host/ns/model:tag)
+  Entries entries_;
   std::atomic<int> loading_{0};
   std::condition_variable reap_cv_;
   bool stop_ = false;

@@ -4,6 +4,7 @@
 
 #include "server/format.h"
 #include "server/prompt.h"
+#include "server/request_note.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
@@ -38,7 +39,7 @@ void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point
 std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& text, const ojson& body) {
   auto req = std::make_shared<GenRequest>();
   req->prompt = tokenize_prompt(r, text);
-  apply_options(r.resolved().parameters, *req);
+  apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
   req->grammar = grammar_for_format(body.value("format", ojson()));
   return req;
@@ -46,7 +47,7 @@ std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& tex
 
 // A request without a prompt only loads (or, with keep_alive 0, unloads) the model.
 void load_only(ServerState& state, httplib::Response& res, const std::string& model,
-               std::optional<KeepAlive> keep_alive, bool chat) {
+               std::optional<KeepAlive> keep_alive, const LoadOptions& load, bool chat) {
   json j = {{"model", model}, {"created_at", now_iso()}, {"done", true}};
   if (chat) j["message"] = {{"role", "assistant"}, {"content", ""}};
   else j["response"] = "";
@@ -54,7 +55,7 @@ void load_only(ServerState& state, httplib::Response& res, const std::string& mo
     state.models.unload(model);
     j["done_reason"] = "unload";
   } else {
-    state.models.acquire(model, keep_alive);
+    state.models.acquire(model, keep_alive, load);
     j["done_reason"] = "load";
   }
   send_json(res, j);
@@ -124,8 +125,9 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   const std::string tmpl = string_field(body, "template");
   const bool raw = bool_field(body, "raw", false);
   const bool stream = bool_field(body, "stream", true);
-  if (prompt.empty()) return load_only(state, res, model, keep_alive, false);
-  auto lease = state.models.acquire(model, keep_alive);
+  const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
+  if (prompt.empty()) return load_only(state, res, model, keep_alive, load, false);
+  auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   std::string text;
   if (raw) text = prompt;
@@ -146,8 +148,9 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const bool stream = bool_field(body, "stream", true);
   const ojson messages = body.value("messages", ojson::array());
   if (!messages.is_array()) throw Error("messages: expected an array");
-  if (messages.empty()) return load_only(state, res, model, keep_alive, true);
-  auto lease = state.models.acquire(model, keep_alive);
+  const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
+  if (messages.empty()) return load_only(state, res, model, keep_alive, load, true);
+  auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   // The native API has no tool_choice: the model answers in text or calls one of the tools.
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_template().source());
@@ -181,7 +184,11 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
   const bool truncate = bool_field(body, "truncate", true);
   const std::vector<std::string> inputs =
       legacy ? std::vector<std::string>{string_field(body, "prompt")} : embed_inputs(body.value("input", json()));
-  auto lease = state.models.acquire(model, keep_alive);
+  // num_ctx is the most tokens an input may have; the other keys are checked as for generation.
+  const json options = body.value("options", json());
+  GenRequest checked_only;
+  apply_options(options, checked_only);
+  auto lease = state.models.acquire(model, keep_alive, load_options(options));
   Runner& r = lease->runner();
   json embeddings = json::array();
   int64_t tokens = 0;
@@ -192,6 +199,7 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
     embeddings.push_back(r.embed(std::move(ids), truncate, !legacy));
   }
   state.metrics.generation(tokens, 0, 0);
+  request_note().prompt_tokens = tokens;
   if (legacy) return send_json(res, {{"embedding", embeddings.at(0)}});
   send_json(res, {{"model", model},
                   {"embeddings", embeddings},

@@ -7,6 +7,7 @@
 
 #include "server/format.h"
 #include "server/prompt.h"
+#include "server/request_note.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
@@ -96,7 +97,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     prompt = p.get<std::string>();
     if (body.contains("suffix") && !body["suffix"].is_null()) throw Error("suffix is not supported yet");
   }
-  auto lease = state.models.acquire(model, std::nullopt);
+  // OpenAI has no num_ctx / num_thread: the Modelfile's or the server's settings.
+  auto lease = state.models.acquire(model, std::nullopt, LoadOptions{});
   const Runner& r = lease->runner();
   const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
                                             r.chat_template().source())
@@ -105,7 +107,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages, tools.template_tools) : prompt);
   // OpenAI has no repeat penalty: off unless the model's Modelfile sets one.
   req->sampling.repeat_penalty = 1.0f;
-  apply_options(r.resolved().parameters, *req);
+  apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   try {
     apply_options(openai_options(body), *req);
   } catch (const Error& e) {  // the native names mean nothing to an OpenAI client
@@ -240,6 +242,7 @@ void embeddings(ServerState& state, const httplib::Request& http, httplib::Respo
     data.push_back(std::move(e));
   }
   state.metrics.generation(tokens, 0, 0);
+  request_note().prompt_tokens = tokens;
   send_json(res, {{"object", "list"}, {"data", data}, {"model", model},
                   {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
 }

@@ -2,8 +2,12 @@
 
 #include <airlock/error.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <thread>
+
+#include "server/request_note.h"
 
 namespace airlock::server {
 
@@ -17,9 +21,44 @@ double number(const nlohmann::json& v, const std::string& key, double lo, double
   return x;
 }
 
+int64_t whole(const nlohmann::json& v, const std::string& key, int64_t lo, int64_t hi) {
+  const double x = number(v, key, static_cast<double>(lo), static_cast<double>(hi));
+  if (x != std::floor(x)) throw Error("options." + key + ": expected a whole number, got " + v.dump());
+  return static_cast<int64_t>(x);
+}
+
+bool one_of(const std::string& key, std::initializer_list<const char*> names) {
+  return std::any_of(names.begin(), names.end(), [&](const char* n) { return key == n; });
+}
+
+// Hints about hardware and memory, or knobs that only matter for features we do not have: no
+// effect on what is generated here.
+bool harmless_hint(const std::string& key) {
+  return one_of(key, {"numa", "num_gpu", "main_gpu", "low_vram", "f16_kv", "use_mmap", "use_mlock", "vocab_only",
+                      "logits_all", "embedding_only", "num_keep", "penalize_newline", "mirostat_tau",
+                      "mirostat_eta"});
+}
+
+int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+constexpr int64_t kMaxNumCtx = int64_t{1} << 24;
+constexpr int64_t kMaxNumBatch = 65536;
+
 }  // namespace
 
-void apply_options(const nlohmann::json& options, GenRequest& req) {
+LoadOptions load_options(const nlohmann::json& options) {
+  LoadOptions o;
+  if (options.is_null()) return o;
+  if (!options.is_object()) throw Error("options: expected an object");
+  if (auto v = options.find("num_ctx"); v != options.end() && !v->is_null())
+    o.num_ctx = whole(*v, "num_ctx", 1, kMaxNumCtx);
+  // 0 is the familiar clients' "default"; more threads than the machine has only slows it down.
+  if (auto v = options.find("num_thread"); v != options.end() && !v->is_null())
+    o.num_thread = static_cast<int>(whole(*v, "num_thread", 0, hardware_threads()));
+  return o;
+}
+
+void apply_options(const nlohmann::json& options, GenRequest& req, OptionSource source) {
   if (options.is_null()) return;
   if (!options.is_object()) throw Error("options: expected an object");
   auto& sp = req.sampling;
@@ -55,6 +94,21 @@ void apply_options(const nlohmann::json& options, GenRequest& req) {
       } else {
         throw Error("options.stop: expected a string or an array of strings");
       }
+    } else if (key == "num_batch") {
+      req.num_batch = whole(v, key, 1, kMaxNumBatch);
+    } else if (key == "num_ctx" || key == "num_thread") {
+      // The same checks as load_options(); the model manager applies them.
+      if (source == OptionSource::Request) load_options({{key, v}});
+    } else if (key == "mirostat") {
+      if (source == OptionSource::Request && number(v, key, 0, 2) != 0)
+        throw Error("options.mirostat: mirostat sampling is not supported (only 0, off)");
+    } else if (key == "tfs_z") {
+      if (source == OptionSource::Request && number(v, key, 0, kBig) != 1)
+        throw Error("options.tfs_z: tail-free sampling is not supported (only 1, off)");
+    } else if (harmless_hint(key)) {
+      if (source == OptionSource::Request) request_note().ignored_options.push_back(key);
+    } else if (source == OptionSource::Request) {
+      throw Error("options." + key + ": unknown option");
     }
   }
 }

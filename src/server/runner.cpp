@@ -32,7 +32,11 @@ struct Runner::Slot {
 };
 
 Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, ThreadPool* pool)
-    : resolved_(std::move(resolved)), params_(params) {
+    : resolved_(std::move(resolved)), params_(params), pool_(pool) {
+  if (params_.num_thread > 0 && params_.num_thread != pool->size()) {
+    own_pool_ = std::make_unique<ThreadPool>(params_.num_thread);
+    pool_ = own_pool_.get();
+  }
   model_ = model::Model::load(resolved_.model_path);
   tok_ = tokenizer::Tokenizer::from_gguf(model_->file());
   // The chat template lives in the GGUF; the store's config blob does not carry it.
@@ -43,12 +47,12 @@ Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, Thread
   if (is_encoder()) {
     cp.n_seq = 1;
     cp.n_batch = cp.n_ctx;  // an embedding is one pass over the whole input
-    ctx_ = std::make_unique<model::Context>(*model_, cp, pool);
+    ctx_ = std::make_unique<model::Context>(*model_, cp, pool_);
     return;
   }
   cp.n_seq = params_.num_parallel;
   cp.n_batch = params_.num_batch;
-  ctx_ = std::make_unique<model::Context>(*model_, cp, pool);
+  ctx_ = std::make_unique<model::Context>(*model_, cp, pool_);
   for (int i = 0; i < params_.num_parallel; ++i) {
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->seq = i;
@@ -67,6 +71,8 @@ Runner::~Runner() {
 }
 
 int64_t Runner::n_ctx() const { return ctx_->n_ctx(); }
+int64_t Runner::n_ctx_train() const { return model_->hparams().n_ctx_train; }
+int Runner::threads() const { return pool_->size(); }
 size_t Runner::kv_bytes() const { return ctx_->kv_cache().bytes(); }
 
 size_t Runner::pending() const { return active_.load(); }
@@ -218,7 +224,8 @@ void Runner::loop() {
       if (room <= 0) break;
       const int64_t done = ctx_->seq_len(s->seq);
       const int64_t left = static_cast<int64_t>(s->tokens.size()) - done;
-      const int64_t n = std::min(room, left);
+      const int64_t chunk = s->req->num_batch > 0 ? s->req->num_batch : room;
+      const int64_t n = std::min({room, left, chunk});
       for (int64_t i = 0; i < n; ++i) {
         const bool last = done + i + 1 == static_cast<int64_t>(s->tokens.size());
         batch.push_back({s->tokens[static_cast<size_t>(done + i)], done + i, s->seq, last});

@@ -35,7 +35,11 @@ struct RunnerParams {
   int num_parallel = 4;
   int max_queue = 512;
   int64_t num_ctx = 2048;
-  int64_t num_batch = 256;
+  int64_t num_batch = 256;  // the most tokens one step evaluates; a request may ask for fewer
+  // Compute threads. 0 or the shared pool's size: the shared pool. Another number: a pool of that
+  // size owned by this runner, because the shared pool serialises its callers and cannot be
+  // resized while other runners use it.
+  int num_thread = 0;
 };
 
 class Runner {
@@ -63,6 +67,8 @@ class Runner {
   const tmpl::ChatTemplate& chat_template() const { return *template_; }
   const store::ResolvedModel& resolved() const { return resolved_; }
   int64_t n_ctx() const;
+  int64_t n_ctx_train() const;
+  int threads() const;  // the compute threads this model runs on
   size_t kv_bytes() const;
   // Requests queued or in a slot.
   size_t pending() const;
@@ -79,6 +85,8 @@ class Runner {
 
   store::ResolvedModel resolved_;
   RunnerParams params_;
+  std::unique_ptr<ThreadPool> own_pool_;  // before ctx_: destroyed after it
+  ThreadPool* pool_;
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<tokenizer::Tokenizer> tok_;
   std::unique_ptr<tmpl::ChatTemplate> template_;

@@ -2,10 +2,11 @@
 
 #include <airlock/error.h>
 
+#include "server/request_note.h"
+
 namespace airlock::server {
 
 namespace {
-thread_local std::string t_model;
 
 const char* openai_type(int status) {
   if (status == 401) return "authentication_error";
@@ -16,8 +17,8 @@ const char* openai_type(int status) {
 }
 }  // namespace
 
-void note_model(const std::string& model) { t_model = model; }
-const std::string& noted_model() { return t_model; }
+void note_model(const std::string& model) { request_note().model = model; }
+const std::string& noted_model() { return request_note().model; }
 
 nlohmann::json error_body(ErrorStyle style, int status, const std::string& message) {
   if (style == ErrorStyle::Native) return {{"error", message}};
@@ -36,7 +37,7 @@ void send_error(httplib::Response& res, ErrorStyle style, int status, const std:
 
 httplib::Server::Handler guarded(ErrorStyle style, JsonHandler fn) {
   return [style, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
-    t_model.clear();
+    reset_request_note();
     try {
       fn(req, res);
     } catch (const HttpError& e) {

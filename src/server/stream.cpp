@@ -1,6 +1,16 @@
 #include "server/stream.h"
 
+#include "server/request_note.h"
+
 namespace airlock::server {
+
+namespace {
+// For the request log line; a streamed body is written by the handler's own thread.
+void note_tokens(const GenStats& s) {
+  request_note().prompt_tokens = s.prompt_total;
+  request_note().eval_tokens = s.eval_tokens;
+}
+}  // namespace
 
 void submit(ServerState& state, Lease& lease, const std::shared_ptr<GenRequest>& req) {
   req->deadline = req->submitted + state.config.request_timeout;
@@ -35,6 +45,7 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
           case GenEvent::Kind::Text: out = format.piece(ev.text); break;
           case GenEvent::Kind::Done:
             metrics->generation(ev.stats.prompt_tokens, ev.stats.eval_tokens, ev.stats.eval_ns);
+            note_tokens(ev.stats);
             out = format.done(ev);
             break;
           case GenEvent::Kind::Error: out = format.error(ev); break;
@@ -66,6 +77,7 @@ Collected collect(ServerState& state, GenRequest& req) {
     }
     if (ev.kind == GenEvent::Kind::Error) throw HttpError(ev.status, ev.text);
     state.metrics.generation(ev.stats.prompt_tokens, ev.stats.eval_tokens, ev.stats.eval_ns);
+    note_tokens(ev.stats);
     c.done = std::move(ev);
     return c;
   }

@@ -57,14 +57,15 @@ void import_fixture_models(const fs::path& dir) {
     st.import_gguf(m / file, name, {"test", nullptr, nullptr});
 }
 
-RunningServer::RunningServer(const fs::path& store_dir, const std::function<void(ServerConfig&)>& adjust) {
+RunningServer::RunningServer(const fs::path& store_dir, const std::function<void(ServerConfig&)>& adjust,
+                             std::FILE* log) {
   ServerConfig c;
   c.models_dir = store_dir;
   c.port = 0;
   c.threads = 2;
   c.num_ctx = 512;
   if (adjust) adjust(c);
-  server_ = std::make_unique<HttpServer>(c, nullptr);
+  server_ = std::make_unique<HttpServer>(c, log);
   port_ = server_->bind();
   thread_ = std::thread([this] { server_->serve(); });
   for (int i = 0; i < 200 && !server_->running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -34,9 +35,10 @@ void import_fixture_models(const std::filesystem::path& dir);
 
 class RunningServer {
  public:
-  // `adjust` may change the config (store dir and port 0 are set already).
+  // `adjust` may change the config (store dir and port 0 are set already); `log` receives the
+  // request log lines.
   explicit RunningServer(const std::filesystem::path& store_dir,
-                         const std::function<void(ServerConfig&)>& adjust = {});
+                         const std::function<void(ServerConfig&)>& adjust = {}, std::FILE* log = nullptr);
   ~RunningServer();
   int port() const { return port_; }
   std::unique_ptr<httplib::Client> client() const;

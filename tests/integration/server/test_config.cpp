@@ -1,10 +1,13 @@
 // Server configuration pieces that need no model: durations, host parsing, the bind-address rule,
-// the Go-template subset.
+// the config file, the Go-template subset.
 #include <gtest/gtest.h>
 
 #include <airlock/error.h>
 
 #include <cstdlib>
+#include <fstream>
+
+#include <unistd.h>
 
 #include "server/config.h"
 #include "server/duration.h"
@@ -81,6 +84,119 @@ TEST(BindRule, NonLoopbackNeedsKeysOrNoAuth) {
   c.api_keys.clear();
   c.no_auth = true;
   EXPECT_NO_THROW(c.validate());
+}
+
+// A scratch folder holding one config file.
+class ConfigFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("airlock-config-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    file_ = dir_ / "config.json";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void write(const std::string& text, const std::filesystem::path& p = {}) { std::ofstream(p.empty() ? file_ : p) << text; }
+  // The error applying `text` gives, "" when none.
+  std::string error_for(const std::string& text) {
+    write(text);
+    ServerConfig c;
+    try {
+      apply_config_file(c, file_);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  std::filesystem::path dir_, file_;
+};
+
+TEST_F(ConfigFile, EveryKeyApplies) {
+  write("k1\n# comment\nk2\n", dir_ / "keys.txt");
+  write(R"({"host": "0.0.0.0:8081", "models": "store", "num_parallel": 2, "max_queue": 7,
+            "max_loaded_models": 5, "keep_alive": "90s", "request_timeout": 30, "num_ctx": 1024,
+            "threads": 3, "origins": ["https://a.example"], "api_key_file": "keys.txt",
+            "no_auth": false, "no_demo": true})");
+  ServerConfig c;
+  apply_config_file(c, file_);
+  EXPECT_EQ(c.host, "0.0.0.0");
+  EXPECT_EQ(c.port, 8081);
+  EXPECT_EQ(c.models_dir, dir_ / "store");  // relative to the file
+  EXPECT_EQ(c.num_parallel, 2);
+  EXPECT_EQ(c.max_queue, 7);
+  EXPECT_EQ(c.max_loaded_models, 5);
+  EXPECT_EQ(c.keep_alive, std::chrono::seconds(90));
+  EXPECT_EQ(c.request_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c.num_ctx, 1024);
+  EXPECT_EQ(c.threads, 3);
+  EXPECT_EQ(c.cors_origins, std::vector<std::string>{"https://a.example"});
+  EXPECT_EQ(c.api_keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_FALSE(c.create_demo);
+  EXPECT_EQ(c.sources.at("num_parallel"), file_.string() + ": num_parallel");
+  EXPECT_EQ(c.sources.at("port"), file_.string() + ": host");
+  EXPECT_NO_THROW(c.validate());  // keys given, so the non-loopback bind is allowed
+  write(R"({"keep_alive": -1, "port": 0})");
+  apply_config_file(c, file_);
+  EXPECT_EQ(c.keep_alive, kKeepForever);
+  EXPECT_EQ(c.port, 0);
+}
+
+TEST_F(ConfigFile, ErrorsNameTheFileAndKey) {
+  const std::string f = file_.string();
+  EXPECT_EQ(error_for(R"({"num_parallel": 0})"), f + ": num_parallel: 0 is out of range [1, 256]");
+  EXPECT_EQ(error_for(R"({"num_parallel": "4"})"), f + ": num_parallel: expected a whole number, got \"4\"");
+  EXPECT_EQ(error_for(R"({"max_queue": 2.5})"), f + ": max_queue: expected a whole number, got 2.5");
+  EXPECT_EQ(error_for(R"({"num_ctx": 99999999999999999999})"), f + ": num_ctx: expected a whole number, got 1e+20");
+  EXPECT_EQ(error_for(R"({"no_auth": "yes"})"), f + ": no_auth: expected true or false, got \"yes\"");
+  EXPECT_EQ(error_for(R"({"origins": "https://a.example"})"),
+            f + ": origins: expected an array of strings, got \"https://a.example\"");
+  EXPECT_EQ(error_for(R"({"keep_alive": "5 parsecs"})").rfind(f + ": keep_alive: '5 parsecs'", 0), 0u);
+  EXPECT_EQ(error_for(R"({"host": "h:99999"})"), f + ": host: 99999 is out of range [0, 65535]");
+  EXPECT_EQ(error_for(R"({"num_paralel": 2})").rfind(f + ": num_paralel: unknown key", 0), 0u);
+  EXPECT_EQ(error_for(R"({"api_key_file": "missing.txt"})").rfind(f + ": api_key_file: ", 0), 0u);
+  EXPECT_EQ(error_for("[1, 2]"), f + ": expected a JSON object of settings");
+  EXPECT_EQ(error_for(R"({"num_parallel": 2,})").rfind(f + ": not valid JSON: parse error at line 1", 0), 0u);
+  EXPECT_EQ(error_for("").rfind(f + ": not valid JSON: ", 0), 0u);
+  ServerConfig c;
+  try {
+    apply_config_file(c, dir_ / "absent.json");
+    ADD_FAILURE() << "no error for a missing file";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), (dir_ / "absent.json").string() + ": cannot read the config file");
+  }
+}
+
+TEST_F(ConfigFile, DefaultLocationIsUnderHome) {
+  const char* old_home = std::getenv("HOME");
+  const std::string saved = old_home ? old_home : "";
+  ::unsetenv("AIRLOCK_CONFIG");
+  ::setenv("HOME", dir_.c_str(), 1);
+  EXPECT_FALSE(default_config_file().has_value());
+  std::filesystem::create_directories(dir_ / ".airlock");
+  write("{}", dir_ / ".airlock" / "config.json");
+  EXPECT_EQ(default_config_file(), dir_ / ".airlock" / "config.json");
+  ::setenv("AIRLOCK_CONFIG", file_.c_str(), 1);
+  EXPECT_THROW(default_config_file(), Error);  // named but absent
+  write("{}");
+  EXPECT_EQ(default_config_file(), file_);
+  ::unsetenv("AIRLOCK_CONFIG");
+  ::setenv("HOME", saved.c_str(), 1);
+}
+
+TEST(Validate, RangesNameTheSource) {
+  ServerConfig c;
+  c.num_parallel = 0;
+  c.sources["num_parallel"] = "--parallel";
+  try {
+    c.validate();
+    ADD_FAILURE() << "no error for --parallel 0";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "--parallel: 0 is out of range [1, 256]");
+  }
+  ServerConfig d;
+  d.threads = 5000;
+  d.sources["threads"] = "--threads";
+  EXPECT_THROW(d.validate(), Error);
 }
 
 TEST(GoTemplate, SubsetRendersAndRejectsTheRest) {
