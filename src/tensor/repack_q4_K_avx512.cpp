@@ -21,49 +21,67 @@ __m512i bcast32(const int8_t* p) {
   return _mm512_set1_epi32(v);
 }
 
-// Moves bit B of every byte to bit 4 (the other bits are masked off by the caller). 16-bit shifts
-// are fine: what crosses from the neighbouring byte never lands on bit 4.
-template <int B>
-__m512i bit_to_4(__m512i v) {
-  if constexpr (B < 4) return _mm512_slli_epi16(v, 4 - B);
-  else if constexpr (B > 4) return _mm512_srli_epi16(v, B - 4);
-  else return v;
+// Moves bit b of every byte to bit 4 (the other bits are masked off by the caller). 16-bit shifts
+// are fine: what crosses from the neighbouring byte never lands on bit 4. b is a constant once the
+// loops are unrolled.
+__m512i bit_to_4(__m512i v, int b) {
+  if (b < 4) return _mm512_slli_epi16(v, 4 - b);
+  if (b > 4) return _mm512_srli_epi16(v, b - 4);
+  return v;
 }
 
 // a | (b & c)
 __m512i or_and(__m512i a, __m512i b, __m512i c) { return _mm512_ternarylogic_epi32(a, b, c, 0xf8); }
 
-template <bool Q5, int N>
+// N tokens; C of the four 64-element chunks of a super-block at a time. Each chunk keeps two
+// accumulators per token (its two sub-blocks have their own scales): more chunks at once give
+// few-token tiles independent dpbusd chains, fewer keep many-token tiles inside the registers.
+template <bool Q5, int N, int C>
 struct Tile {
+  static_assert(4 % C == 0);
   const BlockQ8_K* y[N];
   __m512i isum[N];  // per super-block: sum over sub-blocks of scale * (quants . activations)
 
-  // Sub-blocks 2K (low nibbles) and 2K+1 (high nibbles) of super-block i.
-  template <int K>
-  void chunk(const uint8_t* sb, int64_t i) {
-    const uint8_t* qs = sb + kHeader + (Q5 ? kQhBytes : 0) + K * 8 * 64;
+  // Sub-blocks 2k..2k+2C-1 of super-block i (chunks k0..k0+C-1).
+  void chunks(const uint8_t* sb, int64_t i, int k0) {
+    const uint8_t* qs = sb + kHeader + (Q5 ? kQhBytes : 0);
     const __m512i low4 = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
-    __m512i lo[N], hi[N];
-    for (int t = 0; t < N; ++t) lo[t] = hi[t] = _mm512_setzero_si512();
+    __m512i lo[C][N], hi[C][N];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c)
+#pragma GCC unroll 8
+      for (int t = 0; t < N; ++t) lo[c][t] = hi[c][t] = _mm512_setzero_si512();
+#pragma GCC unroll 8
     for (int m = 0; m < 8; ++m) {
-      const __m512i w = load512(qs + m * 64);
-      __m512i wl = _mm512_and_si512(w, low4);
-      __m512i wh = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
-      if constexpr (Q5) {
-        const __m512i qh = load512(sb + kHeader + m * 64);
-        wl = or_and(wl, bit_to_4<2 * K>(qh), bit4);
-        wh = or_and(wh, bit_to_4<2 * K + 1>(qh), bit4);
-      }
-      for (int t = 0; t < N; ++t) {
-        const int8_t* a = y[t][i].qs + 64 * K + 4 * m;
-        lo[t] = _mm512_dpbusd_epi32(lo[t], wl, bcast32(a));
-        hi[t] = _mm512_dpbusd_epi32(hi[t], wh, bcast32(a + 32));
+      __m512i qh = _mm512_setzero_si512();
+      if constexpr (Q5) qh = load512(sb + kHeader + m * 64);
+#pragma GCC unroll 4
+      for (int c = 0; c < C; ++c) {
+        const int k = k0 + c;
+        const __m512i w = load512(qs + (8 * k + m) * 64);
+        __m512i wl = _mm512_and_si512(w, low4);
+        __m512i wh = _mm512_and_si512(_mm512_srli_epi16(w, 4), low4);
+        if constexpr (Q5) {
+          wl = or_and(wl, bit_to_4(qh, 2 * k), bit4);
+          wh = or_and(wh, bit_to_4(qh, 2 * k + 1), bit4);
+        }
+#pragma GCC unroll 8
+        for (int t = 0; t < N; ++t) {
+          const int8_t* a = y[t][i].qs + 64 * k + 4 * m;
+          lo[c][t] = _mm512_dpbusd_epi32(lo[c][t], wl, bcast32(a));
+          hi[c][t] = _mm512_dpbusd_epi32(hi[c][t], wh, bcast32(a + 32));
+        }
       }
     }
-    const __m512i sc_lo = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + kScales + 32 * K)));
-    const __m512i sc_hi = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + kScales + 32 * K + 16)));
-    for (int t = 0; t < N; ++t)
-      isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(lo[t], sc_lo), _mm512_mullo_epi32(hi[t], sc_hi)));
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) {
+      const uint8_t* scales = sb + kScales + 32 * (k0 + c);
+      const __m512i sc_lo = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales)));
+      const __m512i sc_hi = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + 16)));
+#pragma GCC unroll 8
+      for (int t = 0; t < N; ++t)
+        isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(lo[c][t], sc_lo), _mm512_mullo_epi32(hi[c][t], sc_hi)));
+    }
   }
 
   void run(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_stride, float* out, size_t out_stride) {
@@ -73,10 +91,8 @@ struct Tile {
     const uint8_t* sb = group;
     for (int64_t i = 0; i < cols / kQK_K; ++i, sb += superblock_bytes(Q5)) {
       for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
-      chunk<0>(sb, i);
-      chunk<1>(sb, i);
-      chunk<2>(sb, i);
-      chunk<3>(sb, i);
+#pragma GCC unroll 4
+      for (int k0 = 0; k0 < 4; k0 += C) chunks(sb, i, k0);
       // Mins: sum over sub-blocks of min * (sum of its 32 activations), as int16 pairs.
       __m512i mins[4];
       for (int j = 0; j < 4; ++j)
@@ -100,6 +116,14 @@ struct Tile {
   }
 };
 
+// Chunks at a time: all four for one token (eight independent dpbusd chains), two for two, one from three
+// tokens on (2N accumulators, the isum and float sums stay within the 32 registers). Measured.
+template <bool Q5, int N>
+void run_tile(int64_t cols, const uint8_t* g, const uint8_t* a, size_t a_stride, float* out, size_t out_stride) {
+  constexpr int C = N == 1 ? 4 : N == 2 ? 2 : 1;
+  Tile<Q5, N, C>().run(cols, g, a, a_stride, out, out_stride);
+}
+
 static_assert(kMaxTileTokens == 8, "tile() dispatches 1..8 tokens");
 
 template <bool Q5>
@@ -107,14 +131,14 @@ void tile(int64_t cols, const void* group, const void* act, size_t a_stride, int
   const auto* g = static_cast<const uint8_t*>(group);
   const auto* a = static_cast<const uint8_t*>(act);
   switch (n_tokens) {
-    case 1: Tile<Q5, 1>().run(cols, g, a, a_stride, out, out_stride); break;
-    case 2: Tile<Q5, 2>().run(cols, g, a, a_stride, out, out_stride); break;
-    case 3: Tile<Q5, 3>().run(cols, g, a, a_stride, out, out_stride); break;
-    case 4: Tile<Q5, 4>().run(cols, g, a, a_stride, out, out_stride); break;
-    case 5: Tile<Q5, 5>().run(cols, g, a, a_stride, out, out_stride); break;
-    case 6: Tile<Q5, 6>().run(cols, g, a, a_stride, out, out_stride); break;
-    case 7: Tile<Q5, 7>().run(cols, g, a, a_stride, out, out_stride); break;
-    default: Tile<Q5, 8>().run(cols, g, a, a_stride, out, out_stride); break;
+    case 1: run_tile<Q5, 1>(cols, g, a, a_stride, out, out_stride); break;
+    case 2: run_tile<Q5, 2>(cols, g, a, a_stride, out, out_stride); break;
+    case 3: run_tile<Q5, 3>(cols, g, a, a_stride, out, out_stride); break;
+    case 4: run_tile<Q5, 4>(cols, g, a, a_stride, out, out_stride); break;
+    case 5: run_tile<Q5, 5>(cols, g, a, a_stride, out, out_stride); break;
+    case 6: run_tile<Q5, 6>(cols, g, a, a_stride, out, out_stride); break;
+    case 7: run_tile<Q5, 7>(cols, g, a, a_stride, out, out_stride); break;
+    default: run_tile<Q5, 8>(cols, g, a, a_stride, out, out_stride); break;
   }
 }
 
