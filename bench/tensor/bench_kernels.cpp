@@ -2,16 +2,20 @@
 // feed-forward up/gate, 2048x8192 feed-forward down).
 // One token is bound by memory bandwidth: reported as GB/s of weight bytes read. 128 tokens
 // (prompt processing) is bound by arithmetic: reported as GFLOP/s (2 * rows * cols * tokens).
-// The ISA path is the active one: run with AIRLOCK_CPU=scalar|avx2|avx512 to compare.
+// The ISA path is the active one: run with AIRLOCK_CPU=scalar|avx2|avx512 to compare. Weights
+// are repacked for the path's tile kernels as model loading does, unless AIRLOCK_REPACK=0.
 // BM_Matmul1T runs on the calling thread and is timed in CPU time (stable on a busy machine);
 // BM_MatmulPool uses a pool of one thread per physical core and is timed in wall-clock time.
 #include <benchmark/benchmark.h>
 
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "tensor/cpu_path.h"
 #include "tensor/matmul.h"
+#include "tensor/repack.h"
+#include "tensor/repack_weights.h"
 #include "tensor/thread_pool.h"
 #include "tensor/type_traits.h"
 
@@ -22,6 +26,7 @@ namespace {
 struct Weights {
   std::vector<uint8_t> bytes;
   WeightView view;
+  std::shared_ptr<const void> packed;
 };
 
 Weights make_weights(TensorType type, int64_t rows, int64_t cols) {
@@ -42,6 +47,8 @@ Weights make_weights(TensorType type, int64_t rows, int64_t cols) {
     }
   }
   w.view = WeightView{type, w.bytes.data(), rows, cols, row};
+  WeightView* views[] = {&w.view};
+  if (repack_enabled()) w.packed = pack_weights(views, active_cpu_path(), nullptr);
   return w;
 }
 
@@ -71,7 +78,7 @@ void BM_Matmul1T(benchmark::State& state, TensorType type) { run_matmul(state, t
 void BM_MatmulPool(benchmark::State& state, TensorType type) { run_matmul(state, type, &pool()); }
 
 void shapes(benchmark::internal::Benchmark* b) {
-  for (int64_t tokens : {1, 128})
+  for (int64_t tokens : {1, 4, 128})
     for (auto [rows, cols] : {std::pair<int64_t, int64_t>{2048, 2048}, {8192, 2048}, {2048, 8192}})
       b->Args({rows, cols, tokens});
   b->ArgNames({"rows", "cols", "tokens"})->Unit(benchmark::kMicrosecond);

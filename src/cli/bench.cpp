@@ -168,6 +168,7 @@ void run(const BenchArgs& a) {
   Context ctx(*model, cp, &pool);
 
   std::vector<Row> rows;
+  rows.reserve(2 + a.batch.size());  // no reallocation: tg points into rows
   const Row* tg = nullptr;  // single-sequence decode, for the bandwidth share
   // One untimed pass first: page in the weights and size every scratch buffer.
   decode_timing(ctx, 1, 1);

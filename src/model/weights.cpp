@@ -4,6 +4,9 @@
 #include <string>
 
 #include "airlock/error.h"
+#include "tensor/repack.h"
+#include "tensor/repack_weights.h"
+#include "tensor/thread_pool.h"
 
 namespace airlock::model {
 namespace {
@@ -142,6 +145,22 @@ LayerWeights load_layer(const Loader& L, const Hparams& hp, int64_t il) {
   return lw;
 }
 
+// The matrices matmul multiplies with; token_embd is only looked up row by row.
+std::vector<WeightView*> matmul_views(Weights& w) {
+  std::vector<WeightView*> v;
+  for (LayerWeights& L : w.layers)
+    for (WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_gate, &L.ffn_up, &L.ffn_down}) v.push_back(m);
+  v.push_back(&w.output);
+  return v;
+}
+
+void pack(Weights& w) {
+  if (!repack_enabled()) return;
+  // A pool of its own: loading happens before (and apart from) any context's pool.
+  ThreadPool pool;
+  w.packed = pack_weights(matmul_views(w), active_cpu_path(), &pool);
+}
+
 }  // namespace
 
 void row_to_float(const WeightView& w, int64_t row, float* out) {
@@ -190,6 +209,7 @@ Weights load_weights(const gguf::File& f, const Hparams& hp) {
   if (hp.n_rot > 0) w.rope_freq_factors = L.vec("rope_freqs.weight", hp.n_rot / 2, false);
   if (w.rope_freq_factors.empty() && hp.rope_scaling == RopeScaling::Llama3)
     w.rope_freq_factors = llama3_rope_factors(hp);
+  pack(w);
   return w;
 }
 

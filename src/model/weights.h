@@ -3,6 +3,7 @@
 // (norm weights, biases) are converted to float once at load.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "gguf/gguf.h"
@@ -36,10 +37,14 @@ struct Weights {
   Vec output_norm, output_norm_b;  // decoders only
   WeightView output;               // decoders only; token_embd when the output is tied
   Vec rope_freq_factors;           // rope_freqs.weight (Llama 3), n_rot/2 divisors, or empty
+  // Owns the packed copies the matrix views point to (repack.h); null when none was made. The
+  // output matrix gets one even when tied; token_embd never does (its rows are looked up).
+  std::shared_ptr<const void> packed;
 };
 
 // Finds and checks every tensor the architecture needs. Throws airlock::Error naming the file and
 // tensor when one is missing, has the wrong shape, or has a type airlock cannot compute with.
+// Packs the matrices for the active CPU path's tile kernels unless AIRLOCK_REPACK=0.
 Weights load_weights(const gguf::File& file, const Hparams& hp);
 
 // Converts row `row` of a matrix (any type the type table can convert) to `cols` floats.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "airlock/error.h"
+#include "tensor/repack.h"
 #include "tensor/thread_pool.h"
 
 namespace airlock {
@@ -13,7 +14,9 @@ namespace {
 
 // Rows handed out per task, and the row tile whose weights stay in L1/L2 while every token's
 // activations stream past them (prompt processing reuses each weight block n_tokens times).
+// A row tile is one packed group when the weights have a packed copy.
 constexpr int64_t kRowTile = 16;
+static_assert(kRowTile == kRepackRows);
 
 void check(const WeightView& w, const TypeTraits& tr) {
   const std::string what = std::string("matmul: ") + tr.name + " weight " + std::to_string(w.rows) + "x" +
@@ -58,10 +61,25 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
     act = buf;
   }
 
+  // The packed copy only if it was made for this path's layout (a test or AIRLOCK_CPU may have
+  // lowered the path since); it covers the whole groups, the tail rows use the row kernels.
+  const RepackKernels* packed = w.packed && w.packed_layout == repack_kernels(w.type, path) ? w.packed_layout : nullptr;
+  const int64_t packed_tiles = packed ? w.rows / kRowTile : 0;
+  const size_t group_bytes = packed ? packed->group_bytes(w.cols) : 0;
+
   const auto* base = static_cast<const uint8_t*>(w.data);
   auto tiles = [&](int64_t tile0, int64_t tile1) {
     for (int64_t tile = tile0; tile < tile1; ++tile) {
       const int64_t r0 = tile * kRowTile, r1 = std::min(w.rows, r0 + kRowTile);
+      if (tile < packed_tiles) {
+        const void* group = static_cast<const uint8_t*>(w.packed) + static_cast<size_t>(tile) * group_bytes;
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kMaxTileTokens) {
+          const int count = static_cast<int>(std::min<int64_t>(kMaxTileTokens, n_tokens - t0));
+          packed->tile(w.cols, group, act + static_cast<size_t>(t0) * act_row, act_row, count, y + t0 * w.rows + r0,
+                       static_cast<size_t>(w.rows));
+        }
+        continue;
+      }
       if (multi) {
         // Groups of tokens share each unpacked weight block inside the kernel.
         for (int64_t t0 = 0; t0 < n_tokens; t0 += kernels::kMaxMultiDot) {

@@ -1,0 +1,169 @@
+// Packed ("rows in lanes") weights: matmul through the tile kernels against the scalar dot-product
+// kernel on the original rows. Both do the same integer arithmetic on the same Q8_K activations;
+// only the float summation order differs, so the tolerance is a few float roundings of the sum of
+// |w| * |a| over the row.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tensor/cpu_path.h"
+#include "tensor/matmul.h"
+#include "tensor/repack.h"
+#include "tensor/repack_weights.h"
+#include "tensor/thread_pool.h"
+#include "tensor/type_traits.h"
+
+using namespace airlock;
+
+namespace {
+
+// The packed layouts this file covers (the table may hold more).
+const TensorType kTypes[] = {TensorType::Q4_K, TensorType::Q5_K};
+
+#define REQUIRE_AVX512()                                                                  \
+  do {                                                                                    \
+    if (active_cpu_path() != CpuPath::Avx512)                                             \
+      GTEST_SKIP() << "no AVX-512 VNNI path (CPU or AIRLOCK_CPU): the tile kernels cannot run"; \
+  } while (0)
+
+struct Quantized {
+  TensorType type;
+  int64_t rows, cols;
+  size_t stride;
+  std::vector<uint8_t> data;
+  WeightView view() const { return WeightView{type, data.data(), rows, cols, stride}; }
+};
+
+Quantized random_weights(TensorType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  const TypeTraits& tr = type_traits(type);
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  const size_t stride = *row_bytes(type, cols) + 32;  // padded: the packer must honour the stride
+  Quantized q{type, rows, cols, stride, std::vector<uint8_t>(stride * static_cast<size_t>(rows))};
+  std::vector<float> row(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    // Rows of different magnitudes and offsets exercise d, dmin, scales and mins.
+    const float scale = 0.1f + 0.05f * static_cast<float>(r % 7), offset = 0.02f * static_cast<float>(r % 5);
+    for (auto& v : row) v = scale * g(rng) + offset;
+    tr.from_float(row.data(), q.data.data() + static_cast<size_t>(r) * stride, cols);
+  }
+  return q;
+}
+
+std::vector<float> random_activations(int64_t n_tokens, int64_t cols, std::mt19937& rng) {
+  std::normal_distribution<float> g(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(n_tokens * cols));
+  for (auto& v : x) v = g(rng);
+  return x;
+}
+
+// matmul on the packed view (active path: AVX-512) against the scalar kernel on the original rows.
+void check_against_scalar(const Quantized& q, const WeightView& packed, const std::vector<float>& x, int64_t n_tokens,
+                          ThreadPool* pool) {
+  const TypeTraits& tr = type_traits(q.type);
+  const TypeTraits& at = type_traits(tr.vec_dot_type);
+  const size_t act_row = *row_bytes(at.type, q.cols);
+  std::vector<float> y(static_cast<size_t>(n_tokens * q.rows), NAN);
+  matmul(packed, x.data(), n_tokens, y.data(), pool);
+
+  const kernels::VecDotFn scalar = vec_dot_kernel(tr, CpuPath::Scalar);
+  std::vector<uint8_t> act(act_row);
+  std::vector<float> wf(static_cast<size_t>(q.cols)), af(static_cast<size_t>(q.cols));
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    at.from_float(x.data() + t * q.cols, act.data(), q.cols);
+    at.to_float(act.data(), af.data(), q.cols);
+    for (int64_t r = 0; r < q.rows; ++r) {
+      const uint8_t* row = q.data.data() + static_cast<size_t>(r) * q.stride;
+      const double ref = scalar(q.cols, row, act.data());
+      tr.to_float(row, wf.data(), q.cols);
+      double mag = 0;
+      for (int64_t k = 0; k < q.cols; ++k) mag += std::fabs(double(wf[k]) * af[k]);
+      ASSERT_NEAR(y[t * q.rows + r], ref, 1e-5 * mag + 1e-6)
+          << tr.name << " " << q.rows << "x" << q.cols << " row " << r << " token " << t << " of " << n_tokens;
+    }
+  }
+}
+
+}  // namespace
+
+TEST(Repack, PackedGroupsStayCloseToOriginalSize) {
+  for (TensorType type : kTypes) {
+    const RepackKernels* k = repack_kernels(type, CpuPath::Avx512);
+    ASSERT_NE(k, nullptr) << type_name(type);
+    for (int64_t cols : {256, 4096}) {
+      const double original = double(*row_bytes(type, cols)) * kRepackRows;
+      EXPECT_GE(double(k->group_bytes(cols)), original) << type_name(type);
+      EXPECT_LE(double(k->group_bytes(cols)), 1.05 * original) << type_name(type);
+      EXPECT_EQ(k->group_bytes(cols) % 64, 0u) << type_name(type) << ": groups must stay 64-byte aligned";
+    }
+  }
+  EXPECT_EQ(repack_kernels(TensorType::Q4_K, CpuPath::Scalar), nullptr);
+  EXPECT_EQ(repack_kernels(TensorType::F32, CpuPath::Avx512), nullptr);
+}
+
+TEST(Repack, MatmulMatchesScalarKernel) {
+  REQUIRE_AVX512();
+  std::mt19937 rng(11);
+  ThreadPool pool(2);
+  struct Shape { int64_t rows, cols; };
+  for (TensorType type : kTypes) {
+    for (Shape s : {Shape{16, 256}, Shape{32, 2048}, Shape{53, 768}, Shape{16, 8192}}) {
+      const Quantized q = random_weights(type, s.rows, s.cols, rng);
+      WeightView w = q.view();
+      WeightView* views[] = {&w};
+      const auto owner = pack_weights(views, CpuPath::Avx512, &pool);
+      ASSERT_NE(w.packed, nullptr);
+      const int64_t max_tokens = s.cols >= 8192 ? 9 : 2 * kMaxTileTokens + 3;
+      const std::vector<float> x = random_activations(max_tokens, s.cols, rng);
+      for (int64_t n = 1; n <= max_tokens; ++n) check_against_scalar(q, w, x, n, n % 2 ? &pool : nullptr);
+    }
+  }
+}
+
+// The packed copy is what matmul reads: once packed, the original rows can change without
+// changing the result (rows in the tail group excepted, which keep the row kernels).
+TEST(Repack, MatmulReadsThePackedCopy) {
+  REQUIRE_AVX512();
+  std::mt19937 rng(5);
+  for (TensorType type : kTypes) {
+    Quantized q = random_weights(type, 32, 512, rng);
+    const Quantized original = q;
+    WeightView w = q.view();
+    WeightView* views[] = {&w};
+    const auto owner = pack_weights(views, CpuPath::Avx512, nullptr);
+    const Quantized other = random_weights(type, 32, 512, rng);
+    q.data = other.data;  // same size: the view's pointer stays valid
+    w.data = q.data.data();
+    const std::vector<float> x = random_activations(3, 512, rng);
+    check_against_scalar(original, w, x, 3, nullptr);
+  }
+}
+
+TEST(Repack, LowerPathIgnoresThePackedCopy) {
+  REQUIRE_AVX512();
+  std::mt19937 rng(7);
+  const Quantized q = random_weights(TensorType::Q4_K, 48, 512, rng);
+  WeightView w = q.view();
+  WeightView* views[] = {&w};
+  const auto owner = pack_weights(views, CpuPath::Avx512, nullptr);
+  std::memset(const_cast<void*>(w.packed), 0xff, repack_kernels(TensorType::Q4_K, CpuPath::Avx512)->group_bytes(512));
+  force_cpu_path(CpuPath::Avx2);
+  const std::vector<float> x = random_activations(2, 512, rng);
+  check_against_scalar(q, w, x, 2, nullptr);
+  force_cpu_path(std::nullopt);
+}
+
+TEST(Repack, OnlyWholeGroupsOfKnownTypesArePacked) {
+  std::mt19937 rng(9);
+  const Quantized few = random_weights(TensorType::Q4_K, kRepackRows - 1, 256, rng);
+  const Quantized q8 = random_weights(TensorType::Q8_0, 32, 256, rng);
+  WeightView a = few.view(), b = q8.view(), empty;
+  WeightView* views[] = {&a, &b, &empty};
+  EXPECT_EQ(pack_weights(views, CpuPath::Avx512, nullptr), nullptr);
+  EXPECT_EQ(a.packed, nullptr);
+  EXPECT_EQ(b.packed, nullptr);
+  EXPECT_EQ(empty.packed, nullptr);
+}
