@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "tensor/cpu_path.h"
-#include "tensor/repack_kernels_more.h"
+#include "tensor/repack_q6_K_legacy.h"
 #include "tensor/type_traits.h"
 
 using namespace airlock;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "tensor/repack_q4_K.h"
+#include "tensor/repack_q6_K_legacy.h"
 
 namespace airlock {
 
@@ -18,6 +19,9 @@ struct RepackRow {
 constexpr RepackRow kRows[] = {
     {TensorType::Q4_K, CpuPath::Avx512, {repack_k4::group_bytes_q4_K, repack_k4::pack_q4_K, repack_k4::tile_q4_K_avx512}},
     {TensorType::Q5_K, CpuPath::Avx512, {repack_k4::group_bytes_q5_K, repack_k4::pack_q5_K, repack_k4::tile_q5_K_avx512}},
+    {TensorType::Q6_K, CpuPath::Avx512, {kernels::q6_K_x16_group_bytes, kernels::q6_K_x16_pack, kernels::q6_K_x16_tile_avx512}},
+    {TensorType::Q8_0, CpuPath::Avx512, {kernels::q8_0_x16_group_bytes, kernels::q8_0_x16_pack, kernels::q8_0_x16_tile_avx512}},
+    {TensorType::Q4_0, CpuPath::Avx512, {kernels::q4_0_x16_group_bytes, kernels::q4_0_x16_pack, kernels::q4_0_x16_tile_avx512}},
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// AVX-512 VNNI tile kernels for repacked Q8_0 and Q4_0 groups (layout in repack_kernels_more.h):
+// AVX-512 VNNI tile kernels for repacked Q8_0 and Q4_0 groups (layout in repack_q6_K_legacy.h):
 // 16 rows in the lanes of one zmm, each 4-byte slice of a token's activations broadcast to all
 // lanes, so vpdpbusd accumulates per-row sums with no horizontal reductions. Each weight vector is
 // loaded (and for Q4_0 unpacked) once and used for every token of the call.
@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "tensor/quant_blocks.h"
-#include "tensor/repack_kernels_more.h"
+#include "tensor/repack_q6_K_legacy.h"
 
 namespace airlock::kernels {
 

@@ -1,10 +1,10 @@
-// Packs 16 Q4_0 rows into one rows-in-lanes group (layout in repack_kernels_more.h).
+// Packs 16 Q4_0 rows into one rows-in-lanes group (layout in repack_q6_K_legacy.h).
 #include <cstring>
 #include <string>
 
 #include "airlock/error.h"
 #include "tensor/quant_blocks.h"
-#include "tensor/repack_kernels_more.h"
+#include "tensor/repack_q6_K_legacy.h"
 
 namespace airlock::kernels {
 

@@ -1,4 +1,4 @@
-// Packs 16 Q6_K rows into one rows-in-lanes group (layout in repack_kernels_more.h).
+// Packs 16 Q6_K rows into one rows-in-lanes group (layout in repack_q6_K_legacy.h).
 //
 // Per 256-column super-block, after the 32 bytes of fp16 scales and 256 bytes of sub-block scale
 // pairs, each quant is split into its low 4 bits and high 2 bits as in GGUF (keeping the packed
@@ -12,7 +12,7 @@
 
 #include "airlock/error.h"
 #include "tensor/quant_blocks.h"
-#include "tensor/repack_kernels_more.h"
+#include "tensor/repack_q6_K_legacy.h"
 
 namespace airlock::kernels {
 

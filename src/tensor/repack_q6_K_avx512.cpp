@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "tensor/quant_blocks.h"
-#include "tensor/repack_kernels_more.h"
+#include "tensor/repack_q6_K_legacy.h"
 
 namespace airlock::kernels {
 

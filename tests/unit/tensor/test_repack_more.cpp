@@ -11,7 +11,7 @@
 #include "airlock/error.h"
 #include "tensor/cpu_path.h"
 #include "tensor/quant_blocks.h"
-#include "tensor/repack_kernels_more.h"
+#include "tensor/repack_q6_K_legacy.h"
 #include "tensor/type_traits.h"
 
 using namespace airlock;

@@ -13,12 +13,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tensor/repack.h"
+
 namespace airlock::kernels {
 
-// Rows per packed group. TODO(merge): defined by repack.h on the repack branch; drop this copy then.
-inline constexpr int kRepackRows = 16;
-// Tokens per pass of a tile kernel (what its registers hold); more tokens run in several passes.
-inline constexpr int kMaxTileTokens = 8;
+// Their rows in the repack table (repack.cpp); kRepackRows and kMaxTileTokens come from repack.h.
 
 // Bytes of one packed group of 16 rows of `cols` elements. Throws airlock::Error when cols is not
 // a positive whole number of the type's blocks.
