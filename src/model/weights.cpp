@@ -3,6 +3,9 @@
 #include <cstring>
 #include <string>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "airlock/error.h"
 #include "tensor/repack.h"
 #include "tensor/repack_weights.h"
@@ -154,11 +157,27 @@ std::vector<WeightView*> matmul_views(Weights& w) {
   return v;
 }
 
+// Once a matrix is packed, its whole groups are only read from the packed copy: drop those file
+// pages from this process so the model is not resident twice (the mapping is a read-only file
+// mapping, so they stay in the page cache and fault back in if a lowered CPU path reads them).
+// token_embd keeps its pages: rows are looked up from it even when the tied output is packed.
+void release_packed_originals(Weights& w) {
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  for (const WeightView* v : matmul_views(w)) {
+    if (!v->packed || v->data == w.token_embd.data) continue;
+    const auto begin = reinterpret_cast<uintptr_t>(v->data);
+    const uintptr_t end = begin + static_cast<uintptr_t>(v->rows / kRepackRows * kRepackRows) * v->row_stride;
+    const uintptr_t b = (begin + page - 1) / page * page, e = end / page * page;
+    if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+  }
+}
+
 void pack(Weights& w) {
   if (!repack_enabled()) return;
   // A pool of its own: loading happens before (and apart from) any context's pool.
   ThreadPool pool;
   w.packed = pack_weights(matmul_views(w), active_cpu_path(), &pool);
+  release_packed_originals(w);
 }
 
 }  // namespace

@@ -31,12 +31,21 @@ int64_t q6_K_blocks(int64_t cols) {
   return cols / kQK_K;
 }
 
-// The 6-bit quant (0..63, value + 32) of element e of a GGUF Q6_K block.
-int q6_quant(const BlockQ6_K& b, int e) {
-  const int half = e / 128, quarter = (e % 128) / 32, l = e % 32;
-  const int lo = (b.ql[64 * half + 32 * (quarter % 2) + l] >> (4 * (quarter / 2))) & 0xf;
-  const int hi = (b.qh[32 * half + l] >> (2 * quarter)) & 3;
-  return lo | (hi << 4);
+// The 6-bit quants (0..63, value + 32) of a GGUF Q6_K block in element order: each half of 128
+// elements keeps quarters 0/1 in the low nibbles of ql[0..63], quarters 2/3 in the high nibbles,
+// and the top two bits of quarter j at bits 2j of qh.
+void q6_quants(const BlockQ6_K& b, uint8_t q[kQK_K]) {
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = b.ql + 64 * half;
+    const uint8_t* qh = b.qh + 32 * half;
+    uint8_t* out = q + 128 * half;
+    for (int l = 0; l < 32; ++l) {
+      out[l] = static_cast<uint8_t>((ql[l] & 0xf) | (qh[l] & 3) << 4);
+      out[32 + l] = static_cast<uint8_t>((ql[32 + l] & 0xf) | (qh[l] >> 2 & 3) << 4);
+      out[64 + l] = static_cast<uint8_t>((ql[l] >> 4) | (qh[l] >> 4 & 3) << 4);
+      out[96 + l] = static_cast<uint8_t>((ql[32 + l] >> 4) | (qh[l] >> 6 & 3) << 4);
+    }
+  }
 }
 }  // namespace
 
@@ -46,7 +55,6 @@ void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
   const int64_t nb = q6_K_blocks(cols);
   const auto* src = static_cast<const uint8_t*>(rows);
   auto* out = static_cast<uint8_t*>(dst);
-  std::memset(out, 0, static_cast<size_t>(nb) * kGroupBlockBytes);  // the planes are OR-ed into
   for (int64_t i = 0; i < nb; ++i, out += kGroupBlockBytes) {
     uint8_t* sub_scales = out + kScaleBytes;
     uint8_t* low = sub_scales + kSubScaleBytes;
@@ -56,11 +64,17 @@ void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
       std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof blk, sizeof blk);
       std::memcpy(out + 2 * r, &blk.d, 2);
       for (int s = 0; s < 16; ++s) sub_scales[32 * (s / 2) + 2 * r + s % 2] = static_cast<uint8_t>(blk.scales[s]);
-      for (int e = 0; e < kQK_K; ++e) {
-        const int q = q6_quant(blk, e);
-        const int s = e / 16, g = (e % 16) / 4, b = e % 4;
-        low[64 * (2 * s + g % 2) + 4 * r + b] |= static_cast<uint8_t>((q & 0xf) << (4 * (g / 2)));
-        high[64 * s + 4 * r + b] |= static_cast<uint8_t>((q >> 4) << (2 * g));
+      uint8_t q[kQK_K];
+      q6_quants(blk, q);
+      // Sub-block s, element 16s + 4g + b (group g, byte b): every plane byte written whole.
+      for (int s = 0; s < 16; ++s) {
+        const uint8_t* qs = q + 16 * s;
+        for (int b = 0; b < 4; ++b) {
+          for (int h = 0; h < 2; ++h)
+            low[64 * (2 * s + h) + 4 * r + b] = static_cast<uint8_t>((qs[4 * h + b] & 0xf) | (qs[4 * (h + 2) + b] & 0xf) << 4);
+          high[64 * s + 4 * r + b] = static_cast<uint8_t>((qs[b] >> 4) | (qs[4 + b] >> 4) << 2 | (qs[8 + b] >> 4) << 4 |
+                                                          (qs[12 + b] >> 4) << 6);
+        }
       }
     }
   }
