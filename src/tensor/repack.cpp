@@ -22,6 +22,7 @@ constexpr RepackRow kRows[] = {
     {TensorType::Q6_K, CpuPath::Avx512, {kernels::q6_K_x16_group_bytes, kernels::q6_K_x16_pack, kernels::q6_K_x16_tile_avx512}},
     {TensorType::Q8_0, CpuPath::Avx512, {kernels::q8_0_x16_group_bytes, kernels::q8_0_x16_pack, kernels::q8_0_x16_tile_avx512}},
     {TensorType::Q4_0, CpuPath::Avx512, {kernels::q4_0_x16_group_bytes, kernels::q4_0_x16_pack, kernels::q4_0_x16_tile_avx512}},
+    {TensorType::Q5_0, CpuPath::Avx512, {kernels::q5_0_x16_group_bytes, kernels::q5_0_x16_pack, kernels::q5_0_x16_tile_avx512}},
 };
 
 }  // namespace

@@ -31,6 +31,7 @@ struct Kernels {
 const Kernels kQ6_K{TensorType::Q6_K, q6_K_x16_group_bytes, q6_K_x16_pack, q6_K_x16_tile_avx512};
 const Kernels kQ8_0{TensorType::Q8_0, q8_0_x16_group_bytes, q8_0_x16_pack, q8_0_x16_tile_avx512};
 const Kernels kQ4_0{TensorType::Q4_0, q4_0_x16_group_bytes, q4_0_x16_pack, q4_0_x16_tile_avx512};
+const Kernels kQ5_0{TensorType::Q5_0, q5_0_x16_group_bytes, q5_0_x16_pack, q5_0_x16_tile_avx512};
 
 bool has_vnni() { return detected_cpu_path() == CpuPath::Avx512; }
 #define REQUIRE_VNNI()                                                                              \
@@ -111,7 +112,7 @@ void check_random(const Kernels& k, const std::vector<int64_t>& col_counts) {
 }  // namespace
 
 TEST(RepackMore, GroupBytesAreSixteenRows) {
-  for (const Kernels* k : {&kQ6_K, &kQ8_0, &kQ4_0})
+  for (const Kernels* k : {&kQ6_K, &kQ8_0, &kQ4_0, &kQ5_0})
     for (int64_t cols : {256, 2048, 8192}) EXPECT_EQ(k->group_bytes(cols), R * *row_bytes(k->type, cols));
   EXPECT_EQ(q8_0_x16_group_bytes(96), R * *row_bytes(TensorType::Q8_0, 96));
   EXPECT_EQ(q4_0_x16_group_bytes(2080), R * *row_bytes(TensorType::Q4_0, 2080));
@@ -128,6 +129,7 @@ TEST(RepackMore, BadColumnCountsThrow) {
     EXPECT_THROW(q4_0_x16_group_bytes(cols), Error) << cols;
     EXPECT_THROW(q8_0_x16_pack(dummy, 0, cols, dummy), Error) << cols;
     EXPECT_THROW(q4_0_x16_pack(dummy, 0, cols, dummy), Error) << cols;
+    EXPECT_THROW(q5_0_x16_pack(dummy, 0, cols, dummy), Error) << cols;
   }
   try {
     q6_K_x16_group_bytes(100);
@@ -149,6 +151,11 @@ TEST(RepackMore, Q8_0MatchesScalar) {
 TEST(RepackMore, Q4_0MatchesScalar) {
   REQUIRE_VNNI();
   check_random(kQ4_0, {32, 96, 256, 2080, 8192});
+}
+
+TEST(RepackMore, Q5_0MatchesScalar) {
+  REQUIRE_VNNI();
+  check_random(kQ5_0, {32, 96, 256, 896, 2080, 8192});
 }
 
 namespace {
