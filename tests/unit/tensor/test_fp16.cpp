@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "tensor/cpu_path.h"
 #include "tensor/fp16.h"
 #include "tensor/type_traits.h"
 
@@ -131,4 +132,21 @@ TEST(Fp16, RowsThroughTypeTable) {
   EXPECT_EQ(h[1], 0xbf00);
   type_traits(TensorType::F32).to_float(x, y, 4);
   EXPECT_EQ(std::memcmp(x, y, sizeof x), 0);
+}
+
+// The F16C row conversion (used on the AVX2 and AVX-512 paths) against the scalar one for every
+// half, at lengths that leave a scalar tail.
+TEST(Fp16, F16cRowConversionMatchesScalarForEveryHalf) {
+  if (airlock::detected_cpu_path() == airlock::CpuPath::Scalar) GTEST_SKIP() << "no F16C on this CPU";
+  std::vector<uint16_t> halves(65536 + 5);
+  for (size_t i = 0; i < halves.size(); ++i) halves[i] = static_cast<uint16_t>(i);
+  std::vector<float> out(halves.size());
+  airlock::fp16::f16_to_f32_row_avx2(halves.data(), out.data(), static_cast<int64_t>(halves.size()));
+  for (size_t i = 0; i < halves.size(); ++i) {
+    const float want = airlock::fp16::half_to_float(halves[i]);
+    if (std::isnan(want))
+      EXPECT_TRUE(std::isnan(out[i])) << i;
+    else
+      EXPECT_EQ(std::bit_cast<uint32_t>(out[i]), std::bit_cast<uint32_t>(want)) << "half 0x" << std::hex << halves[i];
+  }
 }
