@@ -8,16 +8,12 @@
 namespace airlock::grammar {
 namespace {
 
-void mask_except(float* logits, size_t n, const std::vector<int32_t>& keep) {
-  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-  size_t k = 0;
-  for (size_t id = 0; id < n; ++id) {
-    if (k < keep.size() && static_cast<size_t>(keep[k]) == id) {
-      ++k;
-      continue;
-    }
-    logits[id] = kNegInf;
-  }
+// Sets every logit but those of `keep` (ids in any order) to -inf.
+void keep_only(float* logits, size_t n, const std::vector<int32_t>& keep) {
+  std::vector<float> saved(keep.size());
+  for (size_t i = 0; i < keep.size(); ++i) saved[i] = logits[keep[i]];
+  std::fill(logits, logits + n, -std::numeric_limits<float>::infinity());
+  for (size_t i = 0; i < keep.size(); ++i) logits[keep[i]] = saved[i];
 }
 
 }  // namespace
@@ -89,15 +85,21 @@ std::vector<int32_t> GrammarConstraint::allowed(uint64_t budget) {
   out.reserve(live_.size() + trie_->end_tokens().size());
   for (size_t id = 0; id < next_state_.size(); ++id)
     if (permitted(id, complete, budget)) out.push_back(static_cast<int32_t>(id));
-  if (out.empty() && budget != kNoBudget) return finishing_tokens_locked();
+  if (out.empty() && budget != kNoBudget) {
+    out = finishing_tokens_locked();
+    std::sort(out.begin(), out.end());
+  }
   return out;
 }
 
 std::vector<int32_t> GrammarConstraint::finishing_tokens() {
   auto lock = automaton_->lock();
-  return finishing_tokens_locked();
+  std::vector<int32_t> out = finishing_tokens_locked();
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
+// In trie order (the callers that need ascending ids sort).
 std::vector<int32_t> GrammarConstraint::finishing_tokens_locked() {
   if (ended_) return {};
   compute_candidates();
@@ -112,13 +114,12 @@ std::vector<int32_t> GrammarConstraint::finishing_tokens_locked() {
     }
     if (cost == best) out.push_back(tok);
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
 void GrammarConstraint::apply(float* logits, uint64_t budget) {
   if (budget == 0) {
-    mask_except(logits, vocab_size(), {});
+    keep_only(logits, vocab_size(), {});
     return;
   }
   auto lock = automaton_->lock();
@@ -129,7 +130,7 @@ void GrammarConstraint::apply(float* logits, uint64_t budget) {
   bool any = complete && !trie_->end_tokens().empty();
   for (size_t i = 0; i < live_.size() && !any; ++i) any = permitted(static_cast<size_t>(live_[i]), complete, budget);
   if (!any) {
-    mask_except(logits, vocab_size(), budget == kNoBudget ? std::vector<int32_t>{} : finishing_tokens_locked());
+    keep_only(logits, vocab_size(), budget == kNoBudget ? std::vector<int32_t>{} : finishing_tokens_locked());
     return;
   }
   // One pass over the logits, without building the allowed list.
@@ -137,7 +138,10 @@ void GrammarConstraint::apply(float* logits, uint64_t budget) {
     if (!permitted(id, complete, budget)) logits[id] = -std::numeric_limits<float>::infinity();
 }
 
-void GrammarConstraint::restrict_to_finish(float* logits) { mask_except(logits, vocab_size(), finishing_tokens()); }
+void GrammarConstraint::restrict_to_finish(float* logits) {
+  auto lock = automaton_->lock();
+  keep_only(logits, vocab_size(), finishing_tokens_locked());
+}
 
 void GrammarConstraint::accept(int32_t token) {
   if (token < 0 || static_cast<size_t>(token) >= vocab_size())

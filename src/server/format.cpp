@@ -2,39 +2,52 @@
 
 #include <airlock/error.h>
 
-#include "grammar/json_schema.h"
+#include "server/runner.h"
 
 namespace airlock::server {
 
 namespace {
-std::shared_ptr<const grammar::Grammar> from_schema(const nlohmann::ordered_json& schema, const char* field) {
+
+// The engine names the field "format"; an OpenAI client knows it by another name.
+engine::CompiledConstraint schema(const Runner& r, const nlohmann::ordered_json& schema, const std::string& field) {
   try {
-    return grammar::json_schema_to_grammar(schema);
+    return r.constraint("", schema.dump());
   } catch (const Error& e) {
-    throw Error(std::string(field) + ": " + e.what());
+    std::string m = e.what();
+    if (m.rfind("format: ", 0) == 0) m = m.substr(8);
+    throw Error(field + ": " + m);
   }
 }
+
+bool unset(const nlohmann::ordered_json& v) { return v.is_null() || (v.is_string() && v.get<std::string>().empty()); }
+
 }  // namespace
 
-std::shared_ptr<const grammar::Grammar> grammar_for_format(const nlohmann::ordered_json& format) {
-  if (format.is_null() || (format.is_string() && format.get<std::string>().empty())) return nullptr;
-  if (format == "json") return grammar::json_object_grammar();
-  if (format.is_object()) return from_schema(format, "format");
+engine::CompiledConstraint constraint_for_native(const Runner& r, const nlohmann::ordered_json& format,
+                                                 const nlohmann::ordered_json& grammar) {
+  if (!unset(grammar)) {
+    if (!grammar.is_string()) throw Error("grammar: expected GBNF text");
+    if (!unset(format)) throw Error("grammar: cannot be combined with format");
+    return r.constraint(grammar.get<std::string>(), "");
+  }
+  if (unset(format)) return {};
+  if (format == "json") return r.constraint("", "json");
+  if (format.is_object()) return schema(r, format, "format");
   throw Error("format: expected \"json\" or a JSON schema object");
 }
 
-std::shared_ptr<const grammar::Grammar> grammar_for_response_format(const nlohmann::ordered_json& rf) {
-  if (rf.is_null()) return nullptr;
+engine::CompiledConstraint constraint_for_response_format(const Runner& r, const nlohmann::ordered_json& rf) {
+  if (rf.is_null()) return {};
   if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
     throw Error("response_format: expected {\"type\": \"text\" | \"json_object\" | \"json_schema\"}");
   const std::string type = rf["type"];
-  if (type == "text") return nullptr;
-  if (type == "json_object") return grammar::json_object_grammar();
+  if (type == "text") return {};
+  if (type == "json_object") return r.constraint("", "json");
   if (type == "json_schema") {
     const auto js = rf.find("json_schema");
     if (js == rf.end() || !js->is_object() || !js->contains("schema"))
       throw Error("response_format.json_schema.schema is required");
-    return from_schema((*js)["schema"], "response_format.json_schema.schema");
+    return schema(r, (*js)["schema"], "response_format.json_schema.schema");
   }
   throw Error("response_format.type: unknown type '" + type + "'");
 }

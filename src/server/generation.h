@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "grammar/grammar.h"
+#include "engine/constraint.h"
 #include "sample/sampler.h"
 
 namespace airlock::server {
@@ -63,7 +63,7 @@ struct GenRequest {
   std::vector<std::string> stop;
   int64_t num_predict = -1;  // < 0: until the context is full
   int64_t num_batch = 0;     // most prompt tokens evaluated per step; 0: as many as the batch holds
-  std::shared_ptr<const grammar::Grammar> grammar;  // `format`: output constrained to it
+  engine::CompiledConstraint constraint;  // `format`/`grammar`/tools: output constrained to it
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled{false};  // set by the HTTP side when the client goes away

@@ -41,7 +41,7 @@ std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& tex
   req->prompt = tokenize_prompt(r, text);
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
-  req->grammar = grammar_for_format(body.value("format", ojson()));
+  req->constraint = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
   return req;
 }
 
@@ -156,8 +156,8 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_template().source());
   auto req = make_request(r, render_chat(r, messages, tools.template_tools), body);
   if (tools.active()) {
-    if (req->grammar) throw Error("format: cannot be combined with tools");
-    req->grammar = tools.grammar;
+    if (req->constraint.grammar) throw Error("format: cannot be combined with tools");
+    req->constraint = r.constraint(tools.gbnf, "");
   }
   run_generation(state, res, std::move(lease), std::move(req), model, stream, true, start, tools);
 }

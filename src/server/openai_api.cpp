@@ -116,10 +116,10 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (m.rfind("num_predict", 0) == 0) m = "max_tokens" + m.substr(11);
     throw Error(m);
   }
-  req->grammar = grammar_for_response_format(body.value("response_format", ojson()));
+  req->constraint = constraint_for_response_format(r, body.value("response_format", ojson()));
   if (tools.active()) {
-    if (req->grammar) throw Error("response_format: cannot be combined with tools");
-    req->grammar = tools.grammar;
+    if (req->constraint.grammar) throw Error("response_format: cannot be combined with tools");
+    req->constraint = r.constraint(tools.gbnf, "");
   }
   submit(state, *lease, req);
 

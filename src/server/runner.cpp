@@ -32,7 +32,7 @@ struct Runner::Slot {
 };
 
 Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, ThreadPool* pool)
-    : resolved_(std::move(resolved)), params_(params), pool_(pool) {
+    : resolved_(std::move(resolved)), params_(params), pool_(pool), constraints_([this] { return vocab_pieces(); }) {
   if (params_.num_thread > 0 && params_.num_thread != pool->size()) {
     own_pool_ = std::make_unique<ThreadPool>(params_.num_thread);
     pool_ = own_pool_.get();
@@ -119,8 +119,8 @@ void Runner::assign(std::shared_ptr<GenRequest> req) {
   s.decoder.emplace(*tok_, false);
   s.stops.emplace(req->stop);
   s.constraint.reset();
-  if (req->grammar) {
-    s.constraint.emplace(req->grammar, token_trie());
+  if (req->constraint.grammar) {
+    s.constraint.emplace(req->constraint.grammar, token_trie(), req->constraint.automaton);
     // Tokens left for the output: the constraint keeps it finishable within them.
     Slot* slot = &s;
     s.sampler->set_filter([this, slot](float* logits, int32_t) {
@@ -255,19 +255,14 @@ void Runner::loop() {
     if (s->req) fail(*s, "model unloaded", 503);
 }
 
-std::shared_ptr<const grammar::TokenTrie> Runner::token_trie() {
-  std::lock_guard lock(trie_mu_);
-  if (!trie_) {
-    std::vector<std::string> pieces;
-    std::vector<int32_t> ends, controls;
-    for (int32_t id = 0; id < tok_->n_vocab(); ++id) {
-      pieces.push_back(tok_->token_text(id));
-      if (tok_->is_eog(id)) ends.push_back(id);
-      else if (tok_->is_control(id)) controls.push_back(id);
-    }
-    trie_ = std::make_shared<grammar::TokenTrie>(pieces, ends, controls);
+engine::VocabPieces Runner::vocab_pieces() const {
+  engine::VocabPieces v;
+  for (int32_t id = 0; id < tok_->n_vocab(); ++id) {
+    v.pieces.push_back(tok_->token_text(id));
+    if (tok_->is_eog(id)) v.end_tokens.push_back(id);
+    else if (tok_->is_control(id)) v.control_tokens.push_back(id);
   }
-  return trie_;
+  return v;
 }
 
 std::vector<float> Runner::embed(std::vector<int32_t> tokens, bool truncate, bool normalize) {

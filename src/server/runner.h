@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/constraint.h"
 #include "grammar/token_trie.h"
 #include "model/context.h"
 #include "model/model.h"
@@ -60,7 +61,13 @@ class Runner {
   std::vector<float> embed(std::vector<int32_t> tokens, bool truncate, bool normalize);
 
   // The vocabulary as a trie for grammar-constrained requests, built on first use.
-  std::shared_ptr<const grammar::TokenTrie> token_trie();
+  std::shared_ptr<const grammar::TokenTrie> token_trie() const { return constraints_.trie(); }
+  // A compiled `grammar` (GBNF) or `format` ("json" / JSON Schema text), exactly one non-empty,
+  // cached per text with the automaton every request using it shares (its transitions are
+  // determinised once, not per request). Throws airlock::Error "grammar: ..." / "format: ...".
+  engine::CompiledConstraint constraint(std::string_view gbnf, std::string_view format) const {
+    return constraints_.compile(gbnf, format);
+  }
 
   bool is_encoder() const { return !model_->arch().causal; }
   const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
@@ -82,6 +89,8 @@ class Runner {
   void fail(Slot& s, const std::string& message, int status);
   void emit(Slot& s, const std::string& text);
   void after_token(Slot& s, int32_t token);
+  // Every token's bytes with the end and control ids: what the constraint trie is built from.
+  engine::VocabPieces vocab_pieces() const;
 
   store::ResolvedModel resolved_;
   RunnerParams params_;
@@ -99,8 +108,7 @@ class Runner {
   std::atomic<size_t> active_{0};
   bool stop_ = false;
   std::mutex embed_mu_;
-  std::mutex trie_mu_;
-  std::shared_ptr<const grammar::TokenTrie> trie_;
+  mutable engine::ConstraintCache constraints_;  // internally synchronised
   std::thread thread_;
 };
 

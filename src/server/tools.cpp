@@ -53,10 +53,10 @@ ToolSetup tool_setup(const ojson& tools, const ojson& tool_choice, const std::st
   const ojson allowed = choice.only.empty() ? tools : only_tool(tools, choice.only);
   s.syntax = tool_call_syntax(template_source);
   // Checked even when tool_choice is "none": a bad tools array is the caller's mistake either way.
-  const std::string gbnf = tool_call_grammar(allowed.dump(), s.syntax, choice.allow_text);
+  std::string gbnf = tool_call_grammar(allowed.dump(), s.syntax, choice.allow_text);
   if (!choice.use_tools) return {};
   s.template_tools = tools;
-  s.grammar = grammar::Grammar::parse(gbnf);
+  s.gbnf = std::move(gbnf);
   return s;
 }
 

@@ -4,13 +4,10 @@
 #pragma once
 #include <airlock/tools.h>
 
-#include <memory>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
-
-#include "grammar/grammar.h"
 
 namespace airlock::server {
 
@@ -21,9 +18,9 @@ ToolCallSyntax tool_call_syntax(const std::string& template_source);
 
 struct ToolSetup {
   nlohmann::ordered_json template_tools;            // the template's `tools`; null: none
-  std::shared_ptr<const grammar::Grammar> grammar;  // null: the reply is not constrained
+  std::string gbnf;  // the grammar the reply follows; empty: the reply is not constrained
   ToolCallSyntax syntax;
-  bool active() const { return grammar != nullptr; }
+  bool active() const { return !gbnf.empty(); }
 };
 
 // `tools`: null or [] (no tools) or the OpenAI function-tool array. `tool_choice` (OpenAI): null
