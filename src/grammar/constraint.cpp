@@ -44,6 +44,12 @@ void GrammarConstraint::compute_candidates() {
   automaton_->trim();
   int32_t start = current();
   if (candidates_valid_) return;
+  // The same state as the last walk (a string or array loop often returns to it after a token):
+  // every token leads where it did then.
+  if (!ended_ && start == walked_state_ && generation_ == walked_generation_) {
+    candidates_valid_ = true;
+    return;
+  }
   for (int32_t t : live_) next_state_[t] = Automaton::kDead;
   live_.clear();
   if (!ended_) {
@@ -66,6 +72,8 @@ void GrammarConstraint::compute_candidates() {
       }
       ++i;
     }
+    walked_state_ = start;
+    walked_generation_ = generation_;
   }
   candidates_valid_ = true;
 }

@@ -69,6 +69,8 @@ class GrammarConstraint {
   uint64_t generation_ = 0;
   bool ended_ = false;
   bool candidates_valid_ = false;
+  int32_t walked_state_ = -1;        // the state next_state_ was last walked for, in
+  uint64_t walked_generation_ = 0;   // this automaton generation
   std::vector<int32_t> next_state_;  // per token id
   std::vector<int32_t> live_;        // ids whose next_state_ is set, to reset them cheaply
   std::vector<int32_t> walk_states_;  // scratch: automaton state per trie depth
