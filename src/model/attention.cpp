@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "tensor/cpu_path.h"
+#include "tensor/vec_ops.h"
 
 namespace airlock::model {
 
@@ -77,13 +78,9 @@ void BlockAttention::run(const KvCache& kv, int64_t layer, int seq, int64_t kv_h
       const float rescale = std::exp(max_[qi] - new_max);
       if (rescale != 1.0f)
         for (int64_t d = 0; d < dv; ++d) q.out[d] *= rescale;
-      float sum = sum_[qi] * rescale;
-      for (int64_t j = j0; j < j1; ++j) {
-        const float p = std::exp(scores_[static_cast<size_t>(j)] - new_max);
-        sum += p;
-        const float* v = vals + j * dv;
-        for (int64_t d = 0; d < dv; ++d) q.out[d] += p * v[d];
-      }
+      float* p = scores_.data();
+      const float sum = sum_[qi] * rescale + exp_shifted_sum(j1 - j0, p + j0, new_max);
+      for (int64_t j = j0; j < j1; ++j) axpy(dv, p[j], vals + j * dv, q.out);
       max_[qi] = new_max;
       sum_[qi] = sum;
     }

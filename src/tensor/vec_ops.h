@@ -1,0 +1,24 @@
+// Small float-vector operations of the attention inner loop, with an AVX-512 version chosen at
+// run time (the model module itself is compiled for baseline x86-64): the softmax exponentials
+// and the weighted sum of value rows.
+#pragma once
+#include <cstdint>
+
+namespace airlock {
+
+// x[i] = exp(x[i] - shift) for i < n; returns their sum. The AVX-512 path uses a polynomial exp
+// (relative error below 2e-7 where the result is a normal float; results below ~1e-38 may be
+// flushed or kept as a tiny value instead of a denormal).
+float exp_shifted_sum(int64_t n, float* x, float shift);
+
+// y[i] += a * x[i] for i < n.
+void axpy(int64_t n, float a, const float* x, float* y);
+
+namespace kernels {
+float exp_shifted_sum_scalar(int64_t n, float* x, float shift);
+float exp_shifted_sum_avx512(int64_t n, float* x, float shift);
+void axpy_scalar(int64_t n, float a, const float* x, float* y);
+void axpy_avx512(int64_t n, float a, const float* x, float* y);
+}  // namespace kernels
+
+}  // namespace airlock
