@@ -11,21 +11,15 @@
 #include "tensor/prefetch.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
+#include "tensor/simd_avx512.h"
 
 namespace airlock::kernels {
 
 using namespace airlock::quant;
+using namespace airlock::kernels::avx512;
 
 namespace {
 
-__m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-__m512i load512(const void* p) { return _mm512_loadu_si512(p); }
-// Four activation bytes in every lane (one vpbroadcastd from memory).
-__m512i broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 
 // Both weight formats are fed to vpdpbusd as unsigned bytes biased by 2^kBiasShift (Q4_0: its own
 // +8; Q8_0: the +128 added at pack time), so each block's integer sum gets -bias * sum(a) added.

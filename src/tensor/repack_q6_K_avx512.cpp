@@ -9,10 +9,12 @@
 #include "tensor/prefetch.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
+#include "tensor/simd_avx512.h"
 
 namespace airlock::kernels {
 
 using namespace airlock::quant;
+using namespace airlock::kernels::avx512;
 
 namespace {
 
@@ -20,13 +22,6 @@ constexpr size_t kGroupBlockBytes = kRepackRows * sizeof(BlockQ6_K);
 constexpr size_t kSubScalesAt = 2 * kRepackRows, kLowAt = kSubScalesAt + 16 * kRepackRows,
                  kHighAt = kLowAt + kQK_K / 2 * kRepackRows;
 
-__m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-__m512i load512(const void* p) { return _mm512_loadu_si512(p); }
-__m512i broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 
 // low | (high & 0x30): ternary-logic truth table for a | (b & c).
 __m512i merge_high(__m512i low, __m512i high, __m512i mask30) { return _mm512_ternarylogic_epi32(low, high, mask30, 0xf8); }

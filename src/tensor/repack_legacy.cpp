@@ -1,0 +1,91 @@
+// Packs 16 rows of a 32-element legacy quant (Q8_0, Q4_0, Q5_0) into one rows-in-lanes group
+// (layouts in repack_q6_K_legacy.h). Each type's group block holds the 16 fp16 scales first; what
+// follows is the type's own: the per-type `place` functions below write it for one row.
+#include <cstring>
+#include <string>
+
+#include "airlock/error.h"
+#include "tensor/quant_blocks.h"
+#include "tensor/repack_q6_K_legacy.h"
+
+namespace airlock::kernels {
+
+using namespace airlock::quant;
+
+namespace {
+
+constexpr size_t kScaleBytes = 2 * kRepackRows;
+
+int64_t legacy_blocks(const char* type, int64_t cols) {
+  if (cols <= 0 || cols % kQK != 0)
+    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 32");
+  return cols / kQK;
+}
+
+// A group block is as big as the 16 file blocks it holds.
+template <class Block>
+size_t group_bytes(const char* type, int64_t cols) {
+  return static_cast<size_t>(legacy_blocks(type, cols)) * kRepackRows * sizeof(Block);
+}
+
+template <class Block, class Place>
+void pack(const char* type, const void* rows, size_t row_stride, int64_t cols, void* dst, Place place) {
+  const int64_t nb = legacy_blocks(type, cols);
+  const auto* src = static_cast<const uint8_t*>(rows);
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < nb; ++b, out += kRepackRows * sizeof(Block)) {
+    for (int r = 0; r < kRepackRows; ++r) {
+      Block blk;  // a copy: rows need not be aligned for the block struct
+      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(b) * sizeof blk, sizeof blk);
+      std::memcpy(out + 2 * r, &blk.d, 2);
+      place(blk, r, out + kScaleBytes);
+    }
+  }
+}
+
+// vpdpbusd wants the weight operand unsigned: store w + 128 (flipping the sign bit); the kernel
+// takes 128 * sum(a) back off. Vector k, lane r: row r's qs[4k..4k+3].
+void place_q8_0(const BlockQ8_0& blk, int r, uint8_t* out) {
+  for (int e = 0; e < kQK; ++e) out[64 * (e / 4) + 4 * r + e % 4] = static_cast<uint8_t>(static_cast<uint8_t>(blk.qs[e]) ^ 0x80u);
+}
+
+// The nibble order stays GGUF's: dword j of a row holds elements 4j..4j+3 (low nibbles) and
+// 16+4j.. (high nibbles), so the kernel's activation offsets follow directly.
+void place_nibbles(const uint8_t* qs, int r, uint8_t* out) {
+  for (int j = 0; j < 4; ++j) std::memcpy(out + 64 * j + 4 * r, qs + 4 * j, 4);
+}
+
+void place_q4_0(const BlockQ4_0& blk, int r, uint8_t* out) { place_nibbles(blk.qs, r, out); }
+
+// 64 bytes of fifth bits, then the nibbles as Q4_0. Byte i of the row's bit dword: bits 2j and
+// 2j+1 are the fifth bits of the elements whose nibbles sit in byte i of nibble dword j (4j+i low,
+// 16+4j+i high).
+void place_q5_0(const BlockQ5_0& blk, int r, uint8_t* out) {
+  uint32_t qh;  // bit e: the fifth bit of element e
+  std::memcpy(&qh, blk.qh, 4);
+  for (int i = 0; i < 4; ++i) {
+    uint8_t bits = 0;
+    for (int j = 0; j < 4; ++j)
+      bits |= static_cast<uint8_t>((qh >> (4 * j + i) & 1) << (2 * j) | (qh >> (16 + 4 * j + i) & 1) << (2 * j + 1));
+    out[4 * r + i] = bits;
+  }
+  place_nibbles(blk.qs, r, out + 64);
+}
+
+}  // namespace
+
+size_t q8_0_x16_group_bytes(int64_t cols) { return group_bytes<BlockQ8_0>("q8_0", cols); }
+size_t q4_0_x16_group_bytes(int64_t cols) { return group_bytes<BlockQ4_0>("q4_0", cols); }
+size_t q5_0_x16_group_bytes(int64_t cols) { return group_bytes<BlockQ5_0>("q5_0", cols); }
+
+void q8_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  pack<BlockQ8_0>("q8_0", rows, row_stride, cols, dst, place_q8_0);
+}
+void q4_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  pack<BlockQ4_0>("q4_0", rows, row_stride, cols, dst, place_q4_0);
+}
+void q5_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  pack<BlockQ5_0>("q5_0", rows, row_stride, cols, dst, place_q5_0);
+}
+
+}  // namespace airlock::kernels
