@@ -46,7 +46,12 @@ void pack(const char* type, const void* rows, size_t row_stride, int64_t cols, v
 // vpdpbusd wants the weight operand unsigned: store w + 128 (flipping the sign bit); the kernel
 // takes 128 * sum(a) back off. Vector k, lane r: row r's qs[4k..4k+3].
 void place_q8_0(const BlockQ8_0& blk, int r, uint8_t* out) {
-  for (int e = 0; e < kQK; ++e) out[64 * (e / 4) + 4 * r + e % 4] = static_cast<uint8_t>(static_cast<uint8_t>(blk.qs[e]) ^ 0x80u);
+  for (int k = 0; k < kQK / 4; ++k) {
+    uint32_t v;
+    std::memcpy(&v, blk.qs + 4 * k, 4);
+    v ^= 0x80808080u;
+    std::memcpy(out + 64 * k + 4 * r, &v, 4);
+  }
 }
 
 // The nibble order stays GGUF's: dword j of a row holds elements 4j..4j+3 (low nibbles) and
