@@ -21,9 +21,9 @@ const float* BlockAttention::block_as_float(const uint8_t* first_row, size_t row
     const uint8_t* row = first_row + static_cast<size_t>(r) * row_bytes;
     float* dst = out.data() + r * slice_width;
     if (slice_alone) {
-      tr.to_float(row + static_cast<size_t>(slice_offset / tr.block_size) * tr.type_size, dst, slice_width);
+      to_float_(row + static_cast<size_t>(slice_offset / tr.block_size) * tr.type_size, dst, slice_width);
     } else {
-      tr.to_float(row, row_.data(), row_width);
+      to_float_(row, row_.data(), row_width);
       std::copy_n(row_.data() + slice_offset, slice_width, dst);
     }
   }
@@ -35,10 +35,14 @@ void BlockAttention::run(const KvCache& kv, int64_t layer, int seq, int64_t kv_h
   const int64_t dk = shape.head_dim_k, dv = shape.head_dim_v;
   kv_type_ = kv.type();
   const TypeTraits& tr = type_traits(kv_type_);
+  const CpuPath path = active_cpu_path();
+  to_float_ = to_float_kernel(tr, path);
+  const ExpShiftedSumFn exp_shifted_sum = exp_shifted_sum_kernel(path);
+  const AxpyFn axpy = axpy_kernel(path);
   // Keys dot directly against float queries when the type's kernel takes float activations.
   const kernels::VecDotFn direct_dot =
-      tr.vec_dot_type == TensorType::F32 && tr.block_size == 1 ? vec_dot_kernel(tr, active_cpu_path()) : nullptr;
-  const kernels::VecDotFn float_dot = vec_dot_kernel(type_traits(TensorType::F32), active_cpu_path());
+      tr.vec_dot_type == TensorType::F32 && tr.block_size == 1 ? vec_dot_kernel(tr, path) : nullptr;
+  const kernels::VecDotFn float_dot = vec_dot_kernel(type_traits(TensorType::F32), path);
   const size_t k_elem_bytes = tr.block_size == 1 ? tr.type_size : 0;
 
   const auto nq = queries.size();

@@ -42,6 +42,7 @@ class BlockAttention {
                               std::vector<float>& out);
 
   TensorType kv_type_ = TensorType::F32;
+  ToFloatFn to_float_ = nullptr;  // the KV type's row conversion for the active CPU path
   std::vector<float> k_block_, v_block_, row_, scores_, max_, sum_;
 };
 

@@ -3,8 +3,6 @@
 #include <bit>
 #include <cstring>
 
-#include "tensor/cpu_path.h"
-
 namespace airlock::fp16 {
 
 float half_to_float(uint16_t h) {
@@ -55,7 +53,6 @@ void f32_to_f32_row(const void* src, float* dst, int64_t n) { std::memcpy(dst, s
 void f32_from_f32_row(const float* src, void* dst, int64_t n) { std::memcpy(dst, src, static_cast<size_t>(n) * 4); }
 
 void f16_to_f32_row(const void* src, float* dst, int64_t n) {
-  if (active_cpu_path() != CpuPath::Scalar) return f16_to_f32_row_avx2(src, dst, n);
   const auto* s = static_cast<const uint8_t*>(src);
   for (int64_t i = 0; i < n; ++i) {
     uint16_t h;

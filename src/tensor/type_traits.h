@@ -45,6 +45,9 @@ struct TypeTraits {
   // Faster from_float for a CpuPath, giving identical blocks (activation types); nullptr: use
   // from_float.
   std::array<FromFloatFn, kCpuPathCount> from_float_simd;
+  // Faster to_float for a CpuPath, giving identical floats (the F16 KV cache rows attention
+  // reads); nullptr: use to_float.
+  std::array<ToFloatFn, kCpuPathCount> to_float_simd;
 };
 
 // The row for a raw on-disk type id, or nullptr for an id GGML does not define.
@@ -61,6 +64,8 @@ kernels::VecDotFn vec_dot_kernel(const TypeTraits& t, CpuPath path);
 kernels::VecDotMultiFn vec_dot_multi_kernel(const TypeTraits& t, CpuPath path);
 // The fastest quantizer for the type at or below the path (from_float when there is no SIMD one).
 FromFloatFn from_float_kernel(const TypeTraits& t, CpuPath path);
+// The fastest dequantizer for the type at or below the path (to_float when there is no SIMD one).
+ToFloatFn to_float_kernel(const TypeTraits& t, CpuPath path);
 
 // Bytes for a row of n elements, or nullopt if n is not a whole number of blocks.
 std::optional<size_t> row_bytes(TensorType t, int64_t n);

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "tensor/cpu_path.h"
-
 namespace airlock {
 
 namespace kernels {
@@ -20,14 +18,10 @@ void axpy_scalar(int64_t n, float a, const float* x, float* y) {
 
 }  // namespace kernels
 
-float exp_shifted_sum(int64_t n, float* x, float shift) {
-  return active_cpu_path() == CpuPath::Avx512 ? kernels::exp_shifted_sum_avx512(n, x, shift)
-                                              : kernels::exp_shifted_sum_scalar(n, x, shift);
+ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path) {
+  return path == CpuPath::Avx512 ? kernels::exp_shifted_sum_avx512 : kernels::exp_shifted_sum_scalar;
 }
 
-void axpy(int64_t n, float a, const float* x, float* y) {
-  if (active_cpu_path() == CpuPath::Avx512) kernels::axpy_avx512(n, a, x, y);
-  else kernels::axpy_scalar(n, a, x, y);
-}
+AxpyFn axpy_kernel(CpuPath path) { return path == CpuPath::Avx512 ? kernels::axpy_avx512 : kernels::axpy_scalar; }
 
 }  // namespace airlock

@@ -4,15 +4,20 @@
 #pragma once
 #include <cstdint>
 
+#include "tensor/cpu_path.h"
+
 namespace airlock {
 
-// x[i] = exp(x[i] - shift) for i < n; returns their sum. The AVX-512 path uses a polynomial exp
+// x[i] = exp(x[i] - shift) for i < n; returns their sum. The AVX-512 kernel uses a polynomial exp
 // (relative error below 2e-7 where the result is a normal float; results below ~1e-38 may be
 // flushed or kept as a tiny value instead of a denormal).
-float exp_shifted_sum(int64_t n, float* x, float shift);
-
+using ExpShiftedSumFn = float (*)(int64_t n, float* x, float shift);
 // y[i] += a * x[i] for i < n.
-void axpy(int64_t n, float a, const float* x, float* y);
+using AxpyFn = void (*)(int64_t n, float a, const float* x, float* y);
+
+// The kernels for a CpuPath (the caller resolves them once, outside its loops).
+ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path);
+AxpyFn axpy_kernel(CpuPath path);
 
 namespace kernels {
 float exp_shifted_sum_scalar(int64_t n, float* x, float shift);

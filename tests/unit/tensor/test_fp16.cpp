@@ -141,7 +141,11 @@ TEST(Fp16, F16cRowConversionMatchesScalarForEveryHalf) {
   std::vector<uint16_t> halves(65536 + 5);
   for (size_t i = 0; i < halves.size(); ++i) halves[i] = static_cast<uint16_t>(i);
   std::vector<float> out(halves.size());
-  airlock::fp16::f16_to_f32_row_avx2(halves.data(), out.data(), static_cast<int64_t>(halves.size()));
+  // The type table hands it out for the AVX2 path and above, the scalar one below.
+  const TypeTraits& f16 = type_traits(TensorType::F16);
+  ASSERT_EQ(to_float_kernel(f16, CpuPath::Avx2), &airlock::fp16::f16_to_f32_row_avx2);
+  ASSERT_EQ(to_float_kernel(f16, CpuPath::Scalar), &airlock::fp16::f16_to_f32_row);
+  to_float_kernel(f16, detected_cpu_path())(halves.data(), out.data(), static_cast<int64_t>(halves.size()));
   for (size_t i = 0; i < halves.size(); ++i) {
     const float want = airlock::fp16::half_to_float(halves[i]);
     if (std::isnan(want))
