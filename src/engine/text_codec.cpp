@@ -34,8 +34,9 @@ TokenText TextCodec::stream() const {
           .finish = [decoder] { return decoder->flush(); }};
 }
 
-VocabPieces TextCodec::vocab_pieces() const {
-  const tokenizer::Tokenizer& tok = *impl_->tok;
+VocabPieces TextCodec::vocab_pieces() const { return engine::vocab_pieces(*impl_->tok); }
+
+VocabPieces vocab_pieces(const tokenizer::Tokenizer& tok) {
   VocabPieces v;
   v.pieces.reserve(static_cast<size_t>(tok.n_vocab()));
   for (int32_t id = 0; id < tok.n_vocab(); ++id) {

@@ -12,7 +12,15 @@
 #include "engine/session.h"
 #include "gguf/gguf.h"
 
+namespace airlock::tokenizer {
+class Tokenizer;
+}
+
 namespace airlock::engine {
+
+// Every token's raw bytes with the end and control ids, for a constraint's token trie (also used
+// by the server, which holds its own tokenizer).
+VocabPieces vocab_pieces(const tokenizer::Tokenizer& tok);
 
 class TextCodec {
  public:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/text_codec.h"
 #include "grammar/constraint.h"
 #include "model/embed.h"
 #include "sample/stop_matcher.h"
@@ -32,7 +33,7 @@ struct Runner::Slot {
 };
 
 Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, ThreadPool* pool)
-    : resolved_(std::move(resolved)), params_(params), pool_(pool), constraints_([this] { return vocab_pieces(); }) {
+    : resolved_(std::move(resolved)), params_(params), pool_(pool), constraints_([this] { return engine::vocab_pieces(*tok_); }) {
   if (params_.num_thread > 0 && params_.num_thread != pool->size()) {
     own_pool_ = std::make_unique<ThreadPool>(params_.num_thread);
     pool_ = own_pool_.get();
@@ -253,16 +254,6 @@ void Runner::loop() {
   }
   for (auto& s : slots_)
     if (s->req) fail(*s, "model unloaded", 503);
-}
-
-engine::VocabPieces Runner::vocab_pieces() const {
-  engine::VocabPieces v;
-  for (int32_t id = 0; id < tok_->n_vocab(); ++id) {
-    v.pieces.push_back(tok_->token_text(id));
-    if (tok_->is_eog(id)) v.end_tokens.push_back(id);
-    else if (tok_->is_control(id)) v.control_tokens.push_back(id);
-  }
-  return v;
 }
 
 std::vector<float> Runner::embed(std::vector<int32_t> tokens, bool truncate, bool normalize) {

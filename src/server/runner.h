@@ -89,8 +89,6 @@ class Runner {
   void fail(Slot& s, const std::string& message, int status);
   void emit(Slot& s, const std::string& text);
   void after_token(Slot& s, int32_t token);
-  // Every token's bytes with the end and control ids: what the constraint trie is built from.
-  engine::VocabPieces vocab_pieces() const;
 
   store::ResolvedModel resolved_;
   RunnerParams params_;
