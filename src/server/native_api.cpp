@@ -112,14 +112,26 @@ void run_generation(ServerState& state, httplib::Response& res, std::shared_ptr<
   stream_events(state, res, std::move(lease), std::move(req), std::move(f));
 }
 
+// What /api/generate and /api/chat read first, alike: the body, the model and keep_alive.
+struct GenerationCall {
+  ojson body;
+  std::string model;
+  std::optional<KeepAlive> keep_alive;
+};
+
+GenerationCall parse_generation_call(const httplib::Request& http) {
+  GenerationCall c{parse_body_ordered(http), "", std::nullopt};
+  c.model = string_field(c.body, "model");
+  note_model(c.model);
+  if (c.model.empty()) throw Error("model is required");
+  refuse_unsupported(c.body);
+  c.keep_alive = parse_keep_alive(c.body.value("keep_alive", json()));
+  return c;
+}
+
 void generate(ServerState& state, const httplib::Request& http, httplib::Response& res) {
   const auto start = Clock::now();
-  const ojson body = parse_body_ordered(http);
-  const std::string model = string_field(body, "model");
-  note_model(model);
-  if (model.empty()) throw Error("model is required");
-  refuse_unsupported(body);
-  const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
+  const auto [body, model, keep_alive] = parse_generation_call(http);
   const std::string prompt = string_field(body, "prompt");
   const std::string system = string_field(body, "system");
   const std::string tmpl = string_field(body, "template");
@@ -139,12 +151,7 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
 
 void chat(ServerState& state, const httplib::Request& http, httplib::Response& res) {
   const auto start = Clock::now();
-  const ojson body = parse_body_ordered(http);
-  const std::string model = string_field(body, "model");
-  note_model(model);
-  if (model.empty()) throw Error("model is required");
-  refuse_unsupported(body);
-  const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
+  const auto [body, model, keep_alive] = parse_generation_call(http);
   const bool stream = bool_field(body, "stream", true);
   const ojson messages = body.value("messages", ojson::array());
   if (!messages.is_array()) throw Error("messages: expected an array");
