@@ -7,6 +7,7 @@
 #include <future>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "server_harness.h"
 #include "support/fixtures.h"
@@ -343,14 +344,22 @@ TEST_F(NativeApi, PsShowsLoadedModelsAndKeepAliveZeroUnloads) {
 TEST_F(NativeApi, MetricsInPrometheusText) {
   post_json(*client_, "/api/generate",
             {{"model", "stories"}, {"prompt", "Hi"}, {"raw", true}, {"stream", false}, {"options", greedy_options(2)}});
-  auto m = client_->Get("/metrics");
-  ASSERT_TRUE(m);
-  EXPECT_EQ(m->status, 200);
-  EXPECT_NE(m->body.find("# TYPE airlock_requests_total counter"), std::string::npos);
-  EXPECT_NE(m->body.find("airlock_requests_total{status=\"200\"}"), std::string::npos);
-  EXPECT_NE(m->body.find("airlock_request_duration_seconds_bucket{model=\"stories\",le=\"+Inf\"}"), std::string::npos);
-  EXPECT_NE(m->body.find("airlock_loaded_models "), std::string::npos);
-  EXPECT_EQ(m->body.find("airlock_generated_tokens_total 0\n"), std::string::npos);
+  // A request is counted when its response has been written (the server's logger hook), which can
+  // be just after the client has read it: wait, bounded, for the count to show.
+  std::string body;
+  for (int i = 0; i < 100; ++i) {
+    auto m = client_->Get("/metrics");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->status, 200);
+    body = m->body;
+    if (body.find("model=\"stories\"") != std::string::npos) break;  // the generate request counted
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_NE(body.find("# TYPE airlock_requests_total counter"), std::string::npos);
+  EXPECT_NE(body.find("airlock_requests_total{status=\"200\"}"), std::string::npos);
+  EXPECT_NE(body.find("airlock_request_duration_seconds_bucket{model=\"stories\",le=\"+Inf\"}"), std::string::npos);
+  EXPECT_NE(body.find("airlock_loaded_models "), std::string::npos);
+  EXPECT_EQ(body.find("airlock_generated_tokens_total 0\n"), std::string::npos);
 }
 
 }  // namespace
