@@ -41,14 +41,7 @@ airlock::cli::Registrar reg("show", [](CLI::App& app) {
       return;
     }
     if (o->modelfile) {
-      store::Modelfile mf;
-      mf.from = m.model_path.string();
-      mf.template_text = m.template_text;
-      mf.system = m.system;
-      mf.license = m.license;
-      mf.parameters = m.parameters;
-      mf.messages = m.messages;
-      std::printf("# Modelfile of %s\n%s", m.ref.display().c_str(), mf.render().c_str());
+      std::printf("# Modelfile of %s\n%s", m.ref.display().c_str(), m.modelfile().render().c_str());
       return;
     }
     std::printf("  name            %s\n", m.ref.display().c_str());

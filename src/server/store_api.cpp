@@ -87,13 +87,7 @@ void show(ServerState& state, const httplib::Request& http, httplib::Response& r
   const auto ref = existing(st, model_name(body));
   const bool verbose = bool_field(body, "verbose", false);
   const store::ResolvedModel m = st.resolve(ref.full());
-  store::Modelfile mf;
-  mf.from = m.model_path.string();
-  mf.template_text = m.template_text;
-  mf.system = m.system;
-  mf.license = m.license;
-  mf.parameters = m.parameters;
-  mf.messages = m.messages;
+  const store::Modelfile mf = m.modelfile();
   json model_info = json::object();
   const auto file = gguf::File::open(m.model_path);
   gguf::FormatLimits limits;

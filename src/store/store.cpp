@@ -479,4 +479,15 @@ void Store::set_config(const StoreConfig& c) {
   write_file_atomic(dir_ / "config.json", json{{"require_signatures", c.require_signatures}}.dump(2) + "\n");
 }
 
+Modelfile ResolvedModel::modelfile() const {
+  Modelfile mf;
+  mf.from = model_path.string();
+  mf.template_text = template_text;
+  mf.system = system;
+  mf.license = license;
+  mf.parameters = parameters;
+  mf.messages = messages;
+  return mf;
+}
+
 }  // namespace airlock::store

@@ -37,6 +37,9 @@ struct ResolvedModel {
   nlohmann::json parameters = nlohmann::json::object();
   nlohmann::json messages = nlohmann::json::array();
   ModelDetails details;
+
+  // The Modelfile that would recreate it (`show --modelfile`, /api/show): FROM the GGUF blob.
+  Modelfile modelfile() const;
 };
 
 struct ModelEntry {
