@@ -84,9 +84,10 @@ std::unique_ptr<httplib::Client> RunningServer::client() const {
   return c;
 }
 
-JsonReply post_json(httplib::Client& c, const std::string& path, const json& body) {
+namespace {
+
+JsonReply reply_of(const httplib::Result& res) {
   JsonReply r;
-  auto res = c.Post(path.c_str(), body.dump(), "application/json");
   if (!res) return r;
   r.status = res->status;
   r.raw = res->body;
@@ -96,17 +97,17 @@ JsonReply post_json(httplib::Client& c, const std::string& path, const json& bod
   return r;
 }
 
-JsonReply get_json(httplib::Client& c, const std::string& path) {
-  JsonReply r;
-  auto res = c.Get(path.c_str());
-  if (!res) return r;
-  r.status = res->status;
-  r.raw = res->body;
-  r.content_type = res->get_header_value("Content-Type");
-  r.body = json::parse(res->body, nullptr, false);
-  if (r.body.is_discarded()) r.body = nullptr;
-  return r;
+}  // namespace
+
+JsonReply post_json(httplib::Client& c, const std::string& path, const json& body) {
+  return reply_of(c.Post(path.c_str(), body.dump(), "application/json"));
 }
+
+JsonReply post_ordered(httplib::Client& c, const std::string& path, const nlohmann::ordered_json& body) {
+  return reply_of(c.Post(path.c_str(), body.dump(), "application/json"));
+}
+
+JsonReply get_json(httplib::Client& c, const std::string& path) { return reply_of(c.Get(path.c_str())); }
 
 StreamReply post_stream(httplib::Client& c, const std::string& path, const json& body,
                         const std::function<bool(const std::string& chunk)>& on_chunk) {

@@ -57,6 +57,8 @@ struct JsonReply {
   std::string content_type;
 };
 JsonReply post_json(httplib::Client& c, const std::string& path, const nlohmann::json& body);
+// The same with the body's key order kept (nlohmann::json sorts keys; chat templates see the order).
+JsonReply post_ordered(httplib::Client& c, const std::string& path, const nlohmann::ordered_json& body);
 JsonReply get_json(httplib::Client& c, const std::string& path);
 
 // POST and collect the streamed body chunk by chunk; `on_chunk` returning false drops the

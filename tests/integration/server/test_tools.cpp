@@ -101,17 +101,6 @@ class Tools : public FixtureServerTest<Tools> {
   }
 };
 
-// post_json keeps the key order of `body` (post_json's json would sort it).
-JsonReply post_ordered(httplib::Client& c, const std::string& path, const ojson& body) {
-  JsonReply r;
-  auto res = c.Post(path.c_str(), body.dump(), "application/json");
-  if (!res) return r;
-  r.status = res->status;
-  r.raw = res->body;
-  r.body = json::parse(res->body, nullptr, false);
-  return r;
-}
-
 // A non-streamed OpenAI reply that must be one valid call: returns {name, arguments object}.
 std::pair<std::string, json> expect_openai_call(const JsonReply& r) {
   EXPECT_EQ(r.status, 200) << r.raw;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "store/bundle.h"
+#include "support/error_of.h"
 #include "support/fixtures.h"
 #include "tar_edit.h"
 #include "unit/store/store_testing.h"
@@ -11,18 +12,10 @@
 using namespace airlock;
 using namespace airlock::store;
 using namespace airlock::store_testing;
+using airlock::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // Nothing visible, and no leftovers either.
 void expect_nothing_installed(const fs::path& store) {
   if (fs::exists(store / "manifests")) {

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "engine/constraint.h"
+#include "support/error_of.h"
 #include "support/fixtures.h"
 #include "unit/grammar/schema_validator.h"
 
@@ -18,6 +19,7 @@ namespace airlock {
 namespace {
 
 using ::testing::AllOf;
+using airlock::testing::error_of;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -32,15 +34,6 @@ GenerateOptions hot(uint64_t seed, int64_t num_predict) {
   o.sampling.has_seed = true;
   o.num_predict = num_predict;
   return o;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(ConstraintApi, UnconstrainedOutputOfTheFixtureIsNotJson) {

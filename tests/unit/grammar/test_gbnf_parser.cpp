@@ -4,18 +4,12 @@
 #include "airlock/error.h"
 #include "grammar/grammar.h"
 #include "grammar/matcher.h"
+#include "support/error_of.h"
 
 namespace airlock::grammar {
 namespace {
 
-std::string error_of(std::string_view gbnf) {
-  try {
-    Grammar::parse(gbnf);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(std::string_view gbnf) { return testing::error_of([&] { Grammar::parse(gbnf); }); }
 
 TEST(GbnfParser, ParsesTheFullSyntax) {
   const char* src = R"(# a comment line

@@ -7,6 +7,7 @@
 #include "airlock/error.h"
 #include "grammar/json_schema.h"
 #include "grammar/matcher.h"
+#include "support/error_of.h"
 
 namespace airlock::grammar {
 namespace {
@@ -18,14 +19,7 @@ bool accepts(const std::shared_ptr<const Grammar>& g, std::string_view s) {
 
 std::shared_ptr<const Grammar> compile(const char* schema) { return json_schema_to_grammar(std::string_view(schema)); }
 
-std::string error_of(const char* schema) {
-  try {
-    compile(schema);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string error_of(const char* schema) { return testing::error_of([&] { compile(schema); }); }
 
 TEST(JsonSchema, ObjectPropertiesInDeclaredOrderRequiredAndOptional) {
   auto g = compile(R"({"type":"object","properties":{"z":{"type":"integer"},"a":{"type":"string"},"m":{"type":"boolean"}},

@@ -6,23 +6,16 @@
 #include "store/digest.h"
 #include "store/store.h"
 #include "store_testing.h"
+#include "support/error_of.h"
 #include "support/fixtures.h"
 
 using namespace airlock;
 using namespace airlock::store;
 using namespace airlock::store_testing;
+using airlock::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 void flip_byte(const fs::path& p, uint64_t at) {
   std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
   f.seekg(static_cast<std::streamoff>(at));
