@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/json_depth.h"
 #include "airlock/error.h"
 #include "grammar/grammar.h"
 #include "grammar/json_schema.h"
@@ -60,6 +61,7 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::string tool_call_grammar(std::string_view tools_json, const ToolCallSyntax& syntax, bool allow_text) {
+  require_json_depth_within(tools_json, "tools");
   const ojson tools = ojson::parse(tools_json, nullptr, false);
   if (tools.is_discarded() || !tools.is_array()) throw Error("tools: expected a JSON array of function tools");
   if (tools.empty()) throw Error("tools: the array is empty");
@@ -131,6 +133,7 @@ std::optional<ToolCall> parse_tool_call(std::string_view text, const ToolCallSyn
     const std::string_view suffix = trim(syntax.suffix);
     if (body.ends_with(suffix)) body.remove_suffix(suffix.size());
   }
+  if (!json_depth_within(trim(body))) return std::nullopt;
   ojson call = ojson::parse(trim(body), nullptr, false);
   if (call.is_discarded() || !call.is_object()) return std::nullopt;
   auto name = call.find("name");

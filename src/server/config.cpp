@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 
+#include "common/json_depth.h"
 #include "store/store.h"
 
 namespace airlock::server {
@@ -220,9 +221,11 @@ void apply_env(ServerConfig& c) {
 void apply_config_file(ServerConfig& c, const fs::path& file) {
   std::ifstream in(file);
   if (!in) throw Error(file.string() + ": cannot read the config file");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  require_json_depth_within(text, file.string());
   json j;
   try {
-    j = json::parse(in);
+    j = json::parse(text);
   } catch (const json::parse_error& e) {
     std::string m = e.what();
     if (const auto b = m.find("] "); b != std::string::npos) m = m.substr(b + 2);  // drop "[json.exception...]"

@@ -2,6 +2,7 @@
 
 #include <airlock/error.h>
 
+#include "common/json_depth.h"
 #include "server/request_note.h"
 
 namespace airlock::server {
@@ -54,6 +55,7 @@ httplib::Server::Handler guarded(ErrorStyle style, JsonHandler fn) {
 
 nlohmann::json parse_body(const httplib::Request& req) {
   if (req.body.empty()) throw Error("the request body is empty (expected a JSON object)");
+  require_json_depth_within(req.body, "the request body");
   nlohmann::json j = nlohmann::json::parse(req.body, nullptr, false);
   if (j.is_discarded()) throw Error("the request body is not valid JSON");
   if (!j.is_object()) throw Error("the request body must be a JSON object");

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "common/json_depth.h"
+
 namespace airlock::server {
 
 namespace {
@@ -79,6 +81,7 @@ void prepare_tool_messages(ojson& messages) {
       if (!fn.contains("name") || !fn["name"].is_string()) throw Error(at + ".function.name: expected a string");
       ojson& args = fn["arguments"];  // a missing one becomes null, then {}
       if (args.is_string()) {
+        require_json_depth_within(args.get<std::string>(), at + ".function.arguments");
         ojson parsed = ojson::parse(args.get<std::string>(), nullptr, false);
         if (parsed.is_discarded()) throw Error(at + ".function.arguments: not valid JSON");
         args = std::move(parsed);

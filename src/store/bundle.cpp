@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "common/json_depth.h"
 #include "store/digest.h"
 #include "store/durable_file.h"
 
@@ -250,6 +251,7 @@ class BundleReader {
 
   void parse_index() {
     std::string where = origin_ + ": index.json";
+    require_json_depth_within(index_text_, where);
     json j = json::parse(index_text_, nullptr, false);
     if (j.is_discarded() || !j.is_object() || j.value("format", "") != "airlock-bundle")
       throw Error(where + ": not an airlock bundle index");

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
 #include "store/digest.h"
 
 namespace airlock::store {
@@ -35,6 +36,7 @@ json layer_json(const Layer& l) {
 }  // namespace
 
 Manifest Manifest::parse(std::string_view text, std::string_view origin) {
+  require_json_depth_within(text, std::string(origin) + ": manifest");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw Error(std::string(origin) + ": manifest is not a JSON object");

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "common/json_depth.h"
 #include "store/digest.h"
 #include "store/durable_file.h"
 #include "store/quantize.h"
@@ -36,6 +37,13 @@ bool is_temp_name(const std::string& name) { return !name.empty() && name[0] == 
 
 // Text layers (template, system, params, ...) are small; a huge one is damage.
 constexpr size_t kMaxTextLayer = 64 << 20;
+
+// A model's config layer; anything that is not JSON (or nests too deep to walk) gives no details.
+json parse_config_blob(const fs::path& p) {
+  const std::string text = read_small_file(p, kMaxTextLayer);
+  if (!json_depth_within(text)) return json(json::value_t::discarded);
+  return json::parse(text, nullptr, false);
+}
 }  // namespace
 
 Store::Store(fs::path dir) : dir_(std::move(dir)) {}
@@ -99,7 +107,9 @@ ResolvedModel Store::resolve_manifest(const ModelRef& ref, const Manifest& m, st
     } else if (l.media_type == media::kLicense) {
       r.license = r.license ? *r.license + "\n" + text(l) : text(l);
     } else if (l.media_type == media::kParams || l.media_type == media::kMessages) {
-      json j = json::parse(text(l), nullptr, false);
+      const std::string layer_text = text(l);
+      require_json_depth_within(layer_text, ref.display() + ": " + l.media_type + " layer");
+      json j = json::parse(layer_text, nullptr, false);
       bool params = l.media_type == media::kParams;
       if (j.is_discarded() || (params ? !j.is_object() : !j.is_array()))
         throw Error(ref.display() + ": " + l.media_type + " layer " + l.digest + " is not valid JSON");
@@ -107,7 +117,7 @@ ResolvedModel Store::resolve_manifest(const ModelRef& ref, const Manifest& m, st
     }
   }
   if (r.model_path.empty()) throw Error(ref.display() + ": manifest has no model layer");
-  json cfg = json::parse(read_small_file(blob_path(m.config.digest), kMaxTextLayer), nullptr, false);
+  json cfg = parse_config_blob(blob_path(m.config.digest));
   r.details = details_from_config(cfg);
   return r;
 }
@@ -141,7 +151,7 @@ std::vector<ModelEntry> Store::list() const {
       e.digest = sha256_of(raw);
       Manifest m = Manifest::parse(raw, it->path().string());
       e.size = m.total_size();
-      json cfg = json::parse(read_small_file(blob_path(m.config.digest), kMaxTextLayer), nullptr, false);
+      json cfg = parse_config_blob(blob_path(m.config.digest));
       e.details = details_from_config(cfg);
     } catch (const Error& err) {
       e.error = err.what();
@@ -465,7 +475,9 @@ StoreConfig Store::config() const {
   fs::path p = dir_ / "config.json";
   std::error_code ec;
   if (!fs::exists(p, ec)) return c;
-  json j = json::parse(read_small_file(p, 1 << 20), nullptr, false);
+  const std::string cfg_text = read_small_file(p, 1 << 20);
+  require_json_depth_within(cfg_text, p.string());
+  json j = json::parse(cfg_text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw Error(p.string() + ": not a JSON object");
   if (auto it = j.find("require_signatures"); it != j.end()) {
     if (!it->is_boolean()) throw Error(p.string() + ": require_signatures must be true or false");
