@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_depth.h"
 #include "airlock/error.h"
 #include "grammar/json_schema.h"
 
@@ -15,7 +14,6 @@ bool is_json_mode(std::string_view format) { return format == "json" || format =
 
 std::shared_ptr<const grammar::Grammar> compile_format(std::string_view format) {
   if (is_json_mode(format)) return grammar::json_object_grammar();
-  require_json_depth_within(format, "format");
   auto schema = nlohmann::ordered_json::parse(format, nullptr, false);
   if (schema.is_discarded() || !schema.is_object())
     throw Error("format: expected \"json\" or a JSON Schema object");

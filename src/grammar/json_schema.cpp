@@ -7,7 +7,6 @@
 #include <set>
 #include <vector>
 
-#include "common/json_depth.h"
 #include "airlock/error.h"
 #include "grammar/gbnf_text.h"
 #include "grammar/integer_range.h"
@@ -456,7 +455,6 @@ std::string json_schema_to_gbnf(const nlohmann::json& schema) {
 }
 
 std::string json_schema_to_gbnf(std::string_view schema_text) {
-  require_json_depth_within(schema_text, "JSON schema");
   nlohmann::ordered_json schema = nlohmann::ordered_json::parse(schema_text, nullptr, false);
   if (schema.is_discarded()) throw Error("JSON schema: not valid JSON");
   return json_schema_to_gbnf(schema);

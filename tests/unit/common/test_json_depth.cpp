@@ -18,7 +18,7 @@ std::string nested(size_t depth, char open, char close, const std::string& inner
 
 TEST(JsonDepth, AcceptsUpToTheLimit) {
   EXPECT_NO_THROW(require_json_depth_within(nested(kMaxJsonDepth, '[', ']'), "body"));
-  EXPECT_NO_THROW(require_json_depth_within("{\"a\":{\"b\":[1,2,{\"c\":3}]}}", "body", 3));
+  EXPECT_NO_THROW(require_json_depth_within("{\"a\":{\"b\":[1,2,{\"c\":3}]}}", "body", 4));
   EXPECT_NO_THROW(require_json_depth_within("", "body"));
 }
 
