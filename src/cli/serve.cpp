@@ -16,7 +16,8 @@ namespace {
 struct ServeArgs {
   std::string host, api_key_file, config;
   std::optional<int> port, parallel, threads;
-  std::optional<int64_t> num_ctx;
+  std::optional<int64_t> num_ctx, max_body_mb;
+  std::optional<std::string> import_dir;
   bool no_auth = false, no_demo = false, print_config = false;
   std::vector<std::string> origins;
 };
@@ -44,6 +45,8 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
   flag(c.num_parallel, a.parallel, "num_parallel", "--parallel");
   flag(c.threads, a.threads, "threads", "--threads");
   flag(c.num_ctx, a.num_ctx, "num_ctx", "--num-ctx");
+  flag(c.max_body_mb, a.max_body_mb, "max_body_mb", "--max-body-mb");
+  flag(c.import_dir, a.import_dir, "import_dir", "--import-dir");
   if (a.no_auth) {
     c.no_auth = true;
     c.sources["no_auth"] = "--no-auth";
@@ -111,6 +114,8 @@ airlock::cli::Registrar reg("serve", [](CLI::App& app) {
   cmd->add_flag("--no-auth", a->no_auth, "Serve a non-loopback address without API keys");
   cmd->add_option("--origin", a->origins, "Allowed CORS origin beyond localhost (repeatable; env AIRLOCK_ORIGINS)");
   cmd->add_flag("--no-demo", a->no_demo, "Do not create the demo model in an empty store");
+  cmd->add_option("--max-body-mb", a->max_body_mb, "Largest request body in MiB, blob uploads aside (env AIRLOCK_MAX_BODY_MB, default 32)");
+  cmd->add_option("--import-dir", a->import_dir, "Folder /api/create may read GGUF files from by path (env AIRLOCK_IMPORT_DIR; default: none)");
   cmd->callback([a] { run(*a); });
 });
 

@@ -31,7 +31,7 @@ struct IntRange {
 constexpr IntRange kRanges[] = {
     {"port", 0, 65535},           {"num_parallel", 1, 256},     {"max_queue", 0, 100000},
     {"max_loaded_models", 1, 64}, {"request_timeout", 1, 604800}, {"num_ctx", 1, int64_t{1} << 24},
-    {"threads", 0, 1024},
+    {"threads", 0, 1024},         {"max_body_mb", 1, 65536},
 };
 
 const IntRange& range_of(const std::string& key) {
@@ -119,6 +119,8 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "request_timeout") c.request_timeout = std::chrono::seconds(integer());
   else if (key == "num_ctx") c.num_ctx = integer();
   else if (key == "threads") c.threads = static_cast<int>(integer());
+  else if (key == "max_body_mb") c.max_body_mb = integer();
+  else if (key == "import_dir") c.import_dir = path();
   else if (key == "keep_alive") {
     if (!v.is_string() && !v.is_number())
       throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
@@ -134,7 +136,8 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_auth") c.no_auth = boolean();
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
-                   "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo)");
+                   "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
+                   "max_body_mb, import_dir)");
 }
 
 }  // namespace
@@ -156,10 +159,14 @@ void ServerConfig::validate() const {
   check(request_timeout.count(), "request_timeout");
   check(num_ctx, "num_ctx");
   check(threads, "threads");
+  check(max_body_mb, "max_body_mb");
   // What the server cannot run with at all, whoever set it.
   if (port < 0 || port > 65535) throw Error("serve: port " + std::to_string(port) + " is out of range");
   if (num_parallel < 1) throw Error("serve: num_parallel must be at least 1");
   if (max_loaded_models < 1) throw Error("serve: max_loaded_models must be at least 1");
+  if (max_body_mb < 1) throw Error("serve: max_body_mb must be at least 1");
+  if (!import_dir.empty() && !fs::is_directory(import_dir))
+    throw Error("serve: import_dir " + import_dir.string() + " is not a folder");
   if (!loopback() && api_keys.empty() && !no_auth)
     throw Error("serve: binding to " + host +
                 " (not loopback) needs --api-key-file, or --no-auth to serve without authentication");
@@ -202,6 +209,11 @@ void apply_env(ServerConfig& c) {
   set_int_env(c, c.num_parallel, "num_parallel", "AIRLOCK_NUM_PARALLEL");
   set_int_env(c, c.max_queue, "max_queue", "AIRLOCK_MAX_QUEUE");
   set_int_env(c, c.max_loaded_models, "max_loaded_models", "AIRLOCK_MAX_LOADED_MODELS");
+  set_int_env(c, c.max_body_mb, "max_body_mb", "AIRLOCK_MAX_BODY_MB");
+  if (auto v = env("AIRLOCK_IMPORT_DIR")) {
+    c.import_dir = *v;
+    c.sources["import_dir"] = "AIRLOCK_IMPORT_DIR";
+  }
   if (!env("AIRLOCK_CONTEXT_LENGTH")) set_int_env(c, c.num_ctx, "num_ctx", "OLLAMA_CONTEXT_LENGTH");
   set_int_env(c, c.num_ctx, "num_ctx", "AIRLOCK_CONTEXT_LENGTH");
   if (auto v = env("AIRLOCK_KEEP_ALIVE")) {
@@ -294,6 +306,8 @@ json describe(const ServerConfig& c) {
   put("api_keys", std::to_string(c.api_keys.size()) + " key(s)");
   put("no_auth", c.no_auth);
   put("create_demo", c.create_demo);
+  put("max_body_mb", c.max_body_mb);
+  put("import_dir", c.import_dir.string());
   return out;
 }
 

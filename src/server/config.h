@@ -32,6 +32,12 @@ struct ServerConfig {
   bool no_auth = false;
   std::vector<std::string> cors_origins;  // beyond the localhost origins always allowed
   bool create_demo = true;      // synthesise the demo model into an empty store
+  // Largest request body, MiB, except blob uploads (which stream to disk): a larger one gets 413
+  // before it is read.
+  int64_t max_body_mb = 32;
+  // The one folder /api/create may take GGUF files from by path (`from`, Modelfile FROM); empty:
+  // none, so over HTTP a model comes only from the store or an uploaded blob.
+  std::filesystem::path import_dir;
 
   // Setting name (the config file key) -> where its value came from ("--parallel",
   // "AIRLOCK_NUM_PARALLEL", "/etc/airlock.json: num_parallel"); absent: the default.
@@ -46,13 +52,14 @@ struct ServerConfig {
 // Applies AIRLOCK_HOST (else OLLAMA_HOST, "host[:port]" or "http://host:port"), AIRLOCK_MODELS (else
 // OLLAMA_MODELS), AIRLOCK_NUM_PARALLEL, AIRLOCK_MAX_QUEUE, AIRLOCK_MAX_LOADED_MODELS,
 // AIRLOCK_KEEP_ALIVE, AIRLOCK_ORIGINS (comma-separated), AIRLOCK_REQUEST_TIMEOUT (seconds),
+// AIRLOCK_MAX_BODY_MB, AIRLOCK_IMPORT_DIR,
 // AIRLOCK_CONTEXT_LENGTH (else OLLAMA_CONTEXT_LENGTH) over c; unset variables leave c alone.
 // Throws airlock::Error naming the variable for a bad value.
 void apply_env(ServerConfig& c);
 
 // Applies a JSON config file over c. Keys: host, port, models, num_parallel, max_queue,
 // max_loaded_models, keep_alive ("5m" or seconds), request_timeout (seconds), num_ctx, threads,
-// origins (array of strings), api_key_file, no_auth, no_demo. Relative paths are relative to the
+// origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir. Relative paths are relative to the
 // file's folder. Throws airlock::Error "FILE: KEY: problem" for an unreadable file, bad JSON, an
 // unknown key or a value of the wrong type or range.
 void apply_config_file(ServerConfig& c, const std::filesystem::path& file);

@@ -4,6 +4,7 @@
 #include <airlock/version.h>
 
 #include <httplib.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,9 +12,11 @@
 #include <cstring>
 
 #include "model/synth.h"
+#include "server/client_connection.h"
 #include "server/metrics.h"
 #include "server/model_manager.h"
 #include "server/request_note.h"
+#include "server/routed_server.h"
 #include "server/server_state.h"
 #include "store/store.h"
 #include "tensor/thread_pool.h"
@@ -71,15 +74,58 @@ ErrorStyle style_for(const std::string& path) {
   return path.rfind("/v1/", 0) == 0 ? ErrorStyle::OpenAI : ErrorStyle::Native;
 }
 
+// Blob uploads stream to a file in the store; every other body is read whole into memory.
+bool streams_to_disk(const httplib::Request& req) {
+  return req.method == "POST" && req.path.rfind("/api/blobs/", 0) == 0;
+}
+
+// A body that would be read into memory is judged by its headers before a byte of it is read:
+// over the limit it gets 413 at once, and without a length (chunked) 411, so that neither a huge
+// body nor a slow endless one ties up memory. Returns the status to refuse with, or 0.
+int refuse_body(const ServerConfig& c, const httplib::Request& req, std::string& why) {
+  if (streams_to_disk(req)) return 0;
+  const std::string te = req.get_header_value("Transfer-Encoding");
+  if (!te.empty() && te != "identity") {
+    why = "send the request body with a Content-Length (chunked bodies are accepted for blob uploads only)";
+    return 411;
+  }
+  const std::string len = req.get_header_value("Content-Length");
+  if (len.empty()) return 0;
+  const uint64_t limit = static_cast<uint64_t>(c.max_body_mb) << 20;
+  uint64_t n = 0;
+  for (const char ch : len) {
+    if (ch < '0' || ch > '9') {
+      why = "Content-Length '" + len + "' is not a number";
+      return 400;
+    }
+    n = n * 10 + static_cast<uint64_t>(ch - '0');
+    if (n > 4 * limit) break;  // no overflow: the limit is far below 2^64 / 40
+  }
+  if (n <= limit) return 0;
+  // Up to a few times the limit, the body is read and dropped first, so that a client that sends
+  // it all before reading the answer sees the 413; beyond that it is answered at once.
+  if (n <= 4 * limit) ClientConnection(req).discard(n, std::chrono::milliseconds(250));
+  why = "request body too large: the limit is " + std::to_string(c.max_body_mb) +
+        " MiB (max_body_mb); upload models with POST /api/blobs/:digest";
+  return 413;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(ServerConfig config, std::FILE* log) : config_(std::move(config)), log_(log) {
   config_.validate();
+  // glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), after
+  // which request bodies and per-model tables of that size live in heap arenas and fragment them:
+  // a server that had taken a few MB-sized bodies kept ~4 MB per model load/unload cycle. A fixed
+  // threshold keeps every block of 256 KiB or more in its own mapping, returned on free.
+  mallopt(M_MMAP_THRESHOLD, 256 << 10);
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   metrics_ = std::make_unique<Metrics>();
   models_ = std::make_unique<ModelManager>(config_, pool_.get());
   state_ = std::make_unique<ServerState>(ServerState{config_, *models_, *metrics_});
-  http_ = std::make_unique<httplib::Server>();
+  http_ = std::make_unique<RoutedServer>();
+  // A client that stops sending mid-request is dropped after this long without a byte.
+  http_->set_read_timeout(std::chrono::seconds(10));
   // Every connection holds a thread while it streams or waits in a model's queue: size the pool
   // for the slots of every model plus their queues, bounded.
   const size_t threads = std::clamp<size_t>(
@@ -109,6 +155,7 @@ void HttpServer::stop() {
   if (http_) http_->stop();
 }
 bool HttpServer::running() const { return http_->is_running(); }
+std::string HttpServer::answer(std::string_view request) { return http_->answer(request); }
 
 void HttpServer::routes() {
   auto& h = *http_;
@@ -131,6 +178,12 @@ void HttpServer::routes() {
       res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, HEAD, OPTIONS");
       res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, X-Requested-With");
       res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (std::string why; const int status = refuse_body(cfg, req, why)) {
+      // The body is left unread, so the connection cannot carry another request.
+      res.set_header("Connection", "close");
+      send_error(res, style_for(req.path), status, why);
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool open_path = req.path == "/" || req.path == "/health";
@@ -158,6 +211,7 @@ void HttpServer::routes() {
     if (note.prompt_tokens >= 0) line["prompt_tokens"] = note.prompt_tokens;
     if (note.eval_tokens >= 0) line["eval_tokens"] = note.eval_tokens;
     if (!note.ignored_options.empty()) line["ignored_options"] = note.ignored_options;
+    if (note.cancelled) line["cancelled"] = true;
     std::fprintf(log_, "%s\n", line.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     std::fflush(log_);
   });

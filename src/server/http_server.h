@@ -4,12 +4,11 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "server/config.h"
 
-namespace httplib {
-class Server;
-}
 namespace airlock {
 class ThreadPool;
 }
@@ -18,6 +17,7 @@ namespace airlock::server {
 
 class ModelManager;
 class Metrics;
+class RoutedServer;
 struct ServerState;
 
 class HttpServer {
@@ -32,6 +32,8 @@ class HttpServer {
   void serve();
   void stop();
   bool running() const;
+  // One request's bytes answered in process, without a socket (fuzzing, tests).
+  std::string answer(std::string_view request);
 
  private:
   void routes();
@@ -41,7 +43,7 @@ class HttpServer {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ModelManager> models_;
   std::unique_ptr<ServerState> state_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<RoutedServer> http_;
 };
 
 // When the store holds no model, writes the synthetic `demo` model into it, so that a first
