@@ -56,6 +56,28 @@ store::ModelRef existing(const store::Store& st, const std::string& name) {
 
 std::string bare_digest(const std::string& d) { return d.substr(d.find(':') + 1); }
 
+// Where /api/create may take a model from: a model already in the store, a blob uploaded through
+// /api/blobs (the `files` field; resolved by the caller), or a file inside the configured import
+// folder. Anything else is refused with the same words whether or not such a file exists, so a
+// remote client learns nothing about the server's file system.
+std::string model_source(const store::Store& st, const ServerConfig& cfg, const std::string& from) {
+  try {
+    if (st.manifest_digest(store::ModelRef::parse(from))) return from;
+  } catch (const Error&) {
+    // not a model name: maybe a path in the import folder
+  }
+  if (!cfg.import_dir.empty()) {
+    std::error_code ec;
+    const auto root = std::filesystem::canonical(cfg.import_dir, ec);
+    const auto file = std::filesystem::weakly_canonical(root / from, ec);
+    const auto rel = file.lexically_relative(root);
+    if (!ec && !root.empty() && !rel.empty() && *rel.begin() != ".." && std::filesystem::is_regular_file(file, ec))
+      return file.string();
+  }
+  throw HttpError(400, "from: '" + from + "' is not a model in the store; over HTTP a model comes from a model name, "
+                  "a blob uploaded with POST /api/blobs/:digest (the files field), or a file in the server's import folder");
+}
+
 void tags(ServerState& state, httplib::Response& res) {
   json models = json::array();
   for (const auto& e : store::Store(state.config.models_dir).list()) {
@@ -123,8 +145,8 @@ void remove(ServerState& state, const httplib::Request& http, httplib::Response&
   store::Store st(state.config.models_dir);
   const std::string name = model_name(body);
   existing(st, name);
-  state.models.unload(name);
   st.remove(name);
+  state.models.retire(name);
   res.status = 200;
 }
 
@@ -138,6 +160,7 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
   store::Modelfile mf;
   if (const std::string text = string_field(body, "modelfile"); !text.empty()) {
     mf = store::Modelfile::parse(text, "modelfile");
+    mf.from = model_source(st, state.config, mf.from);
   } else {
     mf.from = string_field(body, "from");
     if (auto f = body.find("files"); f != body.end() && !f->is_null()) {
@@ -148,8 +171,10 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
       if (!st.has_blob(digest.get<std::string>()))
         throw HttpError(400, "files: blob " + digest.get<std::string>() + " is not on the server (upload it with POST /api/blobs/:digest)");
       mf.from = st.blob_path(digest.get<std::string>()).string();
+    } else {
+      if (mf.from.empty()) throw Error("from, files or modelfile is required");
+      mf.from = model_source(st, state.config, mf.from);
     }
-    if (mf.from.empty()) throw Error("from, files or modelfile is required");
     if (body.contains("template")) mf.template_text = string_field(body, "template");
     if (body.contains("system")) mf.system = string_field(body, "system");
     if (body.contains("license")) {
@@ -165,11 +190,6 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
       mf.messages = *msgs;
     }
   }
-  // A FROM naming a model in the store resolves there; a relative file path is not accepted from
-  // a remote client (it would be relative to the server's working directory).
-  const std::filesystem::path from(mf.from);
-  if (from.is_relative() && mf.from.find('/') != std::string::npos && mf.from.rfind("./", 0) == 0)
-    throw Error("from: relative paths are not accepted over HTTP; upload the file with /api/blobs");
   st.create(name, mf, st.dir(), {"api/create", nullptr, nullptr});
   const bool stream = bool_field(body, "stream", true);
   if (stream) {
