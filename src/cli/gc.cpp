@@ -16,6 +16,7 @@ airlock::cli::Registrar reg("gc", [](CLI::App& app) {
     const char* verb = *apply ? "removed" : "would remove";
     for (const auto& d : r.blobs) std::printf("%s %s\n", verb, d.c_str());
     for (const auto& p : r.temp_files) std::printf("%s %s (interrupted write)\n", verb, p.c_str());
+    for (const auto& d : r.in_use) std::printf("kept %s (unreferenced, but a running server has it loaded)\n", d.c_str());
     std::printf("%s %zu blobs, %s, and %zu temp files%s\n", verb, r.blobs.size(), cli::human_bytes(r.bytes).c_str(),
                 r.temp_files.size(), *apply ? "" : " (dry run; --apply to delete)");
   });

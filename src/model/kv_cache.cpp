@@ -37,8 +37,8 @@ KvCache::KvCache(const Hparams& hp, int64_t n_ctx, int n_seq, TensorType type)
   v_row_bytes_ = checked_row_bytes(type, n_embd_v_);
   const size_t kb = checked_total(k_row_bytes_, n_layer_, n_seq, n_ctx);
   const size_t vb = checked_total(v_row_bytes_, n_layer_, n_seq, n_ctx);
-  k_.resize(kb);
-  v_.resize(vb);
+  k_ = PageBuffer(kb);
+  v_ = PageBuffer(vb);
 }
 
 size_t KvCache::offset(size_t row_bytes, int64_t layer, int seq, int64_t pos) const {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/hparams.h"
+#include "tensor/page_buffer.h"
 #include "tensor/type_traits.h"
 
 namespace airlock::model {
@@ -51,7 +52,7 @@ class KvCache {
   int n_seq_;
   int64_t n_embd_k_, n_embd_v_;
   size_t k_row_bytes_, v_row_bytes_;
-  std::vector<uint8_t> k_, v_;  // [layer][seq][pos] rows
+  PageBuffer k_, v_;  // [layer][seq][pos] rows
 };
 
 }  // namespace airlock::model

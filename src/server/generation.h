@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,6 +68,8 @@ struct GenRequest {
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled{false};  // set by the HTTP side when the client goes away
+  // Called by the runner when a cancelled request leaves its slot, with what it had generated.
+  std::function<void(const GenStats&)> on_cancelled;
   EventChannel channel;
 };
 

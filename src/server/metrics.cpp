@@ -22,6 +22,12 @@ void Metrics::generation(int64_t prompt_tokens, int64_t output_tokens, int64_t e
   eval_ns_ += eval_ns;
 }
 
+void Metrics::cancelled(int64_t output_tokens) {
+  std::lock_guard lock(mu_);
+  ++cancelled_;
+  cancelled_tokens_ += output_tokens;
+}
+
 namespace {
 // Prometheus label values escape backslash, quote and newline.
 std::string label(const std::string& v) {
@@ -47,6 +53,10 @@ std::string Metrics::render(size_t queue_depth, size_t loaded_models) const {
     << "airlock_prompt_tokens_total " << tokens_in_ << "\n";
   o << "# HELP airlock_generated_tokens_total Tokens generated.\n# TYPE airlock_generated_tokens_total counter\n"
     << "airlock_generated_tokens_total " << tokens_out_ << "\n";
+  o << "# HELP airlock_cancelled_requests_total Generations stopped because the client went away.\n"
+    << "# TYPE airlock_cancelled_requests_total counter\nairlock_cancelled_requests_total " << cancelled_ << "\n";
+  o << "# HELP airlock_cancelled_tokens_total Tokens generated for clients that went away before the end.\n"
+    << "# TYPE airlock_cancelled_tokens_total counter\nairlock_cancelled_tokens_total " << cancelled_tokens_ << "\n";
   const double tps = eval_ns_ > 0 ? static_cast<double>(tokens_out_) * 1e9 / static_cast<double>(eval_ns_) : 0;
   o << "# HELP airlock_tokens_per_second Generated tokens per second of generation time, per stream.\n"
     << "# TYPE airlock_tokens_per_second gauge\nairlock_tokens_per_second " << tps << "\n";

@@ -133,6 +133,7 @@ std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optio
     std::lock_guard lock(mu_);
     if (auto it = find_locked(key, load); it != entries_.end()) return lease_locked(it->second, keep_alive, 0);
   }
+  if (!st.manifest_digest(ref)) throw HttpError(404, "model '" + ref.display() + "' not found");  // deleted meanwhile
   store::ResolvedModel resolved = st.resolve(name);
   const Settings want = settle(load.value_or(LoadOptions{}), trained_context(resolved.model_path), resolved.parameters);
   std::vector<std::shared_ptr<Runner>> dropped;
@@ -193,6 +194,17 @@ void ModelManager::unload(const std::string& name) {
     } else {
       ++it;
     }
+  }
+}
+
+void ModelManager::retire(const std::string& name) {
+  const std::string key = store::ModelRef::parse(name).full();
+  std::vector<std::shared_ptr<Runner>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    auto [first, last] = entries_.equal_range(key);
+    for (auto it = first; it != last; ++it) it->second.retired = true;
+    evict_locked(static_cast<size_t>(config_.max_loaded_models), dropped);
   }
 }
 

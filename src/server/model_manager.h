@@ -77,6 +77,9 @@ class ModelManager {
                                  std::optional<LoadOptions> load = std::nullopt);
   // keep_alive 0 with no prompt: unload now (waits for nothing; in-flight requests keep their lease).
   void unload(const std::string& name);
+  // The name was deleted from the store: its instances take no new request (the next one gets
+  // 404 from the store), idle ones unload now and busy ones when their requests finish.
+  void retire(const std::string& name);
   std::vector<LoadedInfo> loaded() const;
   size_t loaded_count() const;
   bool loading() const { return loading_.load() > 0; }

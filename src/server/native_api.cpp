@@ -65,7 +65,7 @@ std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_ha
 
 // Shared by /api/generate and /api/chat: only the shape of a text piece differs. With tools, a
 // chat reply that is a call answers message.tool_calls instead of content.
-void run_generation(ServerState& state, httplib::Response& res, std::shared_ptr<Lease> lease,
+void run_generation(ServerState& state, const httplib::Request& http, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
                     Clock::time_point start, const ToolSetup& tools = {}) {
   auto piece_json = [model, chat](const std::string& text) {
@@ -82,7 +82,7 @@ void run_generation(ServerState& state, httplib::Response& res, std::shared_ptr<
   submit(state, *lease, req);
   const int64_t load_ns = lease->load_ns();
   if (!stream) {
-    Collected c = collect(state, *req);
+    Collected c = collect(state, http, *req);
     const auto call = reply_tool_call(tools, c.text);
     json j = call ? call_json(*call) : piece_json(c.text);
     add_stats(j, c.done, load_ns, start);
@@ -146,7 +146,7 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
   else text = render_generate(r, prompt, system);
   auto req = make_request(r, text, body);
-  run_generation(state, res, std::move(lease), std::move(req), model, stream, false, start);
+  run_generation(state, http, res, std::move(lease), std::move(req), model, stream, false, start);
 }
 
 void chat(ServerState& state, const httplib::Request& http, httplib::Response& res) {
@@ -166,7 +166,7 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
     if (req->constraint.grammar) throw Error("format: cannot be combined with tools");
     req->constraint = r.constraint(tools.gbnf, "");
   }
-  run_generation(state, res, std::move(lease), std::move(req), model, stream, true, start, tools);
+  run_generation(state, http, res, std::move(lease), std::move(req), model, stream, true, start, tools);
 }
 
 std::vector<std::string> embed_inputs(const json& input) {
@@ -246,7 +246,11 @@ void detokenize(ServerState& state, const httplib::Request& http, httplib::Respo
 void ps(ServerState& state, httplib::Response& res) {
   json models = json::array();
   for (const auto& m : state.models.loaded()) {
-    const uint64_t file_size = std::filesystem::file_size(m.resolved.model_path);
+    // From the manifest, not the file system: the blob may be gone from the store (deleted and
+    // garbage-collected) while the model is still in memory finishing its requests.
+    uint64_t file_size = 0;
+    for (const auto& l : m.resolved.manifest.layers)
+      if (l.media_type == store::media::kModel) file_size += l.size;
     models.push_back({{"name", m.resolved.ref.display()},
                       {"model", m.resolved.ref.display()},
                       {"size", file_size + m.kv_bytes},

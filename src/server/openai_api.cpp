@@ -129,7 +129,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   json base = {{"id", id}, {"object", object}, {"created", created}, {"model", model},
                {"system_fingerprint", "fp_airlock"}};
   if (!stream) {
-    Collected c = collect(state, *req);
+    Collected c = collect(state, http, *req);
     json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", nullptr}};
     if (!chat) choice["text"] = c.text;
     else if (const auto call = reply_tool_call(tools, c.text)) {

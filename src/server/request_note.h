@@ -13,6 +13,7 @@ struct RequestNote {
   int64_t prompt_tokens = -1;  // -1: not counted (no generation or embedding)
   int64_t eval_tokens = -1;
   std::vector<std::string> ignored_options;  // accepted hardware hints without an effect here
+  bool cancelled = false;  // the client went away before the answer was complete
 };
 
 // This thread's note; reset_request_note() at the start of every request.

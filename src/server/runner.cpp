@@ -2,6 +2,8 @@
 
 #include <airlock/error.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "engine/text_codec.h"
@@ -32,8 +34,14 @@ struct Runner::Slot {
   Clock::time_point prompt_start, eval_start;
 };
 
+Runner::TrimHeapAfter::~TrimHeapAfter() { malloc_trim(0); }
+
 Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, ThreadPool* pool)
-    : resolved_(std::move(resolved)), params_(params), pool_(pool), constraints_([this] { return engine::vocab_pieces(*tok_); }) {
+    : resolved_(std::move(resolved)),
+      pin_(resolved_.model_path),
+      params_(params),
+      pool_(pool),
+      constraints_([this] { return engine::vocab_pieces(*tok_); }) {
   if (params_.num_thread > 0 && params_.num_thread != pool->size()) {
     own_pool_ = std::make_unique<ThreadPool>(params_.num_thread);
     pool_ = own_pool_.get();
@@ -145,6 +153,7 @@ void Runner::emit(Slot& s, const std::string& text) {
 void Runner::finish(Slot& s, const std::string& reason) {
   if (!s.stops->stopped()) emit(s, s.stops->feed(s.decoder->flush()) + s.stops->flush());
   if (s.eval_start != Clock::time_point{}) s.stats.eval_ns = ns_since(s.eval_start);
+  if (s.req->cancelled && s.req->on_cancelled) s.req->on_cancelled(s.stats);
   s.req->channel.push({GenEvent::Kind::Done, "", reason, s.stats, 200});
   // Only what is in the KV cache can be reused by the next request.
   s.tokens.resize(static_cast<size_t>(ctx_->seq_len(s.seq)));
@@ -191,7 +200,13 @@ void Runner::loop() {
       const auto now = Clock::now();
       for (auto it = queue_.begin(); it != queue_.end();) {
         if ((*it)->cancelled || now > (*it)->deadline) {
-          if (!(*it)->cancelled) (*it)->channel.push({GenEvent::Kind::Error, "request timed out in the queue", "", {}, 503});
+          GenRequest& r = **it;
+          if (!r.cancelled) {
+            r.channel.push({GenEvent::Kind::Error, "request timed out in the queue", "", {}, 503});
+          } else {  // a handler still waiting (a non-streamed answer) learns it is over
+            if (r.on_cancelled) r.on_cancelled({});
+            r.channel.push({GenEvent::Kind::Done, "", "cancelled", {}, 200});
+          }
           --active_;
           it = queue_.erase(it);
         } else {

@@ -22,6 +22,7 @@
 #include "model/context.h"
 #include "model/model.h"
 #include "server/generation.h"
+#include "store/blob_pin.h"
 #include "store/store.h"
 #include "template/chat_template.h"
 #include "tokenizer/tokenizer.h"
@@ -90,7 +91,13 @@ class Runner {
   void emit(Slot& s, const std::string& text);
   void after_token(Slot& s, int32_t token);
 
+  // First member, so destroyed last: once everything else of the model is freed, the C allocator
+  // hands its free pages back to the system (glibc keeps them in per-thread arenas otherwise).
+  struct TrimHeapAfter {
+    ~TrimHeapAfter();
+  } trim_heap_;
   store::ResolvedModel resolved_;
+  store::BlobPin pin_;  // gc keeps the blob while the model is loaded
   RunnerParams params_;
   std::unique_ptr<ThreadPool> own_pool_;  // before ctx_: destroyed after it
   ThreadPool* pool_;

@@ -1,5 +1,6 @@
 #include "server/stream.h"
 
+#include "server/client_connection.h"
 #include "server/request_note.h"
 
 namespace airlock::server {
@@ -10,10 +11,15 @@ void note_tokens(const GenStats& s) {
   request_note().prompt_tokens = s.prompt_total;
   request_note().eval_tokens = s.eval_tokens;
 }
+
+// How often a waiting handler looks at its client.
+constexpr std::chrono::milliseconds kClientCheck{200};
 }  // namespace
 
 void submit(ServerState& state, Lease& lease, const std::shared_ptr<GenRequest>& req) {
   req->deadline = req->submitted + state.config.request_timeout;
+  Metrics* metrics = &state.metrics;
+  req->on_cancelled = [metrics](const GenStats& s) { metrics->cancelled(s.eval_tokens); };
   if (!lease.runner().submit(req))
     throw HttpError(503, "server busy: the queue for this model is full (AIRLOCK_MAX_QUEUE), retry later");
 }
@@ -35,9 +41,10 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
         }
         GenEvent ev;
         // Wake up now and then to notice a client that has gone away while nothing is produced.
-        while (!req->channel.pop(ev, std::chrono::milliseconds(200)))
+        while (!req->channel.pop(ev, kClientCheck))
           if (!sink.is_writable()) {
             req->cancelled = true;
+            request_note().cancelled = true;
             return false;
           }
         std::string out;
@@ -52,6 +59,7 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
         }
         if (!out.empty() && !sink.write(out.data(), out.size())) {
           req->cancelled = true;
+          request_note().cancelled = true;
           return false;
         }
         if (ev.kind != GenEvent::Kind::Text) {
@@ -65,12 +73,23 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
       });
 }
 
-Collected collect(ServerState& state, GenRequest& req) {
+Collected collect(ServerState& state, const httplib::Request& http, GenRequest& req) {
   Collected c;
   GenEvent ev;
+  const ClientConnection client(http);
+  auto next_check = std::chrono::steady_clock::now() + kClientCheck;
   for (;;) {
-    while (!req.channel.pop(ev, std::chrono::milliseconds(1000))) {
+    const bool got = req.channel.pop(ev, kClientCheck);
+    // Text keeps arriving while the answer is generated: the client is looked at on a clock, not
+    // only when the channel is quiet.
+    if (const auto now = std::chrono::steady_clock::now(); now >= next_check) {
+      next_check = now + kClientCheck;
+      if (!req.cancelled && client.gone()) {
+        req.cancelled = true;  // the runner ends it before its next step and sends Done
+        request_note().cancelled = true;
+      }
     }
+    if (!got) continue;
     if (ev.kind == GenEvent::Kind::Text) {
       c.text += ev.text;
       continue;

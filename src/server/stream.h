@@ -34,7 +34,8 @@ struct Collected {
   std::string text;
   GenEvent done;
 };
-// Waits for the whole answer; throws HttpError with the event's status on an Error event.
-Collected collect(ServerState& state, GenRequest& req);
+// Waits for the whole answer; throws HttpError with the event's status on an Error event. A client
+// that closes its connection meanwhile cancels the request, as a stream's does.
+Collected collect(ServerState& state, const httplib::Request& http, GenRequest& req);
 
 }  // namespace airlock::server

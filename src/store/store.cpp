@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/json_depth.h"
+#include "store/blob_pin.h"
 #include "store/digest.h"
 #include "store/durable_file.h"
 #include "store/quantize.h"
@@ -429,6 +430,10 @@ GcReport Store::gc(bool dry_run) {
     if (fname.rfind("sha256-", 0) != 0) continue;
     std::string digest = "sha256:" + fname.substr(7);
     if (!is_digest(digest) || keep.count(digest)) continue;
+    if (blob_pinned(entry.path())) {
+      report.in_use.push_back(digest);
+      continue;
+    }
     report.blobs.push_back(digest);
     report.bytes += entry.file_size(ec);
   }

@@ -67,6 +67,7 @@ struct GcReport {
   std::vector<std::string> blobs;  // unreferenced blob digests (removed unless dry run)
   uint64_t bytes = 0;
   std::vector<std::filesystem::path> temp_files;  // left by interrupted writes
+  std::vector<std::string> in_use;  // unreferenced but pinned by a loaded model (BlobPin): kept
 };
 
 // Loads the candidate and generates a few tokens; throws airlock::Error with the reason to refuse

@@ -7,6 +7,7 @@
 #include <new>
 #include <vector>
 
+#include "tensor/page_buffer.h"
 #include "tensor/repack.h"
 #include "tensor/thread_pool.h"
 
@@ -43,11 +44,8 @@ std::shared_ptr<const void> pack_weights(std::span<WeightView* const> views, Cpu
   if (jobs.empty()) return nullptr;
 
   const size_t size = (total + kAlign - 1) / kAlign * kAlign;
-  void* raw = std::aligned_alloc(kAlign, size);
-  if (!raw) throw std::bad_alloc();
-  std::shared_ptr<void> buf(raw, std::free);
-  madvise(raw, size, MADV_HUGEPAGE);  // advisory: without it the pages are just small ones
-  auto* base = static_cast<uint8_t*>(raw);
+  std::shared_ptr<void> buf = shared_pages(size, /*huge=*/true);  // page-aligned, so kAlign-aligned
+  auto* base = static_cast<uint8_t*>(buf.get());
 
   auto work = [&](int64_t g0, int64_t g1) {
     // The job holding group g0, then onwards through consecutive jobs.
