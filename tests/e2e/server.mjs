@@ -35,6 +35,7 @@ export async function startServer(models, env = {}) {
   proc.stderr.on('data', () => {});  // keep draining the request log
   return {
     url,
+    store,
     pid: proc.pid,
     async stop() {
       proc.removeAllListeners('exit');
