@@ -89,38 +89,6 @@ int64_t vocab_size(const gguf::File& f, const Reader& r) {
               ", tokenizer.ggml.tokens or token_embd.weight)");
 }
 
-}  // namespace
-
-std::vector<float> llama3_rope_factors(const Hparams& hp) {
-  const Llama3Scaling& s = hp.llama3;
-  const double pi = 3.14159265358979323846;
-  const double low_freq_wavelen = s.original_context / s.low_freq_factor;
-  const double high_freq_wavelen = s.original_context / s.high_freq_factor;
-  std::vector<float> out(static_cast<size_t>(hp.n_rot / 2));
-  for (size_t i = 0; i < out.size(); ++i) {
-    const double freq = std::pow(static_cast<double>(hp.rope_base), -2.0 * static_cast<double>(i) / static_cast<double>(hp.n_rot));
-    const double wavelen = 2 * pi / freq;
-    double divisor;
-    if (wavelen < high_freq_wavelen) {
-      divisor = 1;
-    } else if (wavelen > low_freq_wavelen) {
-      divisor = s.factor;
-    } else {
-      const double smooth = (s.original_context / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
-      divisor = 1 / ((1 - smooth) / s.factor + smooth);
-    }
-    out[i] = static_cast<float>(divisor);
-  }
-  return out;
-}
-
-bool Hparams::is_swa_layer(int64_t il) const {
-  const int period = arch->swa_period;
-  return sliding_window > 0 && (period == 1 || (period > 1 && il % period < period - 1));
-}
-
-namespace {
-
 // Rope base and scaling. A missing rope.scaling.type means "linear" (as the reference loader
 // reads it), so a bare rope.scaling.factor still scales; "none" turns every factor off.
 void read_rope(const Reader& r, Hparams& h) {
@@ -191,6 +159,34 @@ void read_attention_limits(const Reader& r, Hparams& h) {
 }
 
 }  // namespace
+
+std::vector<float> llama3_rope_factors(const Hparams& hp) {
+  const Llama3Scaling& s = hp.llama3;
+  const double pi = 3.14159265358979323846;
+  const double low_freq_wavelen = s.original_context / s.low_freq_factor;
+  const double high_freq_wavelen = s.original_context / s.high_freq_factor;
+  std::vector<float> out(static_cast<size_t>(hp.n_rot / 2));
+  for (size_t i = 0; i < out.size(); ++i) {
+    const double freq = std::pow(static_cast<double>(hp.rope_base), -2.0 * static_cast<double>(i) / static_cast<double>(hp.n_rot));
+    const double wavelen = 2 * pi / freq;
+    double divisor;
+    if (wavelen < high_freq_wavelen) {
+      divisor = 1;
+    } else if (wavelen > low_freq_wavelen) {
+      divisor = s.factor;
+    } else {
+      const double smooth = (s.original_context / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+      divisor = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+    out[i] = static_cast<float>(divisor);
+  }
+  return out;
+}
+
+bool Hparams::is_swa_layer(int64_t il) const {
+  const int period = arch->swa_period;
+  return sliding_window > 0 && (period == 1 || (period > 1 && il % period < period - 1));
+}
 
 Hparams read_hparams(const gguf::File& f) {
   const std::string arch_name = f.architecture();
