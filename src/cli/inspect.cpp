@@ -1,11 +1,13 @@
 // airlock inspect FILE.gguf [--json]: what a model file is (architecture, size, quantisation,
-// shape, tokenizer, chat template) and every metadata key, read without loading any weights.
+// shape, tokenizer, chat template), the effective values airlock will compute with, and every
+// metadata key, read without loading any weights.
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "command.h"
+#include "effective_hparams.h"
 #include "model_arg.h"
 #include "gguf/file_type.h"
 #include "gguf/gguf.h"
@@ -64,6 +66,8 @@ json summarize(const gguf::File& f) {
   j["tokenizer"] = {{"model", f.get_string("tokenizer.ggml.model").value_or("")},
                     {"pre", f.get_string("tokenizer.ggml.pre").value_or("")},
                     {"vocab_size", tokens && tokens->type == gguf::ValueType::ARRAY ? tokens->arr.size() : 0}};
+  j["effective"] = cli::effective_hparams(f);
+
   const auto tmpl = f.get_string("tokenizer.chat_template");
   j["chat_template"] = {{"present", tmpl.has_value()}, {"length", tmpl ? tmpl->size() : 0}};
 
@@ -121,6 +125,7 @@ void print_text(const gguf::File& f, const json& j) {
   line("chat template:", j["chat_template"]["present"].get<bool>()
                              ? "yes (" + j["chat_template"]["length"].dump() + " bytes)"
                              : "no");
+  cli::print_effective_hparams(j["effective"]);
   line("tensors:", j["tensor_count"].dump());
   for (const auto& [name, u] : j["tensor_types"].items())
     std::printf("  %-10s %6s tensors %12s\n", name.c_str(), u["count"].dump().c_str(),

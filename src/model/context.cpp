@@ -96,9 +96,7 @@ void Context::shift(int seq, int64_t n_keep, int64_t n_discard) {
   for (int64_t il = 0; il < hp_.n_layer; ++il) {
     kv_.move_rows(il, seq, n_keep + n_discard, n_keep, n_move);
     // Rope angles are linear in the position, so rotating by -n_discard lands on the new one.
-    const bool swa = hp_.is_swa_layer(il);
-    rope_angles(-n_discard, hp_.n_rot, swa ? hp_.rope_base_swa : hp_.rope_base, swa ? 1.0f : hp_.rope_scale,
-                factors, cs.data());
+    rope_angles(-n_discard, hp_.n_rot, hp_.rope_base_of(il), hp_.rope_scale_of(il), factors, cs.data());
     for (int64_t p = n_keep; p < n_keep + n_move; ++p) {
       kv_.load_k(il, seq, p, k.data());
       rope_apply(k.data(), hp_.n_head_kv, hp_.head_dim_k, hp_.n_rot, cs.data(), a.rope);
@@ -159,8 +157,7 @@ void Context::embed_inputs(const Batch& batch) {
 void Context::attend_all(const Batch& batch, int64_t il) {
   const int64_t n_tokens = static_cast<int64_t>(batch.size());
   const int64_t dk = hp_.head_dim_k, dv = hp_.head_dim_v;
-  const AttentionShape shape{dk, dv, hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk)),
-                             hp_.attn_softcap};
+  const AttentionShape shape{dk, dv, hp_.attn_scale, hp_.attn_softcap};
   const bool swa = hp_.is_swa_layer(il);
   const int64_t n_gqa = hp_.n_gqa();
 
@@ -235,9 +232,8 @@ void Context::attention_layer(const Batch& batch, int64_t il) {
     rms_norm_rows(k_.data(), L.k_norm, n * hp_.n_head_kv, hp_.head_dim_k, hp_.norm_eps);
   }
   if (a.rope != RopeStyle::None) {
-    const bool swa = hp_.is_swa_layer(il);
-    const float base = swa ? hp_.rope_base_swa : hp_.rope_base;
-    const float scale = swa ? 1.0f : hp_.rope_scale;
+    const float base = hp_.rope_base_of(il);
+    const float scale = hp_.rope_scale_of(il);
     const float* factors = model_.weights().rope_freq_factors.empty() ? nullptr
                                                                       : model_.weights().rope_freq_factors.data();
     for (int64_t t = 0; t < n; ++t) {

@@ -62,6 +62,11 @@ class Reader {
                   std::to_string(hi) + "]");
     return static_cast<float>(x);
   }
+  float req_float(std::string_view k, double lo, double hi) const {
+    auto x = opt_float(k, lo, hi);
+    if (!x) fail(k, "missing");
+    return *x;
+  }
   std::optional<std::string> opt_string(std::string_view k) const { return f_.get_string(key(k)); }
 
  private:
@@ -82,6 +87,75 @@ int64_t vocab_size(const gguf::File& f, const Reader& r) {
   if (const gguf::TensorInfo* t = f.tensor("token_embd.weight")) return t->ne[1];
   throw Error(f.path().string() + ": cannot tell the vocabulary size (no " + r.key("vocab_size") +
               ", tokenizer.ggml.tokens or token_embd.weight)");
+}
+
+// Rope base and scaling. A missing rope.scaling.type means "linear" (as the reference loader
+// reads it), so a bare rope.scaling.factor still scales; "none" turns every factor off.
+void read_rope(const Reader& r, Hparams& h) {
+  h.n_rot = r.opt_int("rope.dimension_count", 2, kMaxDim).value_or(h.head_dim_k);
+  if (h.n_rot > h.head_dim_k || h.n_rot % 2 != 0)
+    r.fail("rope.dimension_count", std::to_string(h.n_rot) + " must be even and at most the head size " +
+                                       std::to_string(h.head_dim_k));
+  if (h.arch->full_rope && h.n_rot != h.head_dim_k)
+    r.fail("rope.dimension_count", std::to_string(h.n_rot) + " must equal the head size " +
+                                       std::to_string(h.head_dim_k) + " for " + std::string(h.arch->name));
+  h.rope_base = r.opt_float("rope.freq_base", 1e-3, 1e12).value_or(10000.0f);
+  const std::string type = r.opt_string("rope.scaling.type").value_or("linear");
+  auto factor = r.opt_float("rope.scaling.factor", 0, 1e6);
+  if (type == "linear") {
+    if (!factor) factor = r.opt_float("rope.scale_linear", 0, 1e6);  // the older key name
+    if (factor && *factor > 0) {
+      h.rope_scaling = RopeScaling::Linear;
+      h.rope_scale = *factor;
+    }
+  } else if (type == "llama3") {
+    h.rope_scaling = RopeScaling::Llama3;
+    h.llama3.factor = factor.value_or(h.llama3.factor);
+    h.llama3.low_freq_factor = r.opt_float("rope.scaling.low_freq_factor", 1e-6, 1e6).value_or(h.llama3.low_freq_factor);
+    h.llama3.high_freq_factor = r.opt_float("rope.scaling.high_freq_factor", 1e-6, 1e6).value_or(h.llama3.high_freq_factor);
+    h.llama3.original_context = r.opt_float("rope.scaling.original_context_length", 1, 1e9).value_or(h.llama3.original_context);
+    if (h.llama3.factor <= 0 || h.llama3.high_freq_factor <= h.llama3.low_freq_factor)
+      r.fail("rope.scaling.factor", "Llama 3 scaling needs factor > 0 and high_freq_factor > low_freq_factor");
+  } else if (type == "yarn" || type == "longrope") {
+    r.fail("rope.scaling.type", "'" + type + "' rope scaling is not supported yet");
+  } else if (type != "none") {
+    r.fail("rope.scaling.type", "unknown value '" + type + "'");
+  }
+  // Windowed layers share the global rope unless the architecture gives them their own.
+  const bool own_swa_rope = h.arch->swa_rope_base > 0;
+  h.rope_base_swa = r.opt_float("rope.freq_base_swa", 1e-3, 1e12).value_or(own_swa_rope ? h.arch->swa_rope_base : h.rope_base);
+  h.rope_scale_swa = own_swa_rope ? 1.0f : h.rope_scale;
+}
+
+// The query scale: attention.scale when the file has it, else the architecture's size rule, else
+// 1/sqrt(head_dim).
+void read_attention_scale(const Reader& r, Hparams& h) {
+  if (auto s = r.opt_float("attention.scale", 0, 1e6); s && *s > 0) {
+    h.attn_scale = *s;
+    h.attn_scale_rule = r.key("attention.scale");
+  } else if (h.arch->embd_per_head_scale_layers > 0 && h.n_layer == h.arch->embd_per_head_scale_layers) {
+    h.attn_scale = 1.0f / std::sqrt(static_cast<float>(h.n_embd / h.n_head));
+    h.attn_scale_rule = "1/sqrt(embedding_length / head_count): " + std::string(h.arch->name) + " with " +
+                        std::to_string(h.n_layer) + " layers (the 27B model)";
+  } else {
+    h.attn_scale = 1.0f / std::sqrt(static_cast<float>(h.head_dim_k));
+    h.attn_scale_rule = "1/sqrt(head size)";
+  }
+}
+
+// Soft-caps and the sliding window, each only where the architecture has it.
+void read_attention_limits(const Reader& r, Hparams& h) {
+  const ArchTraits& a = *h.arch;
+  if (a.attn_softcap) h.attn_softcap = r.opt_float("attn_logit_softcapping", 0, 1e6).value_or(*a.attn_softcap);
+  if (a.final_softcap) h.final_softcap = r.opt_float("final_logit_softcapping", 0, 1e6).value_or(*a.final_softcap);
+  if (a.swa_period == 0) return;
+  h.sliding_window = r.opt_int("attention.sliding_window", 0, int64_t{1} << 24).value_or(a.swa_default_window);
+  // Newer converters may state the pattern; airlock knows only its table's, so a different one
+  // is refused rather than run with the wrong layers windowed.
+  if (auto period = r.opt_int("attention.sliding_window_pattern", 0, kMaxLayers); period && *period != a.swa_period)
+    r.fail("attention.sliding_window_pattern", "value " + std::to_string(*period) + " differs from " +
+                                                   std::string(a.name) + "'s " + std::to_string(a.swa_period) +
+                                                   "; not supported");
 }
 
 }  // namespace
@@ -110,8 +184,8 @@ std::vector<float> llama3_rope_factors(const Hparams& hp) {
 }
 
 bool Hparams::is_swa_layer(int64_t il) const {
-  const int period = arch->sliding_window_period;
-  return sliding_window > 0 && period > 0 && il % period < period - 1;
+  const int period = arch->swa_period;
+  return sliding_window > 0 && (period == 1 || (period > 1 && il % period < period - 1));
 }
 
 Hparams read_hparams(const gguf::File& f) {
@@ -143,49 +217,14 @@ Hparams read_hparams(const gguf::File& f) {
   h.head_dim_k = key_len.value_or(h.n_embd / h.n_head);
   h.head_dim_v = val_len.value_or(h.head_dim_k);
 
-  if (h.arch->norm == NormKind::Rms)
-    h.norm_eps = r.opt_float("attention.layer_norm_rms_epsilon", 0, 1).value_or(1e-5f);
-  else
-    h.norm_eps = r.opt_float("attention.layer_norm_epsilon", 0, 1).value_or(1e-12f);
+  // No default: the epsilon differs between model families (1e-5, 1e-6, 1e-12), and the
+  // reference loader requires the key too.
+  const char* eps_key = h.arch->norm == NormKind::Rms ? "attention.layer_norm_rms_epsilon" : "attention.layer_norm_epsilon";
+  h.norm_eps = r.req_float(eps_key, 0, 1);
 
-  if (h.arch->rope != RopeStyle::None) {
-    h.n_rot = r.opt_int("rope.dimension_count", 2, kMaxDim).value_or(h.head_dim_k);
-    if (h.n_rot > h.head_dim_k || h.n_rot % 2 != 0)
-      r.fail("rope.dimension_count", std::to_string(h.n_rot) + " must be even and at most the head size " +
-                                         std::to_string(h.head_dim_k));
-    h.rope_base = r.opt_float("rope.freq_base", 1e-3, 1e12).value_or(10000.0f);
-    const float swa_default = h.arch->swa_rope_base > 0 ? h.arch->swa_rope_base : h.rope_base;
-    h.rope_base_swa = r.opt_float("rope.freq_base_swa", 1e-3, 1e12).value_or(swa_default);
-    const std::string type = r.opt_string("rope.scaling.type").value_or("none");
-    const auto factor = r.opt_float("rope.scaling.factor", 0, 1e6);
-    if (type == "linear" && factor && *factor > 0) {
-      h.rope_scaling = RopeScaling::Linear;
-      h.rope_scale = *factor;
-    } else if (type == "llama3") {
-      h.rope_scaling = RopeScaling::Llama3;
-      h.llama3.factor = factor.value_or(h.llama3.factor);
-      h.llama3.low_freq_factor = r.opt_float("rope.scaling.low_freq_factor", 1e-6, 1e6).value_or(h.llama3.low_freq_factor);
-      h.llama3.high_freq_factor = r.opt_float("rope.scaling.high_freq_factor", 1e-6, 1e6).value_or(h.llama3.high_freq_factor);
-      h.llama3.original_context = r.opt_float("rope.scaling.original_context_length", 1, 1e9).value_or(h.llama3.original_context);
-      if (h.llama3.factor <= 0 || h.llama3.high_freq_factor <= h.llama3.low_freq_factor)
-        r.fail("rope.scaling.factor", "Llama 3 scaling needs factor > 0 and high_freq_factor > low_freq_factor");
-    } else if (type == "yarn") {
-      r.fail("rope.scaling.type", "YaRN rope scaling is not supported yet");
-    } else if (type != "none" && type != "linear") {  // llama.cpp's converter writes "none" too
-      r.fail("rope.scaling.type", "unknown value '" + type + "'");
-    }
-    // Older files give the linear factor as its inverse.
-    if (auto lin = r.opt_float("rope.scale_linear", 0, 1e6); lin && *lin > 0 && h.rope_scaling == RopeScaling::None) {
-      h.rope_scaling = RopeScaling::Linear;
-      h.rope_scale = *lin;
-    }
-  }
-
-  h.attn_scale = r.opt_float("attention.scale", 0, 1e6).value_or(0.0f);
-  h.attn_softcap = r.opt_float("attn_logit_softcapping", 0, 1e6).value_or(0.0f);
-  h.final_softcap = r.opt_float("final_logit_softcapping", 0, 1e6).value_or(0.0f);
-  if (h.arch->sliding_window_period > 0)
-    h.sliding_window = r.opt_int("attention.sliding_window", 0, int64_t{1} << 24).value_or(0);
+  if (h.arch->rope != RopeStyle::None) read_rope(r, h);
+  read_attention_scale(r, h);
+  read_attention_limits(r, h);
 
   if (!h.arch->causal) {
     const int64_t p = r.opt_int("pooling_type", 0, 3).value_or(static_cast<int64_t>(Pooling::Mean));

@@ -40,11 +40,13 @@ struct Hparams {
   int64_t n_rot = 0;        // leading dimensions of each head that rope rotates
   float norm_eps = 1e-5f;
   float rope_base = 10000.0f;
-  float rope_base_swa = 10000.0f;  // sliding-window layers' base (Gemma 3)
+  float rope_base_swa = 10000.0f;  // sliding-window layers' base (Gemma 3: its own)
   RopeScaling rope_scaling = RopeScaling::None;
   float rope_scale = 1.0f;         // positions are divided by this (linear scaling)
+  float rope_scale_swa = 1.0f;     // the same for sliding-window layers (Gemma 3: unscaled)
   Llama3Scaling llama3;
-  float attn_scale = 0.0f;         // 0: 1/sqrt(head_dim_k)
+  float attn_scale = 0.0f;         // applied to q.k; always set by read_hparams
+  std::string attn_scale_rule;     // where attn_scale came from, for `airlock inspect`
   float attn_softcap = 0.0f;       // 0: off (Gemma 2)
   float final_softcap = 0.0f;      // 0: off (Gemma 2)
   int64_t sliding_window = 0;      // 0: every layer attends globally
@@ -54,7 +56,10 @@ struct Hparams {
   int64_t n_embd_v() const { return head_dim_v * n_head_kv; }
   int64_t n_embd_q() const { return head_dim_k * n_head; }
   int64_t n_gqa() const { return n_head / n_head_kv; }
+  // Layer il attends within sliding_window tokens (the architecture's window pattern).
   bool is_swa_layer(int64_t il) const;
+  float rope_base_of(int64_t il) const { return is_swa_layer(il) ? rope_base_swa : rope_base; }
+  float rope_scale_of(int64_t il) const { return is_swa_layer(il) ? rope_scale_swa : rope_scale; }
 };
 
 // The n_rot/2 divisors of the rope frequencies that Llama 3 scaling applies: 1 for short

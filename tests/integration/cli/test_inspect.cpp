@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -231,4 +232,69 @@ TEST(CliInspect, HostileFileIsAOneLineError) {
   const CliRun missing = run_airlock("inspect " + quote(path));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.out, "airlock: error: " + path.string() + ": cannot open: No such file or directory\n");
+}
+
+// The effective values: a Gemma 2 27B layout (46 layers, n_embd / n_head = 16, head size 32) with
+// no sliding_window or soft-cap keys, as early conversions were, and a Phi-3 with its window.
+TEST(CliInspect, EffectiveValuesFollowTheArchitectureRules) {
+  const auto path = std::filesystem::temp_directory_path() / ("airlock-inspect-eff-" + std::to_string(::getpid()) + ".gguf");
+  auto write = [&](const std::string& arch, uint32_t layers, std::vector<gguf::KeyValue> extra) {
+    std::vector<gguf::KeyValue> md{{"general.architecture", gguf::Value::of_string(arch)},
+                                   {arch + ".embedding_length", gguf::Value::of_u32(64)},
+                                   {arch + ".block_count", gguf::Value::of_u32(layers)},
+                                   {arch + ".feed_forward_length", gguf::Value::of_u32(128)},
+                                   {arch + ".attention.head_count", gguf::Value::of_u32(4)},
+                                   {arch + ".attention.key_length", gguf::Value::of_u32(32)},
+                                   {arch + ".attention.value_length", gguf::Value::of_u32(32)},
+                                   {arch + ".context_length", gguf::Value::of_u32(8192)},
+                                   {arch + ".vocab_size", gguf::Value::of_u32(100)},
+                                   {arch + ".attention.layer_norm_rms_epsilon", gguf::Value::of_f32(1e-6f)}};
+    md.insert(md.end(), extra.begin(), extra.end());
+    gguf::write_file(path, md, {});
+  };
+
+  write("gemma2", 46, {});
+  const json g = inspect_json(path)["effective"];
+  EXPECT_FLOAT_EQ(g["attention_scale"].get<float>(), 0.25f);
+  EXPECT_NE(g["attention_scale_rule"].get<std::string>().find("1/sqrt(embedding_length / head_count)"), std::string::npos);
+  EXPECT_EQ(g["sliding_window"]["window"], 4096);
+  EXPECT_EQ(g["sliding_window"]["windowed_layers"], 23);
+  std::string alternating;
+  for (int il = 0; il < 46; ++il) alternating += il % 2 == 0 ? 'W' : 'G';
+  EXPECT_EQ(g["sliding_window"]["layer_pattern"], alternating);
+  EXPECT_EQ(g["rope"]["style"], "neox");
+  EXPECT_EQ(g["rope"]["dimensions"], 32);
+  EXPECT_EQ(g["rope"]["scaling"], "none");
+  EXPECT_EQ(g["attention_softcap"], 50);
+  EXPECT_EQ(g["final_softcap"], 30);
+  const CliRun text = run_airlock("inspect " + quote(path));
+  ASSERT_EQ(text.exit_code, 0) << text.out;
+  EXPECT_NE(text.out.find("\n  attention scale:   0.25 (1/sqrt(embedding_length / head_count)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\n  sliding window:    4096 tokens on 23 of 46 layers (WGWG"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\n  rope:              neox, 32 dims, base 10000, scaling none; windowed layers: base 10000, factor 1\n"),
+            std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\n  soft-caps:         attention 50, final 30\n"), std::string::npos) << text.out;
+
+  write("phi3", 3,
+        {{"phi3.attention.sliding_window", gguf::Value::of_u32(2047)},
+         {"phi3.rope.scaling.factor", gguf::Value::of_f32(2)}});
+  const json p = inspect_json(path)["effective"];
+  EXPECT_FLOAT_EQ(p["attention_scale"].get<float>(), 1 / std::sqrt(32.0f));
+  EXPECT_EQ(p["attention_scale_rule"], "1/sqrt(head size)");
+  EXPECT_EQ(p["sliding_window"]["window"], 2047);
+  EXPECT_EQ(p["sliding_window"]["layer_pattern"], "WWW");
+  EXPECT_EQ(p["rope"]["scaling"], "linear");
+  EXPECT_EQ(p["rope"]["factor"], 2);
+  EXPECT_EQ(p["rope"]["window_layers_factor"], 2);
+  EXPECT_EQ(p["attention_softcap"], 0);
+  const CliRun phi_text = run_airlock("inspect " + quote(path));
+  EXPECT_NE(phi_text.out.find("\n  soft-caps:         attention off, final off\n"), std::string::npos) << phi_text.out;
+
+  // A file airlock cannot run says why instead of showing values.
+  gguf::write_file(path, {{"general.architecture", gguf::Value::of_string("gptj")}}, {});
+  const json u = inspect_json(path)["effective"];
+  EXPECT_NE(u["error"].get<std::string>().find("architecture 'gptj' is not supported"), std::string::npos) << u;
+  const CliRun u_text = run_airlock("inspect " + quote(path));
+  EXPECT_NE(u_text.out.find("\neffective values:    not available ("), std::string::npos) << u_text.out;
+  std::filesystem::remove(path);
 }

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,7 +29,8 @@ struct Spec {
   bool neox = true, qk_norm = false, fused = false, gemma = false, tied = false;
   bool encoder = false;  // nomic-bert: post layer norms, token types, bidirectional, hidden states out
   float attn_softcap = 0, final_softcap = 0, rope_base = 10000, rope_base_swa = 10000;
-  int64_t window = 0, swa_period = 0;
+  float scale = 0;  // the query scale the reference applies; 0: 1/sqrt(dh)
+  int64_t window = 0, swa_period = 0;  // swa_period 1: every layer windowed
 };
 
 using Mat = std::vector<float>;  // rows of `in` floats, one per output
@@ -189,7 +192,7 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
   }
   for (int64_t il = 0; il < s.L; ++il) {
     const std::string pre = "blk." + std::to_string(il) + ".";
-    const bool swa = s.window > 0 && s.swa_period > 0 && il % s.swa_period < s.swa_period - 1;
+    const bool swa = s.window > 0 && (s.swa_period == 1 || (s.swa_period > 1 && il % s.swa_period < s.swa_period - 1));
     std::vector<std::vector<float>> q(static_cast<size_t>(n)), k(q.size()), v(q.size());
     for (int64_t p = 0; p < n; ++p) {
       auto h = x[static_cast<size_t>(p)];
@@ -227,7 +230,7 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
           for (int64_t i = 0; i < s.dh; ++i)
             d += static_cast<double>(q[static_cast<size_t>(p)][static_cast<size_t>(hd * s.dh + i)]) *
                  k[static_cast<size_t>(j)][static_cast<size_t>(g * s.dh + i)];
-          d /= std::sqrt(static_cast<double>(s.dh));
+          d *= s.scale > 0 ? s.scale : 1 / std::sqrt(static_cast<double>(s.dh));
           if (s.attn_softcap > 0) d = s.attn_softcap * std::tanh(d / s.attn_softcap);
           sc.push_back(d);
         }
@@ -275,19 +278,37 @@ std::vector<std::vector<float>> reference(const Tiny& t, const std::vector<int32
   return logits;
 }
 
-void check(const Spec& s) {
+const std::vector<int32_t> kTokens{1, 7, 33, 2, 19, 19, 5, 38, 11, 24};
+
+struct Loaded {
+  Tiny tiny;
+  std::unique_ptr<Model> model;
+};
+
+Loaded load(const Spec& s) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("airlock-arch-" + s.arch + "-" + std::to_string(::getpid()) + ".gguf");
-  const Tiny t = make(s, path);
+  Tiny t = make(s, path);
   auto m = Model::load(path);
   std::filesystem::remove(path);
-  const std::vector<int32_t> tokens{1, 7, 33, 2, 19, 19, 5, 38, 11, 24};
-  const auto expect = reference(t, tokens);
-  for (TensorType kv : {TensorType::F32, TensorType::F16}) {
-    Context ctx(*m, {.n_ctx = 32, .n_seq = 1, .n_batch = 16, .kv_type = kv}, nullptr);
-    Batch b;
-    for (size_t i = 0; i < tokens.size(); ++i) b.push_back({tokens[i], static_cast<int64_t>(i), 0, true});
-    const auto out = ctx.forward(b);
+  return {std::move(t), std::move(m)};
+}
+
+// Every position's output row for kTokens.
+std::vector<float> run(const Model& m, TensorType kv = TensorType::F32) {
+  Context ctx(m, {.n_ctx = 32, .n_seq = 1, .n_batch = 16, .kv_type = kv}, nullptr);
+  Batch b;
+  for (size_t i = 0; i < kTokens.size(); ++i) b.push_back({kTokens[i], static_cast<int64_t>(i), 0, true});
+  const auto out = ctx.forward(b);
+  return {out.begin(), out.end()};
+}
+
+void check(const Spec& s, std::initializer_list<TensorType> kv_types = {TensorType::F32, TensorType::F16}) {
+  const Loaded l = load(s);
+  const auto& tokens = kTokens;
+  const auto expect = reference(l.tiny, tokens);
+  for (TensorType kv : kv_types) {
+    const auto out = run(*l.model, kv);
     const auto width = static_cast<size_t>(s.encoder ? s.E : s.V);
     ASSERT_EQ(out.size(), tokens.size() * width);
     const float tol = kv == TensorType::F32 ? 1e-4f : 1e-2f;
@@ -318,6 +339,50 @@ TEST(ArchForward, Gemma3) {
   Spec s{.arch = "gemma3", .L = 6, .qk_norm = true, .gemma = true, .tied = true, .rope_base = 1e6f,
          .rope_base_swa = 10000, .window = 3, .swa_period = 6};
   check(s);
+}
+
+// Gemma 2 27B and Gemma 3 27B (told apart by their layer count) scale queries by
+// 1/sqrt(n_embd / n_head), here 1/sqrt(8), not by 1/sqrt(head size 16). F32 KV only: over 46 or
+// 62 random layers F16 rounding of the cache grows past the tolerance.
+TEST(ArchForward, Gemma2_27BLayoutScalesQueriesByEmbeddingPerHead) {
+  Spec s{.arch = "gemma2", .dh = 16, .n_rot = 16, .L = 46, .gemma = true, .tied = true, .attn_softcap = 50,
+         .final_softcap = 30, .scale = 1 / std::sqrt(8.0f), .window = 3, .swa_period = 2};
+  EXPECT_FLOAT_EQ(load(s).model->hparams().attn_scale, 1 / std::sqrt(8.0f));
+  check(s, {TensorType::F32});
+}
+
+TEST(ArchForward, Gemma3_27BLayoutScalesQueriesByEmbeddingPerHead) {
+  Spec s{.arch = "gemma3", .dh = 16, .n_rot = 16, .L = 62, .qk_norm = true, .gemma = true, .tied = true,
+         .rope_base = 1e6f, .scale = 1 / std::sqrt(8.0f), .window = 3, .swa_period = 6};
+  EXPECT_FLOAT_EQ(load(s).model->hparams().attn_scale, 1 / std::sqrt(8.0f));
+  check(s, {TensorType::F32});
+}
+
+// Any other layer count keeps 1/sqrt(head size) (Gemma 2 9B's n_embd / n_head is not its head size either).
+TEST(ArchForward, Gemma2OtherSizesScaleQueriesByHeadSize) {
+  Spec s{.arch = "gemma2", .dh = 16, .n_rot = 16, .L = 3, .gemma = true, .tied = true, .attn_softcap = 50,
+         .final_softcap = 30, .window = 3, .swa_period = 2};
+  EXPECT_FLOAT_EQ(load(s).model->hparams().attn_scale, 0.25f);
+  check(s);
+}
+
+// Phi-3 windows every layer: matches the plain forward with the window, and differs from the
+// same weights without a window only from position `window` on.
+TEST(ArchForward, Phi3SlidingWindowOnEveryLayer) {
+  Spec s{.arch = "phi3", .n_rot = 4, .fused = true, .window = 4, .swa_period = 1};
+  check(s);
+  const auto windowed = run(*load(s).model);
+  s.window = 0;
+  const auto unwindowed = run(*load(s).model);
+  const auto V = static_cast<size_t>(s.V);
+  for (size_t p = 0; p < kTokens.size(); ++p) {
+    double diff = 0;
+    for (size_t i = 0; i < V; ++i) diff = std::max<double>(diff, std::abs(windowed[p * V + i] - unwindowed[p * V + i]));
+    if (p < 4)
+      EXPECT_EQ(diff, 0) << "position " << p << " is inside the window";
+    else
+      EXPECT_GT(diff, 1e-3) << "position " << p << " is past the window";
+  }
 }
 
 TEST(ArchForward, NomicBert) {
