@@ -7,22 +7,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace airlock {
+#include "airlock/sampling.h"
 
-// Defaults are those users of the familiar local servers expect.
-struct SamplingParams {
-  float temperature = 0.8f;     // <= 0: greedy
-  int top_k = 40;               // <= 0: off
-  float top_p = 0.9f;           // >= 1: off
-  float min_p = 0.0f;           // <= 0: off
-  float typical_p = 1.0f;       // >= 1: off
-  float repeat_penalty = 1.1f;  // 1: off
-  int repeat_last_n = 64;       // 0: off, -1: whole context
-  float presence_penalty = 0.0f;
-  float frequency_penalty = 0.0f;
-  uint64_t seed = 0;            // same seed + same input = same output
-  bool has_seed = false;        // false: seeded from the clock
-};
+namespace airlock {
 
 // Edits a full row of n_vocab logits in place before any sampling step; a grammar constraint
 // masks the tokens it forbids by setting them to -infinity.
