@@ -38,6 +38,10 @@ class Sampler {
   // Chooses a token from n_vocab logits. Throws airlock::Error if every token is masked or a
   // logit is NaN. Does not record the choice: call accept() with the token the engine keeps.
   int32_t sample(const float* logits);
+  // The log-probability of `token` under the distribution the last sample() call started from:
+  // the logits after the filter (a constraint's mask) and the penalties, before temperature and
+  // truncation, as the familiar servers report it. O(n_vocab); call only when asked for.
+  float logprob(int32_t token) const;
   // Records a token of the sequence (prompt or generated) for the penalties.
   void accept(int32_t token);
   // Forgets the accepted tokens and restarts the random stream from the seed.
