@@ -101,7 +101,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   auto lease = state.models.acquire(model, std::nullopt, LoadOptions{});
   const Runner& r = lease->runner();
   const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
-                                            r.chat_template().source())
+                                            r.chat_prompt().chat_template().source())
                                : ToolSetup{};
   auto req = std::make_shared<GenRequest>();
   req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages, tools.template_tools) : prompt);
