@@ -44,7 +44,9 @@ export function Chat() {
   const [showSettings, setShowSettings] = useState(false);
   const abort = useRef(null);
   const input = useRef();
-  const end = useRef();
+  const scroller = useRef();
+  // Follow a streaming reply only while the reader is at the bottom; scrolling up stops following.
+  const follow = useRef(true);
 
   useEffect(() => {
     listConversations().then(setConvs).catch((e) => setError(`Conversations are not stored: ${e.message}`));
@@ -52,7 +54,14 @@ export function Chat() {
     return () => abort.current?.abort();
   }, []);
   const model = conv.model && models.includes(conv.model) ? conv.model : models[0] || '';
-  useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [conv.messages]);
+  useEffect(() => {
+    const el = scroller.current;
+    if (follow.current) el.scrollTop = el.scrollHeight;
+  }, [conv.messages]);
+  const onScroll = (e) => {
+    const el = e.currentTarget;
+    follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  };
 
   const persist = async (c) => {
     if (!c.messages.length) return;
@@ -73,10 +82,13 @@ export function Chat() {
     setBusy(true);
     const controller = new AbortController();
     abort.current = controller;
+    // Tokens can arrive faster than the screen refreshes: render at most once per frame, so that a
+    // long reply does not keep the page busy re-rendering (and Stop stays responsive).
+    let frame = 0;
     const show = (patch) => {
       reply = { ...reply, ...patch };
       current = { ...current, messages: [...history, reply] };
-      setConv(current);
+      frame ||= requestAnimationFrame(() => { frame = 0; setConv(current); });
     };
     try {
       const res = await api('/api/chat', {
@@ -97,6 +109,8 @@ export function Chat() {
       if (e.name === 'AbortError') show({ stopped: true });
       else { show({ failed: e.message }); setError(e.message); }
     } finally {
+      cancelAnimationFrame(frame);
+      setConv(current);
       abort.current = null;
       setBusy(false);
       await persist(current).catch((e) => setError(e.message));
@@ -165,6 +179,7 @@ export function Chat() {
           {conv.schema.trim() && <span class="badge">JSON Schema on</span>}
         </div>
         {showSettings && <Settings conv={conv} update={update} />}
+        <div class="scroller" ref={scroller} onScroll={onScroll}>
         <ol class="messages" aria-live="polite" aria-busy={busy}>
           {conv.messages.map((m, i) => (
             <Message key={i} message={m} busy={busy} streaming={busy && m === last && m.role === 'assistant'}
@@ -172,16 +187,16 @@ export function Chat() {
                      onEdit={m.role === 'user' && !busy ? (text) => editAndResend(i, text) : null} />
           ))}
         </ol>
-        <div ref={end} />
         {error && <p class="error" role="alert">{error}</p>}
+        </div>
         <form class="composer" onSubmit={send}>
           <label for="prompt" class="sr-only">Message</label>
           <textarea id="prompt" ref={input} rows={3} value={draft} placeholder={model ? `Message ${model} (Enter sends, Shift+Enter adds a line)` : 'No model available'}
                     onInput={(e) => setDraft(e.target.value)}
                     onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) send(e); }} />
           {busy
-            ? <button type="button" class="danger" onClick={() => abort.current?.abort()}>Stop</button>
-            : <button type="submit" class="primary" disabled={!draft.trim() || !model}>Send</button>}
+            ? <button key="stop" type="button" class="danger" onClick={() => abort.current?.abort()}>Stop</button>
+            : <button key="send" type="submit" class="primary" disabled={!draft.trim() || !model}>Send</button>}
         </form>
       </section>
     </div>
