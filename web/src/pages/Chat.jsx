@@ -45,8 +45,16 @@ export function Chat() {
   const abort = useRef(null);
   const input = useRef();
   const scroller = useRef();
-  // Follow a streaming reply only while the reader is at the bottom; scrolling up stops following.
+  // Follow a streaming reply only while the reader is at the bottom: whether they are is read
+  // during render, before the new text changes the list's height; scrolling up stops following.
   const follow = useRef(true);
+  const el = scroller.current;
+  follow.current = !el || el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+  const shownId = useRef('');  // a conversation just opened starts at its end
+  useEffect(() => {
+    if (follow.current || shownId.current !== conv.id) scroller.current.scrollTop = scroller.current.scrollHeight;
+    shownId.current = conv.id;
+  }, [conv.messages]);
 
   useEffect(() => {
     listConversations().then(setConvs).catch((e) => setError(`Conversations are not stored: ${e.message}`));
@@ -54,14 +62,6 @@ export function Chat() {
     return () => abort.current?.abort();
   }, []);
   const model = conv.model && models.includes(conv.model) ? conv.model : models[0] || '';
-  useEffect(() => {
-    const el = scroller.current;
-    if (follow.current) el.scrollTop = el.scrollHeight;
-  }, [conv.messages]);
-  const onScroll = (e) => {
-    const el = e.currentTarget;
-    follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-  };
 
   const persist = async (c) => {
     if (!c.messages.length) return;
@@ -131,7 +131,11 @@ export function Chat() {
   };
   const editAndResend = (index, content) => run([...conv.messages.slice(0, index), { role: 'user', content }]);
 
-  const open = (c) => { if (!busy) { setConv(c); setError(''); } };
+  const open = (c) => {
+    if (busy) return;
+    setConv(c);
+    setError('');
+  };
   const remove = async (c) => {
     if (!confirm(`Delete the conversation "${c.title}"?`)) return;
     await deleteConversation(c.id);
@@ -179,15 +183,15 @@ export function Chat() {
           {conv.schema.trim() && <span class="badge">JSON Schema on</span>}
         </div>
         {showSettings && <Settings conv={conv} update={update} />}
-        <div class="scroller" ref={scroller} onScroll={onScroll}>
-        <ol class="messages" aria-live="polite" aria-busy={busy}>
-          {conv.messages.map((m, i) => (
-            <Message key={i} message={m} busy={busy} streaming={busy && m === last && m.role === 'assistant'}
-                     canRegenerate={!busy && m === last && m.role === 'assistant'} onRegenerate={regenerate}
-                     onEdit={m.role === 'user' && !busy ? (text) => editAndResend(i, text) : null} />
-          ))}
-        </ol>
-        {error && <p class="error" role="alert">{error}</p>}
+        <div class="scroller" ref={scroller}>
+          <ol class="messages" aria-live="polite" aria-busy={busy}>
+            {conv.messages.map((m, i) => (
+              <Message key={i} message={m} streaming={busy && m === last && m.role === 'assistant'}
+                       canRegenerate={!busy && m === last && m.role === 'assistant'} onRegenerate={regenerate}
+                       onEdit={m.role === 'user' && !busy ? (text) => editAndResend(i, text) : null} />
+            ))}
+          </ol>
+          {error && <p class="error" role="alert">{error}</p>}
         </div>
         <form class="composer" onSubmit={send}>
           <label for="prompt" class="sr-only">Message</label>
