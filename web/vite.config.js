@@ -12,4 +12,6 @@ export default defineConfig({
     cssCodeSplit: false,
     target: 'es2020',
   },
+  // `npm run dev`: the page from Vite, the API from a running `airlock serve`.
+  server: { proxy: { '/api': 'http://127.0.0.1:11434', '/metrics': 'http://127.0.0.1:11434' } },
 });

@@ -4,9 +4,9 @@
 // uncaught script errors.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer } from '../server.mjs';
 
@@ -92,10 +92,11 @@ test('a message streams its reply in token by token', async () => {
   await ui.close();
 });
 
-async function cancelledCount() {
+async function metric(name) {
   const text = await (await fetch(server.url + '/metrics')).text();
-  return Number(text.match(/^airlock_cancelled_requests_total (\d+)/m)[1]);
+  return Number(text.match(new RegExp(`^${name} (\\d+)`, 'm'))[1]);
 }
+const cancelledCount = () => metric('airlock_cancelled_requests_total');
 
 test('Stop ends a reply and the server cancels it', async () => {
   const ui = await open(server.url);
@@ -156,6 +157,45 @@ test('structured-output mode answers JSON that matches the pasted schema', async
   await ui.close();
 });
 
+test('edit and resend, regenerate, and export then import a conversation', async () => {
+  const ui = await open(server.url);
+  const { page } = ui;
+  await chooseModel(page, 'stories:latest');
+  await setOption(page, 'num_predict', 8);
+  await page.fill('#prompt', 'First version');
+  await page.press('#prompt', 'Enter');
+  await lastReply(page).locator('.meta', { hasText: 'tokens/s' }).waitFor();
+
+  await page.locator('li.msg.user').getByRole('button', { name: 'Edit' }).click();
+  await page.fill('#edit-text', 'Second version');
+  await page.getByRole('button', { name: 'Save and send' }).click();
+  await lastReply(page).locator('.meta', { hasText: 'tokens/s' }).waitFor();
+  assert.deepEqual(await page.locator('li.msg .user-text').allTextContents(), ['Second version']);
+  assert.equal(await page.locator('li.msg.assistant').count(), 1);
+
+  const generated = await metric('airlock_generated_tokens_total');
+  await page.getByRole('button', { name: 'Regenerate' }).click();
+  await page.getByRole('button', { name: 'Regenerate' }).waitFor();  // back once the new reply is done
+  assert.equal(await metric('airlock_generated_tokens_total'), generated + 8);
+  assert.equal(await page.locator('li.msg').count(), 2);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+  const file = join(mkdtempSync(join(tmpdir(), 'airlock-export-')), 'conversations.json');
+  await download.saveAs(file);  // the download itself goes with its browser context
+  const exported = JSON.parse(readFileSync(file, 'utf8'));
+  const conv = exported.conversations.find((c) => c.messages[0]?.content === 'Second version');
+  assert.ok(conv, 'the edited conversation is in the export');
+  assert.equal(conv.messages.length, 2);
+  await ui.close();
+
+  const fresh = await open(server.url);
+  await fresh.page.setInputFiles('input[type=file]', file);
+  await fresh.page.getByRole('button', { name: conv.title, exact: true }).click();
+  assert.deepEqual(await fresh.page.locator('li.msg .user-text').allTextContents(), ['Second version']);
+  await fresh.close();
+  rmSync(dirname(file), { recursive: true });
+});
+
 test('deleting a model asks for confirmation first', async () => {
   const ui = await open(server.url, '/#/models');
   const { page } = ui;
@@ -197,5 +237,6 @@ test('a server with API keys prompts for one and keeps it for the session only',
     await ui.close();
   } finally {
     await locked.stop();
+    rmSync(dir, { recursive: true });
   }
 });
