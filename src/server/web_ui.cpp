@@ -76,6 +76,7 @@ void register_web_ui(httplib::Server& http) {
   // keep the plain liveness answer.
   http.Get("/", [](const httplib::Request& req, httplib::Response& res) {
     const WebAsset* page = find_asset("/index.html");
+    res.set_header("Vary", "Accept");  // a cache must not hand the page to a script, or the text to a browser
     if (!page || req.get_header_value("Accept").find("text/html") == std::string::npos) {
       res.set_content("airlock is running", "text/plain");
       return;
