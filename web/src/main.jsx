@@ -2,17 +2,28 @@
 // light/dark theme, and the API-key dialog shown when the server answers 401.
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { onUnauthorized, setApiKey } from './api.js';
+import { api, onUnauthorized, setApiKey } from './api.js';
 import { Chat } from './pages/Chat.jsx';
+import { Documents } from './pages/Documents.jsx';
 import { Models } from './pages/Models.jsx';
 import { Status } from './pages/Status.jsx';
 import './style.css';
 
-const PAGES = { chat: ['Chat', Chat], models: ['Models', Models], status: ['Status', Status] };
+const PAGES = { chat: ['Chat', Chat], documents: ['Documents', Documents], models: ['Models', Models], status: ['Status', Status] };
 
-function currentPage() {
-  const p = location.hash.replace(/^#\/?/, '');
-  return PAGES[p] ? p : 'chat';
+function currentPage(hash, hidden) {
+  const p = hash.replace(/^#\/?/, '');
+  return PAGES[p] && !hidden.includes(p) ? p : 'chat';
+}
+
+// Documents needs the RAG routes, which a server may not have: the page is hidden while
+// /api/rag/collections answers 404 (or anything but success).
+function useHiddenPages(keyEpoch) {
+  const [hidden, setHidden] = useState(['documents']);
+  useEffect(() => {
+    api('/api/rag/collections').then(() => setHidden([]), () => setHidden(['documents']));
+  }, [keyEpoch]);
+  return hidden;
 }
 
 function useTheme() {
@@ -49,17 +60,19 @@ function KeyDialog({ onDone }) {
 }
 
 function App() {
-  const [page, setPage] = useState(currentPage());
   const [theme, setTheme] = useTheme();
   const [needKey, setNeedKey] = useState(false);
   // Bumped when a key is entered, so that pages fetch again with it.
   const [keyEpoch, setKeyEpoch] = useState(0);
+  const hidden = useHiddenPages(keyEpoch);
+  const [hash, setHash] = useState(location.hash);
   useEffect(() => {
     onUnauthorized(() => setNeedKey(true));
-    const f = () => setPage(currentPage());
+    const f = () => setHash(location.hash);
     addEventListener('hashchange', f);
     return () => removeEventListener('hashchange', f);
   }, []);
+  const page = currentPage(hash, hidden);
   useEffect(() => { document.title = `${PAGES[page][0]} · airlock`; }, [page]);
   const Page = PAGES[page][1];
   return (
@@ -68,7 +81,7 @@ function App() {
       <header class="top">
         <span class="brand" aria-hidden="true">airlock</span>
         <nav aria-label="Pages">
-          {Object.entries(PAGES).map(([id, [label]]) => (
+          {Object.entries(PAGES).filter(([id]) => !hidden.includes(id)).map(([id, [label]]) => (
             <a href={`#/${id}`} aria-current={page === id ? 'page' : undefined}>{label}</a>
           ))}
         </nav>

@@ -65,6 +65,21 @@ test('the page loads from a cold server in under 1 s', async () => {
   }
 });
 
+test('the Documents page is offered only when the server has the RAG routes', async () => {
+  const ui = await open(server.url, '/#/documents');
+  const { page } = ui;
+  await page.locator('#model option').first().waitFor({ state: 'attached' });
+  const rag = (await fetch(server.url + '/api/rag/collections')).status;
+  const links = await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents();
+  if (rag === 404) {
+    assert.deepEqual(links, ['Chat', 'Models', 'Status']);
+    assert.equal(await page.getByRole('link', { name: 'Chat' }).getAttribute('aria-current'), 'page');
+  } else {
+    assert.deepEqual(links, ['Chat', 'Documents', 'Models', 'Status']);
+  }
+  await ui.close();
+});
+
 test('a message streams its reply in token by token', async () => {
   const ui = await open(server.url);
   const { page } = ui;
