@@ -9,6 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libssl-dev libpcre2-dev libsqlite3-dev libarchive-dev
   libcpp-httplib-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm curl                     # end-to-end tests with the official npm SDKs
+  chromium                            # web UI end-to-end tests (driven by playwright-core)
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite:
+#   0. the committed web UI bundle (web/dist) matches a fresh build of web/ (where npm exists);
 #   1. release build, every ctest label (unit, integration, slow, e2e);
 #   2. the installed package: public headers, examples/ built against it and run
 #      (scripts/check_package.sh);
@@ -24,6 +25,11 @@ if [[ "${CI:-}" == true ]]; then
 fi
 
 bash scripts/setup.sh
+
+if command -v npm >/dev/null; then
+  echo "== web UI bundle matches its sources"
+  bash scripts/check_web_bundle.sh
+fi
 
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
