@@ -84,9 +84,11 @@ struct GenerateResult {
 // possible stop string). Return false to cancel; the result then has done_reason "cancel".
 using TextCallback = std::function<bool(std::string_view piece)>;
 
-// One generated token: its id and, when GenerateOptions::logprobs, its log-probability (else NaN).
+// One generated token: its id, its own bytes (a token may hold part of a UTF-8 character; the
+// streamed text never does) and, when GenerateOptions::logprobs, its log-probability (else NaN).
 struct TokenInfo {
   int32_t id;
+  std::string_view bytes;
   float logprob;
 };
 

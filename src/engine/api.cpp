@@ -17,17 +17,28 @@
 #include "model/model.h"
 #include "tensor/thread_pool.h"
 #include "tensor/type_traits.h"
+#include "tokenizer/tokenizer.h"
 
 namespace airlock {
 
 struct Model::Impl {
   std::unique_ptr<model::Model> model;
   std::unique_ptr<engine::TextCodec> codec;
-  std::unique_ptr<engine::ChatPrompt> chat;
   LoadOptions opts;
   TensorType kv_type = TensorType::F16;
   ModelInfo info;
   std::unique_ptr<engine::ConstraintCache> constraints;
+  // Made on first use: a model without a template warns that it falls back to ChatML, which a
+  // caller that never renders a chat should not see.
+  mutable std::once_flag chat_once;
+  mutable std::unique_ptr<engine::ChatPrompt> chat_prompt;
+  const engine::ChatPrompt& chat() const {
+    std::call_once(chat_once, [this] {
+      chat_prompt = std::make_unique<engine::ChatPrompt>(
+          codec->tokenizer(), model->file().get_string("tokenizer.chat_template").value_or(""), info.path);
+    });
+    return *chat_prompt;
+  }
   // submit()'s batched loop, started on first use; declared last so it stops before the rest goes.
   mutable std::once_flag scheduler_once;
   mutable std::unique_ptr<ThreadPool> scheduler_pool;
@@ -83,9 +94,6 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& path, const Load
   impl->kv_type = kv_type->type;
   impl->model = model::Model::load(path);
   impl->codec = std::make_unique<engine::TextCodec>(impl->model->file());
-  impl->chat = std::make_unique<engine::ChatPrompt>(impl->codec->tokenizer(),
-                                                    impl->model->file().get_string("tokenizer.chat_template").value_or(""),
-                                                    path.string());
   impl->opts = opts;
   const engine::TextCodec* codec = impl->codec.get();
   impl->constraints = std::make_unique<engine::ConstraintCache>([codec] { return codec->vocab_pieces(); });
@@ -143,7 +151,7 @@ std::vector<float> Model::embed(std::string_view text, bool normalize) const {
 std::string Model::render_chat(const std::vector<ChatMessage>& messages) const {
   nlohmann::ordered_json m = nlohmann::ordered_json::array();
   for (const auto& msg : messages) m.push_back({{"role", msg.role}, {"content", msg.content}});
-  return impl_->chat->render(m);
+  return impl_->chat().render(m);
 }
 
 std::string Model::render_chat_json(std::string_view messages_json, std::string_view tools_json) const {
@@ -156,10 +164,10 @@ std::string Model::render_chat_json(std::string_view messages_json, std::string_
     tools = nlohmann::ordered_json::parse(tools_json, nullptr, false);
     if (tools.is_discarded() || !tools.is_array()) throw Error("tools: expected a JSON array");
   }
-  return impl_->chat->render(messages, tools);
+  return impl_->chat().render(messages, tools);
 }
 
-std::vector<int32_t> Model::tokenize_prompt(std::string_view rendered) const { return impl_->chat->tokenize(rendered); }
+std::vector<int32_t> Model::tokenize_prompt(std::string_view rendered) const { return impl_->chat().tokenize(rendered); }
 
 std::shared_ptr<Request> Model::submit(std::vector<int32_t> prompt, const GenerateOptions& opts,
                                        StreamCallbacks callbacks) const {
@@ -181,12 +189,13 @@ std::shared_ptr<Request> Model::submit(std::vector<int32_t> prompt, const Genera
     }
     if (cb && !cb(text)) r->cancelled = true;
   };
-  job->on_token = [r, cb = callbacks.on_token](int32_t id, float logprob) {
+  const tokenizer::Tokenizer* tok = &impl_->codec->tokenizer();
+  job->on_token = [r, tok, cb = callbacks.on_token](int32_t id, float logprob) {
     {
       std::lock_guard lock(r->mu);
       r->result.tokens.push_back(id);
     }
-    if (cb) cb({id, logprob});
+    if (cb) cb({id, tok->token_text(id), logprob});
   };
   job->on_done = [r, start](engine::DoneReason reason, const engine::JobStats& s) {
     std::lock_guard lock(r->mu);

@@ -3,6 +3,8 @@
 #include <airlock/error.h>
 
 #include "server/format.h"
+#include "server/metrics.h"
+#include "server/model_manager.h"
 #include "server/prompt.h"
 #include "server/request_note.h"
 #include "server/request_options.h"

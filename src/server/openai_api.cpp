@@ -9,6 +9,8 @@
 #include "server/prompt.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
+#include "server/metrics.h"
+#include "server/model_manager.h"
 #include "server/server_state.h"
 #include "server/stream.h"
 #include "server/tools.h"

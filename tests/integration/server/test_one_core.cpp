@@ -134,10 +134,14 @@ TEST_F(OneCore, SubmitStreamsTokensWithLogprobsAndCancels) {
                      ->wait();
   EXPECT_EQ(streamed, r.text);
   ASSERT_EQ(seen.size(), r.tokens.size());
-  for (const auto& t : seen) {
-    EXPECT_LE(t.logprob, 0.0f);
-    EXPECT_GT(t.logprob, -100.0f);
+  std::string bytes;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].id, r.tokens[i]);
+    EXPECT_LE(seen[i].logprob, 0.0f);
+    EXPECT_GT(seen[i].logprob, -100.0f);
+    bytes += seen[i].bytes;
   }
+  EXPECT_FALSE(bytes.empty());
   // A callback returning false cancels.
   int pieces = 0;
   const auto c = model->submit(model->tokenize_prompt(kPrompt), options(),
