@@ -230,7 +230,8 @@ test('deleting a model asks for confirmation first', async () => {
 
 test('a server with API keys prompts for one and keeps it for the session only', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-keys-'));
-  writeFileSync(join(dir, 'keys'), 'right-key\n');
+  const right = 'right-key-0123456789abcdef';  // the server refuses keys under 16 characters
+  writeFileSync(join(dir, 'keys'), right + '\n', { mode: 0o600 });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ api_key_file: join(dir, 'keys') }));
   const locked = await startServer([['stories260K.gguf', 'stories']], { AIRLOCK_CONFIG: join(dir, 'config.json') });
   try {
@@ -244,11 +245,11 @@ test('a server with API keys prompts for one and keeps it for the session only',
     // Asked again, in a fresh dialog: the wrong key got a 401 too.
     await page.waitForFunction(() => sessionStorage.getItem('airlock.apiKey') === 'wrong-key' &&
                                      document.querySelector('dialog[open] #api-key')?.value === '');
-    await page.fill('#api-key', 'right-key');
+    await page.fill('#api-key', right);
     await page.press('#api-key', 'Enter');
     await page.locator('#model option', { hasText: 'stories:latest' }).waitFor({ state: 'attached' });
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('airlock.apiKey')), 'right-key');
-    assert.equal(await page.evaluate(() => JSON.stringify(localStorage).includes('right-key')), false);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('airlock.apiKey')), right);
+    assert.equal(await page.evaluate((k) => JSON.stringify(localStorage).includes(k), right), false);
     await ui.close();
   } finally {
     await locked.stop();
