@@ -1,0 +1,58 @@
+#include "rag/vector_index.h"
+
+#include <airlock/error.h>
+
+#include <algorithm>
+
+namespace airlock::rag {
+
+VectorIndex::VectorIndex(Collection& c) : generation_(c.generation()) {
+  std::unordered_map<std::string, uint32_t> path_ids;
+  c.each_embedding([&](int64_t id, const std::string& path, std::span<const float> v) {
+    if (dim_ == 0) dim_ = v.size();
+    if (v.size() != dim_) throw Error(c.dir().string() + ": embeddings of different sizes in one collection");
+    auto [it, added] = path_ids.emplace(path, static_cast<uint32_t>(paths_.size()));
+    if (added) paths_.push_back(path);
+    row_of_.emplace(id, ids_.size());
+    ids_.push_back(id);
+    path_of_.push_back(it->second);
+    matrix_.insert(matrix_.end(), v.begin(), v.end());
+  });
+}
+
+namespace {
+float dot(const float* a, std::span<const float> b) {
+  float s = 0;
+  for (size_t d = 0; d < b.size(); ++d) s += a[d] * b[d];
+  return s;
+}
+}  // namespace
+
+float VectorIndex::similarity(int64_t chunk_id, std::span<const float> query) const {
+  const auto it = row_of_.find(chunk_id);
+  if (it == row_of_.end() || query.size() != dim_) return 0;
+  return dot(matrix_.data() + it->second * dim_, query);
+}
+
+std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t k, const std::string& path_prefix) const {
+  std::vector<VectorHit> hits;
+  if (ids_.empty() || k == 0) return hits;
+  if (query.size() != dim_)
+    throw Error("query embedding has " + std::to_string(query.size()) + " dimensions, the collection " +
+                std::to_string(dim_) + ": was it made with another embedding model?");
+  std::vector<char> allowed(paths_.size(), 1);
+  if (!path_prefix.empty())
+    for (size_t p = 0; p < paths_.size(); ++p) allowed[p] = paths_[p].starts_with(path_prefix);
+  hits.reserve(ids_.size());
+  for (size_t r = 0; r < ids_.size(); ++r) {
+    if (!allowed[path_of_[r]]) continue;
+    hits.push_back({ids_[r], dot(matrix_.data() + r * dim_, query)});
+  }
+  const size_t n = std::min(k, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),
+                    [](const VectorHit& a, const VectorHit& b) { return a.similarity > b.similarity; });
+  hits.resize(n);
+  return hits;
+}
+
+}  // namespace airlock::rag

@@ -1,0 +1,41 @@
+// Exact nearest-neighbour search over a collection's embeddings, held in memory as one matrix of
+// unit vectors (cosine similarity = dot product). Loaded from SQLite; `generation` tells a cache
+// whether the collection changed since.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rag/collection.h"
+
+namespace airlock::rag {
+
+struct VectorHit {
+  int64_t chunk_id;
+  float similarity;
+};
+
+class VectorIndex {
+ public:
+  explicit VectorIndex(Collection& c);
+  // The `k` most similar chunks whose document path starts with `path_prefix`.
+  std::vector<VectorHit> search(std::span<const float> query, size_t k, const std::string& path_prefix) const;
+  // Cosine similarity of one chunk to the query; 0 when the chunk has no embedding.
+  float similarity(int64_t chunk_id, std::span<const float> query) const;
+  int64_t generation() const { return generation_; }
+  size_t size() const { return ids_.size(); }
+  size_t dim() const { return dim_; }
+
+ private:
+  int64_t generation_ = 0;
+  size_t dim_ = 0;
+  std::vector<int64_t> ids_;
+  std::vector<uint32_t> path_of_;    // index into paths_, per row
+  std::vector<std::string> paths_;
+  std::vector<float> matrix_;        // ids_.size() rows of dim_
+  std::unordered_map<int64_t, size_t> row_of_;
+};
+
+}  // namespace airlock::rag
