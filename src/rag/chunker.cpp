@@ -35,7 +35,9 @@ bool word_end(std::string_view t, size_t i) { return t[i] == ' ' || t[i] == '\n'
 
 class Splitter {
  public:
-  Splitter(const TokenCounter& count, size_t max) : count_(count), max_(max) {}
+  // A block over `max` tokens is cut into pieces of about `piece` tokens: small enough that the
+  // overlap between chunks can be made of whole pieces.
+  Splitter(const TokenCounter& count, size_t max, size_t piece) : count_(count), max_(max), piece_(piece) {}
 
   // `text` starts on `line`; appends pieces of at most max_ tokens (a single word over the limit
   // is cut by bytes at a UTF-8 boundary as the last resort).
@@ -62,11 +64,11 @@ class Splitter {
     for (std::string_view p : parts) {
       const int newlines = static_cast<int>(std::count(p.begin(), p.end(), '\n'));
       const size_t t = count_(p);
-      if (t > max_) {
+      if (t > piece_) {
         emit();
-        split(p, at, at + newlines, out, level + 1);
+        split_finer(p, at, at + newlines, out, level + 1);
       } else {
-        if (cur_tokens + t > max_) emit();
+        if (cur_tokens + t > piece_) emit();
         if (cur.empty()) cur_first = at;
         cur.append(p);
         cur_tokens += t;
@@ -83,8 +85,16 @@ class Splitter {
     if (mid == 0) return {text};
     return {text.substr(0, mid), text.substr(mid)};
   }
+  // A part over the piece size: split at the next level even when it is under max_.
+  void split_finer(std::string_view text, int line, int line_last, std::vector<Piece>& out, int level) {
+    const size_t saved = max_;
+    max_ = piece_;
+    split(text, line, line_last, out, level);
+    max_ = saved;
+  }
   const TokenCounter& count_;
   size_t max_;
+  size_t piece_;
 };
 
 std::string heading_path(const std::vector<std::pair<int, std::string>>& stack) {
@@ -101,7 +111,7 @@ std::string heading_path(const std::vector<std::pair<int, std::string>>& stack) 
 std::vector<Chunk> chunk_document(const ParsedDocument& doc, const TokenCounter& count, const ChunkOptions& opts) {
   const size_t max = std::max<size_t>(opts.max_tokens, 8);
   const size_t overlap = std::min(opts.overlap_tokens, max / 2);
-  Splitter splitter(count, max);
+  Splitter splitter(count, max, std::max<size_t>({overlap, max / 4, 1}));
   std::vector<Chunk> chunks;
   std::vector<std::pair<int, std::string>> headings;  // (level, title) of the enclosing sections
   std::deque<Piece> cur;                              // pieces of the chunk being built

@@ -16,7 +16,7 @@ enum class SearchMode { Hybrid, BM25, Vector };
 
 struct SearchOptions {
   size_t k = 8;
-  std::string path_prefix;
+  std::string path_prefix{};
   SearchMode mode = SearchMode::Hybrid;
   size_t candidates = 50;  // per side, before fusion
 };
