@@ -1,6 +1,7 @@
 #include "rag/retrieve.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace airlock::rag {
@@ -24,12 +25,19 @@ std::vector<SearchHit> search(Collection& c, const VectorIndex& index, std::span
   }
   const bool have_vectors = index.size() > 0 && !query_vector.empty();
   if (opts.mode != SearchMode::BM25 && have_vectors) {
-    const auto vec = index.search(query_vector, pool, opts.path_prefix);
+    VectorIndex::Spread spread;
+    const auto vec = index.search(query_vector, pool, opts.path_prefix, &spread);
+    // In hybrid mode the vector list counts as much as its best hit stands out from what chance
+    // gives: the largest of n similarities of an unrelated query sits near sqrt(2 ln n) standard
+    // deviations above their mean. A useless encoder (or an off-topic query) so cannot drown the
+    // words' ranking, and a good one counts fully.
+    const double chance = std::sqrt(2 * std::log(std::max<double>(static_cast<double>(spread.n), 2)));
+    const double weight = std::clamp(spread.top_z - chance, 0.0, 1.0);
     for (size_t i = 0; i < vec.size(); ++i) {
       SearchHit& h = by_id[vec[i].chunk_id];
       h.vector_rank = static_cast<int>(i + 1);
       h.similarity = vec[i].similarity;
-      h.score += opts.mode == SearchMode::Vector ? vec[i].similarity : 1.0 / (kRrfK + static_cast<double>(i + 1));
+      h.score += opts.mode == SearchMode::Vector ? vec[i].similarity : weight / (kRrfK + static_cast<double>(i + 1));
     }
   }
   std::vector<std::pair<int64_t, SearchHit>> ranked(by_id.begin(), by_id.end());

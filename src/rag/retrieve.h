@@ -1,6 +1,7 @@
 // Hybrid retrieval: the best BM25 candidates and the best vector candidates, fused by reciprocal
 // rank (each list contributes 1 / (60 + rank)), so a chunk both sides like rises to the top and
-// neither side's score scale matters.
+// neither side's score scale matters. The vector side is weighted by how clearly its best hit
+// beats chance (see retrieve.cpp).
 #pragma once
 #include <cstdint>
 #include <span>

@@ -3,6 +3,7 @@
 #include <airlock/error.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace airlock::rag {
 
@@ -34,7 +35,8 @@ float VectorIndex::similarity(int64_t chunk_id, std::span<const float> query) co
   return dot(matrix_.data() + it->second * dim_, query);
 }
 
-std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t k, const std::string& path_prefix) const {
+std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t k, const std::string& path_prefix,
+                                           Spread* spread) const {
   std::vector<VectorHit> hits;
   if (ids_.empty() || k == 0) return hits;
   if (query.size() != dim_)
@@ -47,6 +49,12 @@ std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t 
   for (size_t r = 0; r < ids_.size(); ++r) {
     if (!allowed[path_of_[r]]) continue;
     hits.push_back({ids_[r], dot(matrix_.data() + r * dim_, query)});
+  }
+  if (spread && !hits.empty()) {
+    double sum = 0, sq = 0, best = -1e30;
+    for (const auto& h : hits) sum += h.similarity, sq += double(h.similarity) * h.similarity, best = std::max(best, double(h.similarity));
+    const double n = static_cast<double>(hits.size()), mean = sum / n, var = std::max(sq / n - mean * mean, 1e-12);
+    *spread = {(best - mean) / std::sqrt(var), hits.size()};
   }
   const size_t n = std::min(k, hits.size());
   std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(),

@@ -20,8 +20,15 @@ struct VectorHit {
 class VectorIndex {
  public:
   explicit VectorIndex(Collection& c);
+  // How far the best similarity stands above all of them: (best - mean) / standard deviation,
+  // over the n chunks searched.
+  struct Spread {
+    double top_z = 0;
+    size_t n = 0;
+  };
   // The `k` most similar chunks whose document path starts with `path_prefix`.
-  std::vector<VectorHit> search(std::span<const float> query, size_t k, const std::string& path_prefix) const;
+  std::vector<VectorHit> search(std::span<const float> query, size_t k, const std::string& path_prefix,
+                                Spread* spread = nullptr) const;
   // Cosine similarity of one chunk to the query; 0 when the chunk has no embedding.
   float similarity(int64_t chunk_id, std::span<const float> query) const;
   int64_t generation() const { return generation_; }
