@@ -11,10 +11,15 @@ function(airlock_add_subdirs dir)
   endforeach()
 endfunction()
 
-# airlock_module(NAME SOURCES ... DEPS ...): static library airlock_<NAME>.
+# airlock_module(NAME SOURCES ... DEPS ...): static library airlock_<NAME>. Its objects also go
+# into the installed libairlock (cmake/package.cmake), whose shared build needs them
+# position-independent. -fno-semantic-interposition keeps -fPIC from stopping GCC inlining a
+# module's own non-static functions (which could otherwise be interposed at load time).
 function(airlock_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
   add_library(airlock_${name} STATIC ${M_SOURCES})
+  set_target_properties(airlock_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  target_compile_options(airlock_${name} PRIVATE -fno-semantic-interposition)
   target_link_libraries(airlock_${name} PUBLIC airlock_headers ${M_DEPS})
   set_property(GLOBAL APPEND PROPERTY AIRLOCK_MODULES airlock_${name})
 endfunction()

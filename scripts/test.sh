@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite:
 #   1. release build, every ctest label (unit, integration, slow, e2e);
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests;
-#   3. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60) over its seed corpus.
+#   2. the installed package: public headers, examples/ built against it and run
+#      (scripts/check_package.sh);
+#   3. AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests;
+#   4. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 60) over its seed corpus.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+# Without the fixtures about ninety tests skip and the run still looks green: in CI that is an
+# error, not a pass.
+FIXTURES=${AIRLOCK_FIXTURES:-$PWD/../shared/fixtures}
+if [[ "${CI:-}" == true ]]; then
+  for sub in models vocab templates; do
+    if [[ ! -d "$FIXTURES/$sub" ]]; then
+      echo "test.sh: CI=true but the fixtures are missing ($FIXTURES/$sub); set AIRLOCK_FIXTURES" >&2
+      exit 1
+    fi
+  done
+fi
 
 bash scripts/setup.sh
 
@@ -15,6 +29,9 @@ echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$JOBS"
 (cd build && ctest -j "$JOBS" --output-on-failure)
+
+echo "== installed package and examples"
+bash scripts/check_package.sh build
 
 echo "== ASan/UBSan build, unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAIRLOCK_SANITIZE=ON >/dev/null

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "airlock/error.h"
-#include "sample/sampler.h"  // SamplingParams
+#include "airlock/sampling.h"
 
 namespace airlock {
 

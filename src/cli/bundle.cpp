@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "command.h"
@@ -19,10 +20,13 @@ struct Options {
   bool validate = false;
 };
 
-const char* signature_text(airlock::store::SignatureState s) {
-  switch (s) {
-    case airlock::store::SignatureState::Trusted: return "signed by a trusted key";
-    case airlock::store::SignatureState::Untrusted: return "signed by a key this store does not trust";
+// Names the key, and whether this store trusts it: an export signed with an untrusted key is
+// worth saying so before the bundle travels.
+std::string signature_text(const airlock::store::BundleInfo& info) {
+  switch (info.signature) {
+    case airlock::store::SignatureState::Trusted: return "signed by key " + info.key_id + ", which this store trusts";
+    case airlock::store::SignatureState::Untrusted:
+      return "signed by key " + info.key_id + ", which this store does not trust";
     case airlock::store::SignatureState::Unsigned: break;
   }
   return "unsigned";
@@ -53,7 +57,7 @@ airlock::cli::Registrar reg("bundle", [](CLI::App& app) {
       info = store::export_bundle(s, o->names, o->out, key ? &*key : nullptr, p.fn());
     }
     std::printf("wrote %s: %zu models, %s, %s\n", o->out.c_str(), info.models.size(),
-                cli::human_bytes(info.bytes).c_str(), signature_text(info.signature));
+                cli::human_bytes(info.bytes).c_str(), signature_text(info).c_str());
     print_models(info);
   });
 
@@ -66,9 +70,8 @@ airlock::cli::Registrar reg("bundle", [](CLI::App& app) {
       store::ProgressPrinter p("verifying");
       info = store::verify_bundle(o->file, store::trusted_keys(s.trusted_keys_dir()), p.fn());
     }
-    std::printf("%s: every hash matches; %s%s%s; created %s UTC by airlock %s\n", o->file.c_str(),
-                signature_text(info.signature), info.key_id.empty() ? "" : " ", info.key_id.c_str(),
-                cli::utc_time(info.created).c_str(), info.airlock_version.c_str());
+    std::printf("%s: every hash matches; %s; created %s UTC by airlock %s\n", o->file.c_str(),
+                signature_text(info).c_str(), cli::utc_time(info.created).c_str(), info.airlock_version.c_str());
     print_models(info);
     if (info.signature != store::SignatureState::Trusted && s.config().require_signatures) {
       std::printf("this store requires signatures from a trusted key: import would be refused\n");
@@ -87,7 +90,7 @@ airlock::cli::Registrar reg("bundle", [](CLI::App& app) {
       store::ProgressPrinter p("importing");
       info = store::import_bundle(s, o->file, {"", p.fn(), o->validate ? cli::engine_validator() : nullptr});
     }
-    std::printf("imported %s (%s)\n", o->file.c_str(), signature_text(info.signature));
+    std::printf("imported %s (%s)\n", o->file.c_str(), signature_text(info).c_str());
     print_models(info);
   });
 });

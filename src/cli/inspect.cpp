@@ -102,6 +102,8 @@ std::string human_bytes(uint64_t n) {
 
 std::string or_dash(const json& v) { return v.is_null() ? "-" : v.dump(); }
 
+// Every string that comes from the file is escaped (escape_text): it is not ours to send raw to
+// the terminal.
 void print_text(const gguf::File& f, const json& j) {
   auto line = [](const char* label, const std::string& value) { std::printf("%-20s %s\n", label, value.c_str()); };
   line("file:", j["file"].get<std::string>());
@@ -109,8 +111,8 @@ void print_text(const gguf::File& f, const json& j) {
   line("alignment:", std::to_string(f.alignment()));
   if (f.split_count() > 1) line("split parts:", std::to_string(f.split_count()));
   line("file size:", human_bytes(f.file_size()));
-  line("architecture:", j["architecture"].get<std::string>());
-  line("name:", j["name"].get<std::string>());
+  line("architecture:", gguf::escape_text(j["architecture"].get<std::string>()));
+  line("name:", gguf::escape_text(j["name"].get<std::string>()));
   line("parameters:", human_count(j["parameters"].get<int64_t>()) + " (" + j["parameters"].dump() + ")");
   line("file type:", j["file_type"].is_null() ? "-"
                                               : j["file_type"]["name"].get<std::string>() + " (" +
@@ -120,7 +122,8 @@ void print_text(const gguf::File& f, const json& j) {
   line("layers:", or_dash(j["layers"]));
   line("heads:", or_dash(j["heads"]) + " (kv " + or_dash(j["kv_heads"]) + ")");
   const auto& tok = j["tokenizer"];
-  line("tokenizer:", tok["model"].get<std::string>() + " (pre: " + tok["pre"].get<std::string>() + "), " +
+  line("tokenizer:", gguf::escape_text(tok["model"].get<std::string>()) +
+                         " (pre: " + gguf::escape_text(tok["pre"].get<std::string>()) + "), " +
                          tok["vocab_size"].dump() + " tokens");
   line("chat template:", j["chat_template"]["present"].get<bool>()
                              ? "yes (" + j["chat_template"]["length"].dump() + " bytes)"
@@ -132,7 +135,7 @@ void print_text(const gguf::File& f, const json& j) {
                 human_bytes(u["bytes"].get<uint64_t>()).c_str());
   std::printf("metadata (%zu keys):\n", f.metadata().size());
   for (const auto& kv : f.metadata())
-    std::printf("  %-40s %-15s %s\n", kv.key.c_str(), gguf::type_label(kv.value).c_str(),
+    std::printf("  %-40s %-15s %s\n", gguf::escape_text(kv.key).c_str(), gguf::type_label(kv.value).c_str(),
                 gguf::format_value(kv.value).c_str());
 }
 

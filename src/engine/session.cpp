@@ -6,7 +6,7 @@
 #include <string>
 
 #include "airlock/error.h"
-#include "sample/stop_matcher.h"
+#include "engine/sequence.h"
 
 namespace airlock::engine {
 namespace {
@@ -98,75 +98,32 @@ Generation Session::generate(std::span<const int32_t> prompt, const GeneratePara
   const int64_t t1 = now_ns();
   g.prompt_eval_ns = t1 - t0;
 
-  const int32_t n_vocab = static_cast<int32_t>(ctx_.model().hparams().n_vocab);
-  Sampler sampler(params.sampling, n_vocab);
-  for (int32_t t : history_) sampler.accept(t);
-  StopMatcher stops(params.stop);
-
+  Sequence seq(params, text, static_cast<int32_t>(ctx_.model().hparams().n_vocab), history_);
   auto emit = [&](const std::string& s) {
     if (s.empty()) return true;
     g.text += s;
     return on_text ? on_text(s) : true;
   };
-
-  grammar::GrammarConstraint* constraint = params.constraint;
-  uint64_t budget = 0;         // tokens left for this step and the rest, when constrained
-  bool budget_forced = false;  // the budget narrowed the output to its shortest completion
-  if (constraint) sampler.set_filter([&](float* l, int32_t) { constraint->apply(l, budget); });
-
-  bool cancelled = false;
-  g.done = params.num_predict == 0 ? DoneReason::Length : DoneReason::Stop;
-  while (params.num_predict != 0) {
-    if (constraint) {
-      if (constraint->done()) {
-        g.done = budget_forced ? DoneReason::Length : DoneReason::Stop;
-        break;
-      }
-      const auto made = static_cast<int64_t>(g.tokens.size());
-      // A shifting context never runs out, so then only num_predict bounds the output.
-      int64_t left = params.context_shift ? INT64_MAX : ctx_.n_ctx() - static_cast<int64_t>(history_.size());
-      if (params.num_predict > 0) left = std::min(left, params.num_predict - made);
-      budget = left == INT64_MAX ? grammar::GrammarConstraint::kNoBudget : static_cast<uint64_t>(std::max<int64_t>(left, 1));
-      budget_forced = budget_forced || budget <= constraint->shortest_completion_bytes() + 1;
-    }
-    const int32_t tok = sampler.sample(logits.data());
-    sampler.accept(tok);
-    if (constraint) constraint->accept(tok);
-    if (text.is_end(tok)) {
-      g.done = constraint && budget_forced ? DoneReason::Length : DoneReason::Stop;
-      break;
-    }
-    g.tokens.push_back(tok);
-    if (!emit(stops.feed(text.piece(tok)))) {
-      g.done = DoneReason::Cancel;
-      cancelled = true;
-      break;
-    }
-    if (stops.stopped()) {
-      g.done = DoneReason::Stop;
-      break;
-    }
-    if (constraint && constraint->done()) {  // nothing can follow: no need to evaluate the token
-      g.done = budget_forced ? DoneReason::Length : DoneReason::Stop;
-      break;
-    }
+  while (!seq.done()) {
+    // The sampled token goes at position history_.size(); a shifting context never runs out.
+    const int64_t room = params.context_shift ? INT64_MAX : ctx_.n_ctx() - static_cast<int64_t>(history_.size());
+    const int32_t tok = seq.sample(logits.data(), room);
+    if (!emit(seq.accept(tok))) seq.end(DoneReason::Cancel);
+    if (seq.done()) break;
     // The last token is not evaluated: nothing would read its logits. A later generate() whose
     // prompt continues this one evaluates it then.
     auto pos = static_cast<int64_t>(history_.size());
-    const bool enough = params.num_predict > 0 && static_cast<int64_t>(g.tokens.size()) >= params.num_predict;
-    if (!enough && pos >= ctx_.n_ctx() && params.context_shift) pos = shift_context(params.n_keep, g);
-    if (enough || pos >= ctx_.n_ctx()) {  // a full context says so unless shifting was asked for
-      g.done = DoneReason::Length;
+    if (pos >= ctx_.n_ctx() && params.context_shift) pos = shift_context(params.n_keep, g);
+    if (pos >= ctx_.n_ctx() || (!params.context_shift && context_full(pos, ctx_.n_ctx()))) {
+      seq.end(DoneReason::Length);
       break;
     }
     logits = ctx_.forward({{tok, pos, 0, true}});
     history_.push_back(tok);
   }
-  if (!cancelled && !stops.stopped()) {
-    std::string tail = stops.feed(text.finish());
-    if (!stops.stopped()) tail += stops.flush();
-    emit(tail);
-  }
+  emit(seq.finish());
+  g.tokens = seq.tokens();
+  g.done = seq.reason();
   const int64_t t2 = now_ns();
   g.eval_ns = t2 - t1;
   g.total_ns = t2 - t0;

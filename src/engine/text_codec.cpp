@@ -24,13 +24,15 @@ bool TextCodec::is_end(int32_t token) const { return impl_->tok->is_eog(token); 
 int32_t TextCodec::bos() const { return impl_->tok->bos(); }
 int32_t TextCodec::eos() const { return impl_->tok->eos(); }
 
-TokenText TextCodec::stream() const {
+TokenText TextCodec::stream() const { return token_text(*impl_->tok); }
+
+TokenText token_text(const tokenizer::Tokenizer& tok) {
   // The decoder is shared by the callbacks and lives as long as any of them. Control tokens a
   // model emits mid-text (a stray BOS) are not shown, as llama.cpp's CLI and Ollama do.
-  auto decoder = std::make_shared<tokenizer::StreamDecoder>(*impl_->tok, /*special=*/false);
-  const tokenizer::Tokenizer* tok = impl_->tok.get();
-  return {.is_end = [tok](int32_t t) { return tok->is_eog(t); },
-          .piece = [decoder](int32_t t) { return decoder->push(t); },
+  auto decoder = std::make_shared<tokenizer::StreamDecoder>(tok, /*special=*/false);
+  const tokenizer::Tokenizer* t = &tok;
+  return {.is_end = [t](int32_t id) { return t->is_eog(id); },
+          .piece = [decoder](int32_t id) { return decoder->push(id); },
           .finish = [decoder] { return decoder->flush(); }};
 }
 

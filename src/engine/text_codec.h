@@ -21,6 +21,8 @@ namespace airlock::engine {
 // Every token's raw bytes with the end and control ids, for a constraint's token trie (also used
 // by the server, which holds its own tokenizer).
 VocabPieces vocab_pieces(const tokenizer::Tokenizer& tok);
+// One generation's token-to-text callbacks over `tok` (which must outlive them).
+TokenText token_text(const tokenizer::Tokenizer& tok);
 
 class TextCodec {
  public:

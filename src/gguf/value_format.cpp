@@ -1,6 +1,7 @@
 #include "gguf/value_format.h"
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 
 namespace airlock::gguf {
@@ -13,32 +14,83 @@ std::string shortest(double f, bool single) {
   return std::string(buf, r.ptr);
 }
 
+// The length of the well-formed UTF-8 sequence at s[i] (1 to 4), or 0 when the bytes there are
+// not one: a stray continuation byte, a truncated or overlong sequence, a surrogate, > U+10FFFF.
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if (lead >= 0xC2 && lead <= 0xDF) n = 2, cp = lead & 0x1Fu;
+  else if (lead >= 0xE0 && lead <= 0xEF) n = 3, cp = lead & 0x0Fu;
+  else if (lead >= 0xF0 && lead <= 0xF4) n = 4, cp = lead & 0x07u;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3Fu);
+  }
+  constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+void append_hex(std::string& out, const char* format, unsigned value) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, format, value);
+  out += buf;
+}
+
+// escape_text's work, with `"` escaped too inside quotes.
+void append_escaped(std::string& out, std::string_view s, bool in_quotes) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) {
+      append_hex(out, "\\x%02x", c);
+      ++i;
+      continue;
+    }
+    if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
+      append_hex(out, "\\u%04x", static_cast<unsigned char>(s[i + 1]));  // C1 control, e.g. CSI
+    } else if (n > 1) {
+      out.append(s.substr(i, n));
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"' && in_quotes) {
+      out += "\\\"";
+    } else if (c < 0x20 || c == 0x7f) {
+      append_hex(out, "\\x%02x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    i += n;
+  }
+}
+
 std::string quoted(std::string_view s, size_t max_bytes) {
   const std::string_view shown = cut_utf8(s, max_bytes);
   std::string out = "\"";
-  for (unsigned char c : shown) {
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "\\x%02x", c);
-          out += hex;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  append_escaped(out, shown, true);
   out += "\"";
   if (shown.size() < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
   return out;
 }
 
 }  // namespace
+
+std::string escape_text(std::string_view s) {
+  std::string out;
+  append_escaped(out, s, false);
+  return out;
+}
 
 std::string_view cut_utf8(std::string_view s, size_t max_bytes) {
   if (s.size() <= max_bytes) return s;

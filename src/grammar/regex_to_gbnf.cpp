@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "airlock/error.h"
+#include "common/utf8.h"
 #include "grammar/gbnf_text.h"
 #include "grammar/grammar.h"
 
@@ -49,26 +50,6 @@ Ranges raw_json_chars(const Ranges& r) {
   return normalise(out);
 }
 
-std::string utf8(uint32_t cp) {
-  std::string s;
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xC0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    s += static_cast<char>(0xE0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    s += static_cast<char>(0xF0 | (cp >> 18));
-    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return s;
-}
-
 // One literal character as it must appear inside a JSON string.
 std::string json_char_literal(uint32_t cp) {
   switch (cp) {
@@ -85,7 +66,9 @@ std::string json_char_literal(uint32_t cp) {
     const char* hex = "0123456789abcdef";
     return gbnf_literal(std::string("\\u00") + hex[cp >> 4] + hex[cp & 15]);
   }
-  return gbnf_literal(utf8(cp));
+  std::string s;
+  append_utf8(s, cp);
+  return gbnf_literal(s);
 }
 
 class RegexParser {

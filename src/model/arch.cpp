@@ -1,6 +1,7 @@
 #include "model/arch.h"
 
 #include <array>
+#include <string>
 
 namespace airlock::model {
 namespace {
@@ -65,7 +66,15 @@ const ArchTraits* find_arch(std::string_view name) {
 }
 
 std::string_view supported_arch_names() {
-  return "llama, qwen2, qwen3, phi3, gemma2, gemma3, bert, nomic-bert";
+  static const std::string names = [] {
+    std::string out;
+    for (const auto& a : kArchs) {
+      if (!out.empty()) out += ", ";
+      out += a.name;
+    }
+    return out;
+  }();
+  return names;
 }
 
 }  // namespace airlock::model

@@ -9,6 +9,7 @@
 #include <numbers>
 #include <unordered_set>
 
+#include "common/utf8.h"
 #include "gguf/writer.h"
 #include "tensor/thread_pool.h"
 
@@ -74,19 +75,6 @@ struct Vocab {
   bool add_bos = false;
   std::string chat_template;
 };
-
-void append_utf8(std::string& s, uint32_t cp) {
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xC0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    s += static_cast<char>(0xE0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // GPT-2's byte-level alphabet: printable Latin-1 bytes stand for themselves, the other 68 bytes
 // are moved to code points 256 and up, so that every byte is a visible character.

@@ -206,6 +206,16 @@ int32_t Sampler::draw() {
   return cand_.back().id;  // rounding left u just above the total
 }
 
+float Sampler::logprob(int32_t token) const {
+  float max = -std::numeric_limits<float>::infinity();
+  for (float x : work_) max = std::max(max, x);
+  if (!std::isfinite(max) || token < 0 || token >= n_vocab_) return -std::numeric_limits<float>::infinity();
+  double sum = 0;
+  for (float x : work_)
+    if (std::isfinite(x)) sum += std::exp(static_cast<double>(x - max));
+  return static_cast<float>(static_cast<double>(work_[static_cast<size_t>(token)] - max) - std::log(sum));
+}
+
 int32_t Sampler::sample(const float* logits) {
   std::copy(logits, logits + n_vocab_, work_.begin());
   if (filter_) filter_(work_.data(), n_vocab_);

@@ -7,22 +7,9 @@
 #include <unordered_map>
 #include <vector>
 
-namespace airlock {
+#include "airlock/sampling.h"
 
-// Defaults are those users of the familiar local servers expect.
-struct SamplingParams {
-  float temperature = 0.8f;     // <= 0: greedy
-  int top_k = 40;               // <= 0: off
-  float top_p = 0.9f;           // >= 1: off
-  float min_p = 0.0f;           // <= 0: off
-  float typical_p = 1.0f;       // >= 1: off
-  float repeat_penalty = 1.1f;  // 1: off
-  int repeat_last_n = 64;       // 0: off, -1: whole context
-  float presence_penalty = 0.0f;
-  float frequency_penalty = 0.0f;
-  uint64_t seed = 0;            // same seed + same input = same output
-  bool has_seed = false;        // false: seeded from the clock
-};
+namespace airlock {
 
 // Edits a full row of n_vocab logits in place before any sampling step; a grammar constraint
 // masks the tokens it forbids by setting them to -infinity.
@@ -51,6 +38,10 @@ class Sampler {
   // Chooses a token from n_vocab logits. Throws airlock::Error if every token is masked or a
   // logit is NaN. Does not record the choice: call accept() with the token the engine keeps.
   int32_t sample(const float* logits);
+  // The log-probability of `token` under the distribution the last sample() call started from:
+  // the logits after the filter (a constraint's mask) and the penalties, before temperature and
+  // truncation, as the familiar servers report it. O(n_vocab); call only when asked for.
+  float logprob(int32_t token) const;
   // Records a token of the sequence (prompt or generated) for the penalties.
   void accept(int32_t token);
   // Forgets the accepted tokens and restarts the random stream from the seed.

@@ -1,8 +1,10 @@
 #include "server/config.h"
 
 #include <airlock/error.h>
+#include <sys/stat.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -314,11 +316,22 @@ json describe(const ServerConfig& c) {
 std::vector<std::string> read_api_keys(const fs::path& file) {
   std::ifstream in(file);
   if (!in) throw Error("serve: cannot read API key file " + file.string());
+  // Anyone who can read the file can use every model: say so, but a shared key file on a
+  // single-user machine is a choice, not an error.
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+    std::fprintf(stderr, "serve: WARNING: API key file %s is readable by other users (mode %03o); chmod 600 it\n",
+                 file.c_str(), static_cast<unsigned>(st.st_mode & 0777));
+  constexpr size_t kMinKeyLength = 16;  // a short key is guessable by trying them all
   std::vector<std::string> keys;
   std::string line;
-  while (std::getline(in, line)) {
+  for (int line_no = 1; std::getline(in, line); ++line_no) {
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
+    if (line.size() < kMinKeyLength)
+      throw Error("serve: API key file " + file.string() + ": the key on line " + std::to_string(line_no) + " has " +
+                  std::to_string(line.size()) + " characters; use at least " + std::to_string(kMinKeyLength) +
+                  " (e.g. openssl rand -hex 24)");
     keys.push_back(line);
   }
   if (keys.empty()) throw Error("serve: API key file " + file.string() + " holds no keys");

@@ -13,25 +13,22 @@
 #include <string>
 #include <vector>
 
+#include <airlock/error.h>
+
 #include "engine/constraint.h"
-#include "sample/sampler.h"
+#include "engine/scheduler.h"
 
 namespace airlock::server {
 
-struct GenStats {
-  int64_t prompt_tokens = 0;   // prompt tokens evaluated (cached prefix excluded)
-  int64_t prompt_total = 0;    // prompt length
-  int64_t eval_tokens = 0;     // tokens generated
-  int64_t prompt_ns = 0, eval_ns = 0;
-  int64_t ttft_ns = 0;         // submit to first generated token
-};
+// What a generation reports: the engine scheduler's per-job counters.
+using GenStats = engine::JobStats;
 
 struct GenEvent {
   enum class Kind { Text, Done, Error } kind = Kind::Text;
   std::string text;         // Text: the piece; Error: the message
   std::string done_reason;  // Done: "stop", "length"
   GenStats stats;
-  int status = 500;         // Error: HTTP status to report when nothing was sent yet
+  ErrorKind error = ErrorKind::Fault;  // Error: whose fault, for the status when nothing was sent yet
 };
 
 class EventChannel {
@@ -58,17 +55,12 @@ class EventChannel {
   std::deque<GenEvent> events_;
 };
 
-struct GenRequest {
-  std::vector<int32_t> prompt;
-  SamplingParams sampling;
-  std::vector<std::string> stop;
-  int64_t num_predict = -1;  // < 0: until the context is full
-  int64_t num_batch = 0;     // most prompt tokens evaluated per step; 0: as many as the batch holds
-  engine::CompiledConstraint constraint;  // `format`/`grammar`/tools: output constrained to it
-  std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  std::atomic<bool> cancelled{false};  // set by the HTTP side when the client goes away
-  // Called by the runner when a cancelled request leaves its slot, with what it had generated.
+// One request as the engine's scheduler runs it (prompt, sampling, limits, cancellation are the
+// Job's), plus what the HTTP side waits on: the compiled constraint the runner turns into the
+// job's per-request constraint, and the channel its results arrive on.
+struct GenRequest : engine::Job {
+  engine::CompiledConstraint compiled;  // `format`/`grammar`/tools: output constrained to it
+  // Called when a cancelled request leaves the scheduler, with what it had generated.
   std::function<void(const GenStats&)> on_cancelled;
   EventChannel channel;
 };

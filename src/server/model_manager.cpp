@@ -77,7 +77,7 @@ ModelManager::Settings ModelManager::settle(const LoadOptions& load, int64_t n_c
   Settings s;
   if (load.num_ctx > 0) {
     if (load.num_ctx > n_ctx_train)
-      throw HttpError(400, "options.num_ctx: " + std::to_string(load.num_ctx) +
+      throw Error("options.num_ctx: " + std::to_string(load.num_ctx) +
                                " is more than the model's trained context (" + std::to_string(n_ctx_train) + ")");
     s.n_ctx = load.num_ctx;
   } else {
@@ -127,13 +127,13 @@ std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optio
     std::lock_guard lock(mu_);
     if (auto it = find_locked(key, load); it != entries_.end()) return lease_locked(it->second, keep_alive, 0);
   }
-  if (!st.manifest_digest(ref)) throw HttpError(404, "model '" + ref.display() + "' not found");
+  if (!st.manifest_digest(ref)) throw Error("model '" + ref.display() + "' not found", ErrorKind::NotFound);
   std::lock_guard load_lock(load_mu_);
   {  // loaded by another request while this one waited
     std::lock_guard lock(mu_);
     if (auto it = find_locked(key, load); it != entries_.end()) return lease_locked(it->second, keep_alive, 0);
   }
-  if (!st.manifest_digest(ref)) throw HttpError(404, "model '" + ref.display() + "' not found");  // deleted meanwhile
+  if (!st.manifest_digest(ref)) throw Error("model '" + ref.display() + "' not found", ErrorKind::NotFound);  // deleted meanwhile
   store::ResolvedModel resolved = st.resolve(name);
   const Settings want = settle(load.value_or(LoadOptions{}), trained_context(resolved.model_path), resolved.parameters);
   std::vector<std::shared_ptr<Runner>> dropped;
@@ -154,6 +154,10 @@ std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optio
     rp.num_ctx = want.n_ctx;
     rp.num_thread = want.threads;
     runner = std::make_shared<Runner>(std::move(resolved), rp, pool_);
+  } catch (const Error& e) {
+    --loading_;
+    // The model in the store is broken or the machine is: the server's fault, not the request's.
+    throw Error("model '" + ref.display() + "' failed to load: " + e.what(), ErrorKind::Fault);
   } catch (...) {
     --loading_;
     throw;

@@ -30,12 +30,6 @@ class ThreadPool;
 
 namespace airlock::server {
 
-// An HTTP status with a message, for errors the API reports with something other than 400.
-struct HttpError : std::runtime_error {
-  HttpError(int s, const std::string& m) : std::runtime_error(m), status(s) {}
-  int status;
-};
-
 class ModelManager;
 
 class Lease {
@@ -70,8 +64,8 @@ class ModelManager {
 
   // Loads the model if needed. `load`: the request's num_ctx / num_thread (zero: the Modelfile's
   // num_ctx PARAMETER, else the server's num_ctx and thread pool); nullopt: any loaded instance
-  // will do (tokenize, embeddings), else one with the defaults. Throws HttpError 404 "model 'x'
-  // not found", HttpError 400 for a num_ctx beyond the model's trained context, airlock::Error for
+  // will do (tokenize, embeddings), else one with the defaults. Throws airlock::Error: NotFound
+  // "model 'x' not found", BadRequest for a num_ctx beyond the model's trained context, Fault for
   // a model that fails to load.
   std::shared_ptr<Lease> acquire(const std::string& name, std::optional<KeepAlive> keep_alive,
                                  std::optional<LoadOptions> load = std::nullopt);
@@ -100,7 +94,7 @@ class ModelManager {
     int64_t n_ctx = 0;
     int threads = 0;
   };
-  // The settings an instance must have to serve `load`. Throws HttpError 400 for a num_ctx beyond
+  // The settings an instance must have to serve `load`. Throws airlock::Error for a num_ctx beyond
   // the model's trained context.
   Settings settle(const LoadOptions& load, int64_t n_ctx_train, const nlohmann::json& parameters) const;
   // Caller holds mu_. A live instance of model `key` that serves `load`, or entries_.end().

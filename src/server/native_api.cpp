@@ -22,7 +22,7 @@ std::string now_iso() { return iso_time(std::chrono::system_clock::now()); }
 
 void refuse_unsupported(const ojson& body) {
   if (auto i = body.find("images"); i != body.end() && !i->is_null() && !i->empty())
-    throw HttpError(400, "images are not supported yet");
+    throw Error("images are not supported yet");
 }
 
 void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point start) {
@@ -41,7 +41,7 @@ std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& tex
   req->prompt = tokenize_prompt(r, text);
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
-  req->constraint = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
+  req->compiled = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
   return req;
 }
 
@@ -163,8 +163,8 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_template().source());
   auto req = make_request(r, render_chat(r, messages, tools.template_tools), body);
   if (tools.active()) {
-    if (req->constraint.grammar) throw Error("format: cannot be combined with tools");
-    req->constraint = r.constraint(tools.gbnf, "");
+    if (req->compiled.grammar) throw Error("format: cannot be combined with tools");
+    req->compiled = r.constraint(tools.gbnf, "");
   }
   run_generation(state, http, res, std::move(lease), std::move(req), model, stream, true, start, tools);
 }

@@ -116,10 +116,10 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (m.rfind("num_predict", 0) == 0) m = "max_tokens" + m.substr(11);
     throw Error(m);
   }
-  req->constraint = constraint_for_response_format(r, body.value("response_format", ojson()));
+  req->compiled = constraint_for_response_format(r, body.value("response_format", ojson()));
   if (tools.active()) {
-    if (req->constraint.grammar) throw Error("response_format: cannot be combined with tools");
-    req->constraint = r.constraint(tools.gbnf, "");
+    if (req->compiled.grammar) throw Error("response_format: cannot be combined with tools");
+    req->compiled = r.constraint(tools.gbnf, "");
   }
   submit(state, *lease, req);
 
@@ -193,7 +193,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     }
     return out + "data: [DONE]\n\n";
   };
-  f.error = [](const GenEvent& e) { return sse(error_body(O, e.status, e.text)) + "data: [DONE]\n\n"; };
+  f.error = [](const GenEvent& e) { return sse(error_body(O, http_status(e.error), e.text)) + "data: [DONE]\n\n"; };
   stream_events(state, res, std::move(lease), std::move(req), std::move(f));
 }
 
@@ -270,7 +270,7 @@ void register_openai_api(httplib::Server& http, ServerState& state) {
     const auto ref = store::ModelRef::parse(id);
     for (const auto& e : store::Store(s->config.models_dir).list())
       if (e.error.empty() && e.ref == ref) return send_json(r, model_object(e));
-    throw HttpError(404, "model '" + ref.display() + "' not found");
+    throw Error("model '" + ref.display() + "' not found", ErrorKind::NotFound);
   }));
 }
 

@@ -1,25 +1,19 @@
-// A loaded model and the thread that runs it. Generation requests wait in a bounded queue until one
-// of the model's slots (KV cache sequences) is free; the scheduler thread then decodes every active
-// slot together, one batched forward pass per step (continuous batching): a request joins or
-// leaves the batch between two steps, a prompt is evaluated in chunks alongside other slots'
-// tokens. A slot keeps its KV cache after a request, so the next request whose prompt starts with
-// the same tokens (a chat resending its history) only evaluates what is new.
+// A loaded model as the server keeps it: the weights, its tokenizer and chat template, and the
+// engine that runs it: a Scheduler (continuous batching over num_parallel slots, the one
+// generation loop airlock has) for decoder models, an Encoder for embedding models. The runner
+// adapts a request to the scheduler's job and its results to the request's event channel; it
+// samples nothing and holds no context itself.
 #pragma once
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "engine/constraint.h"
+#include "engine/encoder.h"
+#include "engine/scheduler.h"
 #include "grammar/token_trie.h"
-#include "model/context.h"
 #include "model/model.h"
 #include "server/generation.h"
 #include "store/blob_pin.h"
@@ -54,7 +48,7 @@ class Runner {
   Runner& operator=(const Runner&) = delete;
 
   // Queues a request; false when the queue is full (the caller answers 503). Throws airlock::Error
-  // for a prompt that cannot fit the context.
+  // for a prompt that cannot fit the context. Its events arrive on req->channel.
   bool submit(const std::shared_ptr<GenRequest>& req);
 
   // Pooled embedding of an encoder model; serialised. Throws airlock::Error for a decoder model or
@@ -83,13 +77,6 @@ class Runner {
   size_t queued() const;
 
  private:
-  struct Slot;
-  void loop();
-  void assign(std::shared_ptr<GenRequest> req);
-  void finish(Slot& s, const std::string& reason);
-  void fail(Slot& s, const std::string& message, int status);
-  void emit(Slot& s, const std::string& text);
-  void after_token(Slot& s, int32_t token);
 
   // First member, so destroyed last: once everything else of the model is freed, the C allocator
   // hands its free pages back to the system (glibc keeps them in per-thread arenas otherwise).
@@ -99,22 +86,14 @@ class Runner {
   store::ResolvedModel resolved_;
   store::BlobPin pin_;  // gc keeps the blob while the model is loaded
   RunnerParams params_;
-  std::unique_ptr<ThreadPool> own_pool_;  // before ctx_: destroyed after it
+  std::unique_ptr<ThreadPool> own_pool_;  // before the engine: destroyed after it
   ThreadPool* pool_;
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<tokenizer::Tokenizer> tok_;
   std::unique_ptr<tmpl::ChatTemplate> template_;
-  std::unique_ptr<model::Context> ctx_;
-  std::vector<std::unique_ptr<Slot>> slots_;
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::shared_ptr<GenRequest>> queue_;
-  std::atomic<size_t> active_{0};
-  bool stop_ = false;
-  std::mutex embed_mu_;
   mutable engine::ConstraintCache constraints_;  // internally synchronised
-  std::thread thread_;
+  std::unique_ptr<engine::Scheduler> scheduler_;  // decoder models
+  std::unique_ptr<engine::Encoder> encoder_;      // embedding models
 };
 
 }  // namespace airlock::server

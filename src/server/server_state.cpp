@@ -36,15 +36,24 @@ void send_error(httplib::Response& res, ErrorStyle style, int status, const std:
   send_json(res, error_body(style, status, message), status);
 }
 
+int http_status(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::BadRequest: return 400;
+    case ErrorKind::NotFound: return 404;
+    case ErrorKind::Busy: return 503;
+    case ErrorKind::Timeout: return 504;
+    case ErrorKind::Fault: return 500;
+  }
+  return 500;
+}
+
 httplib::Server::Handler guarded(ErrorStyle style, JsonHandler fn) {
   return [style, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
     reset_request_note();
     try {
       fn(req, res);
-    } catch (const HttpError& e) {
-      send_error(res, style, e.status, e.what());
     } catch (const Error& e) {
-      send_error(res, style, 400, e.what());
+      send_error(res, style, http_status(e.kind), e.what());
     } catch (const nlohmann::json::exception& e) {
       send_error(res, style, 400, std::string("invalid request: ") + e.what());
     } catch (const std::exception& e) {

@@ -8,6 +8,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <airlock/error.h>
+
 #include "server/config.h"
 #include "server/metrics.h"
 #include "server/model_manager.h"
@@ -28,7 +30,10 @@ nlohmann::json error_body(ErrorStyle style, int status, const std::string& messa
 void send_error(httplib::Response& res, ErrorStyle style, int status, const std::string& message);
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
-// Wraps a handler: a JSON body parse failure or airlock::Error becomes 400, HttpError its status,
+// The HTTP status for an error's kind: the one place the mapping is made.
+int http_status(ErrorKind kind);
+
+// Wraps a handler: airlock::Error becomes the status of its kind, a JSON body parse failure 400,
 // anything else 500, all in the route's error style.
 using JsonHandler = std::function<void(const httplib::Request&, httplib::Response&)>;
 httplib::Server::Handler guarded(ErrorStyle style, JsonHandler fn);

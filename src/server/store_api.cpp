@@ -50,7 +50,7 @@ std::string model_name(const json& body) {
 
 store::ModelRef existing(const store::Store& st, const std::string& name) {
   const auto ref = store::ModelRef::parse(name);
-  if (!st.manifest_digest(ref)) throw HttpError(404, "model '" + ref.display() + "' not found");
+  if (!st.manifest_digest(ref)) throw Error("model '" + ref.display() + "' not found", ErrorKind::NotFound);
   return ref;
 }
 
@@ -74,7 +74,7 @@ std::string model_source(const store::Store& st, const ServerConfig& cfg, const 
     if (!ec && !root.empty() && !rel.empty() && *rel.begin() != ".." && std::filesystem::is_regular_file(file, ec))
       return file.string();
   }
-  throw HttpError(400, "from: '" + from + "' is not a model in the store; over HTTP a model comes from a model name, "
+  throw Error("from: '" + from + "' is not a model in the store; over HTTP a model comes from a model name, "
                   "a blob uploaded with POST /api/blobs/:digest (the files field), or a file in the server's import folder");
 }
 
@@ -169,7 +169,7 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
       const json& digest = f->begin().value();
       if (!digest.is_string()) throw Error("files: the digest must be a string");
       if (!st.has_blob(digest.get<std::string>()))
-        throw HttpError(400, "files: blob " + digest.get<std::string>() + " is not on the server (upload it with POST /api/blobs/:digest)");
+        throw Error("files: blob " + digest.get<std::string>() + " is not on the server (upload it with POST /api/blobs/:digest)");
       mf.from = st.blob_path(digest.get<std::string>()).string();
     } else {
       if (mf.from.empty()) throw Error("from, files or modelfile is required");
@@ -222,11 +222,11 @@ void register_store_api(httplib::Server& http, ServerState& state) {
   http.Post("/api/create", guarded(N, [s](const auto& q, auto& r) { create(*s, q, r); }));
   for (const char* route : {"/api/pull", "/api/push"})
     http.Post(route, guarded(N, [](const auto&, auto&) {
-      throw HttpError(400, "offline: airlock never downloads or uploads models; use bundles (airlock bundle) to move them");
+      throw Error("offline: airlock never downloads or uploads models; use bundles (airlock bundle) to move them");
     }));
   http.Get(R"(/api/blobs/([^/]+))", guarded(N, [s](const auto& q, auto& r) {
     const std::string d = path_digest(q);
-    if (!store::Store(s->config.models_dir).has_blob(d)) throw HttpError(404, "blob " + d + " not found");
+    if (!store::Store(s->config.models_dir).has_blob(d)) throw Error("blob " + d + " not found", ErrorKind::NotFound);
     r.status = 200;
   }));
   // The upload streams to a temporary file (a model may be many GB), then into the store, which
@@ -247,9 +247,9 @@ void register_store_api(httplib::Server& http, ServerState& state) {
       } cleanup{tmp};
       {
         std::ofstream out(tmp, std::ios::binary);
-        if (!out) throw HttpError(500, "cannot write " + tmp.string());
+        if (!out) throw Error("cannot write " + tmp.string(), ErrorKind::Fault);
         reader([&](const char* data, size_t n) { return static_cast<bool>(out.write(data, static_cast<std::streamsize>(n))); });
-        if (!out.flush()) throw HttpError(500, "cannot write " + tmp.string());
+        if (!out.flush()) throw Error("cannot write " + tmp.string(), ErrorKind::Fault);
       }
       std::ifstream in(tmp, std::ios::binary);
       st.put_blob(in, d);

@@ -21,7 +21,7 @@ void submit(ServerState& state, Lease& lease, const std::shared_ptr<GenRequest>&
   Metrics* metrics = &state.metrics;
   req->on_cancelled = [metrics](const GenStats& s) { metrics->cancelled(s.eval_tokens); };
   if (!lease.runner().submit(req))
-    throw HttpError(503, "server busy: the queue for this model is full (AIRLOCK_MAX_QUEUE), retry later");
+    throw Error("server busy: the queue for this model is full (AIRLOCK_MAX_QUEUE), retry later", ErrorKind::Busy);
 }
 
 void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<Lease> lease,
@@ -94,7 +94,7 @@ Collected collect(ServerState& state, const httplib::Request& http, GenRequest& 
       c.text += ev.text;
       continue;
     }
-    if (ev.kind == GenEvent::Kind::Error) throw HttpError(ev.status, ev.text);
+    if (ev.kind == GenEvent::Kind::Error) throw Error(ev.text, ev.error);
     state.metrics.generation(ev.stats.prompt_tokens, ev.stats.eval_tokens, ev.stats.eval_ns);
     note_tokens(ev.stats);
     c.done = std::move(ev);

@@ -23,7 +23,7 @@ struct StreamFormat {
   std::function<std::string(const GenEvent& error)> error;
 };
 
-// Queues the request; throws HttpError 503 when the model's queue is full.
+// Queues the request; throws airlock::Error (Busy) when the model's queue is full.
 void submit(ServerState& state, Lease& lease, const std::shared_ptr<GenRequest>& req);
 
 // Streams the events into res (chunked); the lease is held until the stream ends.
@@ -34,7 +34,7 @@ struct Collected {
   std::string text;
   GenEvent done;
 };
-// Waits for the whole answer; throws HttpError with the event's status on an Error event. A client
+// Waits for the whole answer; throws the event's airlock::Error on an Error event. A client
 // that closes its connection meanwhile cancels the request, as a stream's does.
 Collected collect(ServerState& state, const httplib::Request& http, GenRequest& req);
 

@@ -7,10 +7,10 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include "store/durable_file.h"
+#include "store/storage_error.h"
 
 namespace airlock::store {
 namespace fs = std::filesystem;
@@ -19,7 +19,7 @@ BlobWriter::BlobWriter(const fs::path& blobs_dir) : dir_(blobs_dir) {
   fs::create_directories(dir_);
   std::string templ = (dir_ / (std::string(kTempPrefix) + "blob-XXXXXX")).string();
   fd_ = ::mkostemp(templ.data(), O_CLOEXEC);
-  if (fd_ < 0) throw Error(dir_.string() + ": cannot create a temp file: " + std::strerror(errno));
+  if (fd_ < 0) throw Error(dir_.string() + ": cannot create a temp file: " + errno_text(errno));
   ::fchmod(fd_, 0644);
   tmp_ = templ;
 }
@@ -37,7 +37,7 @@ void BlobWriter::write(const void* data, size_t n) {
     if (w < 0) {
       if (errno == EINTR) continue;
       throw Error(dir_.string() + ": writing blob failed after " + std::to_string(size_) +
-                  " bytes: " + std::strerror(errno));
+                  " bytes: " + errno_text(errno));
     }
     p += w;
     n -= static_cast<size_t>(w);
@@ -47,7 +47,7 @@ void BlobWriter::write(const void* data, size_t n) {
 
 std::string BlobWriter::finish(const std::optional<std::string>& expected, const std::string& what) {
   if (::fsync(fd_) != 0)
-    throw Error(dir_.string() + ": fsync of new blob failed: " + std::strerror(errno));
+    throw Error(dir_.string() + ": fsync of new blob failed: " + errno_text(errno));
   ::close(fd_);
   fd_ = -1;
   digest_ = hash_.finish();
@@ -60,7 +60,7 @@ void BlobWriter::commit() {
   if (digest_.empty()) throw Error("blob writer: commit before finish");
   fs::path final_path = dir_ / ("sha256-" + digest_hex(digest_));
   if (::rename(tmp_.c_str(), final_path.c_str()) != 0)
-    throw Error(final_path.string() + ": cannot rename blob into place: " + std::strerror(errno));
+    throw Error(final_path.string() + ": cannot rename blob into place: " + errno_text(errno));
   committed_ = true;
   fsync_dir(dir_);
 }
@@ -85,7 +85,7 @@ std::string put_stream_blob(const fs::path& blobs_dir, std::istream& in,
 std::string put_file_blob(const fs::path& blobs_dir, const fs::path& src,
                           const std::optional<std::string>& expected, const ProgressFn& progress) {
   int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(src.string() + ": cannot open: " + std::strerror(errno));
+  if (fd < 0) throw Error(src.string() + ": cannot open: " + errno_text(errno));
   struct stat st {};
   ::fstat(fd, &st);
   uint64_t total = static_cast<uint64_t>(st.st_size);
@@ -96,7 +96,7 @@ std::string put_file_blob(const fs::path& blobs_dir, const fs::path& src,
     for (;;) {
       ssize_t r = ::read(fd, buf.data(), buf.size());
       if (r < 0 && errno == EINTR) continue;
-      if (r < 0) throw Error(src.string() + ": read error: " + std::strerror(errno));
+      if (r < 0) throw Error(src.string() + ": read error: " + errno_text(errno));
       if (r == 0) break;
       w.write(buf.data(), static_cast<size_t>(r));
       if (progress) progress(w.size(), total);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -185,14 +186,20 @@ class BundleReader {
     if (!sums_seen) throw Error(origin_ + ": SHA256SUMS missing");
     for (const auto& f : files_)
       if (!seen.count(f.path)) throw Error(origin_ + ": '" + f.path + "' listed in index.json is missing");
-    // The manifests must describe exactly the blobs the bundle carries.
+    // The manifests must describe exactly the blobs the bundle carries, sizes included: the store
+    // would refuse the tag for a wrong size after the blobs were installed, leaving them orphaned.
     for (const auto& m : info_.models) {
       const std::string& raw = manifests_.at(model_manifest_path_.at(m.name));
       if (sha256_of(raw) != m.digest)
         throw Error(origin_ + ": manifest of " + m.name + " does not have the digest index.json names");
-      for (const auto& l : Manifest::parse(raw, origin_ + ": manifest of " + m.name).blobs())
-        if (!by_path_.count("blobs/sha256-" + l.digest.substr(7)))
+      for (const auto& l : Manifest::parse(raw, origin_ + ": manifest of " + m.name).blobs()) {
+        auto blob = by_path_.find("blobs/sha256-" + l.digest.substr(7));
+        if (blob == by_path_.end())
           throw Error(origin_ + ": " + m.name + " needs blob " + l.digest + ", which the bundle lacks");
+        if (files_[blob->second].size != l.size)
+          throw Error(origin_ + ": " + m.name + "'s manifest says blob " + l.digest + " has " +
+                      std::to_string(l.size) + " bytes; the bundle's has " + std::to_string(files_[blob->second].size));
+      }
     }
   }
 
@@ -382,8 +389,14 @@ BundleInfo export_bundle(const Store& store, const std::vector<std::string>& nam
     w.small(kIndex, index_text, info.created);
     if (sign) {
       w.small(kSignature, sign_message(*sign, index_text), info.created);
-      info.signature = SignatureState::Trusted;
       info.key_id = sign->key_id;
+      // Whether this store would accept the signature, as verify_bundle would report it here.
+      const PublicKey pub = sign->public_key();
+      const auto trusted = trusted_keys(store.trusted_keys_dir());
+      info.signature = std::any_of(trusted.begin(), trusted.end(),
+                                   [&](const PublicKey& k) { return k.key_id == pub.key_id && k.key == pub.key; })
+                           ? SignatureState::Trusted
+                           : SignatureState::Untrusted;
     }
     w.small(kSums, sums_text(files), info.created);
     for (const auto& [path, bytes] : manifests) w.small(path, bytes, info.created);
@@ -458,7 +471,10 @@ BundleInfo import_bundle(Store& store, const fs::path& file, const WriteOptions&
   WriteOptions w = opt;
   w.source = "bundle " + fs::absolute(file).string();
   w.validate = nullptr;
-  for (const auto& m : info.models) store.set_tag(ModelRef::parse(m.name), r.manifest_of(m.name), w);
+  // All tags move as one change: a failure leaves every tag as it was.
+  std::vector<std::pair<ModelRef, std::string>> tags;
+  for (const auto& m : info.models) tags.emplace_back(ModelRef::parse(m.name), r.manifest_of(m.name));
+  store.set_tags(tags, w);
   return info;
 }
 

@@ -34,6 +34,7 @@ struct BundleInfo {
   std::string airlock_version;
   uint64_t bytes = 0;  // file payload bytes
   size_t files = 0;
+  // On export: whether this store trusts the signing key (what verify here would say).
   SignatureState signature = SignatureState::Unsigned;
   std::string key_id;  // of the signature, when signed
 };
@@ -48,7 +49,8 @@ BundleInfo export_bundle(const Store& store, const std::vector<std::string>& nam
 BundleInfo verify_bundle(const std::filesystem::path& file, const std::vector<PublicKey>& trusted,
                          const ProgressFn& progress);
 
-// Verifies and installs: blobs into the store, then each tag (recorded in the history). Refuses
+// Verifies and installs: blobs into the store, then every tag as one change (recorded in the
+// history). Nothing is installed unless the whole bundle checked out. Refuses
 // an unsigned or untrusted bundle when the store's config requires signatures. Re-importing the
 // same bundle changes nothing. With opt.validate, every model is validated before any tag moves.
 BundleInfo import_bundle(Store& store, const std::filesystem::path& file, const WriteOptions& opt);

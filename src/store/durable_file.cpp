@@ -7,15 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <random>
+
+#include "store/storage_error.h"
 
 namespace airlock::store {
 namespace fs = std::filesystem;
 
 namespace {
 std::string sys_error(const fs::path& p, const char* what) {
-  return p.string() + ": " + what + ": " + std::strerror(errno);
+  return p.string() + ": " + what + ": " + errno_text(errno);
 }
 
 void write_all(int fd, const char* data, size_t n, const fs::path& p) {
@@ -39,28 +40,34 @@ void fsync_dir(const fs::path& dir) {
   if (rc != 0) throw Error(sys_error(dir, "fsync of folder failed"));
 }
 
-void write_file_atomic(const fs::path& path, std::string_view bytes) {
-  fs::create_directories(path.parent_path());
+void write_file_atomic(const fs::path& path, std::string_view bytes) { StagedFile(path, bytes).commit(); }
+
+StagedFile::StagedFile(fs::path path, std::string_view bytes) : path_(std::move(path)) {
+  fs::create_directories(path_.parent_path());
   std::random_device rd;
-  fs::path tmp = path.parent_path() / (".tmp-" + path.filename().string() + "-" +
-                                       std::to_string(::getpid()) + "-" + std::to_string(rd()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(sys_error(tmp, "cannot create"));
+  tmp_ = path_.parent_path() / (".tmp-" + path_.filename().string() + "-" + std::to_string(::getpid()) + "-" +
+                                std::to_string(rd()));
+  int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(sys_error(tmp_, "cannot create"));
   try {
-    write_all(fd, bytes.data(), bytes.size(), tmp);
-    if (::fsync(fd) != 0) throw Error(sys_error(tmp, "fsync failed"));
+    write_all(fd, bytes.data(), bytes.size(), tmp_);
+    if (::fsync(fd) != 0) throw Error(sys_error(tmp_, "fsync failed"));
   } catch (...) {
     ::close(fd);
-    ::unlink(tmp.c_str());
+    ::unlink(tmp_.c_str());
     throw;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string msg = sys_error(path, "cannot rename into place");
-    ::unlink(tmp.c_str());
-    throw Error(msg);
-  }
-  fsync_dir(path.parent_path());
+}
+
+StagedFile::~StagedFile() {
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void StagedFile::commit() {
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw Error(sys_error(path_, "cannot rename into place"));
+  committed_ = true;
+  fsync_dir(path_.parent_path());
 }
 
 std::string read_small_file(const fs::path& path, size_t max_bytes) {

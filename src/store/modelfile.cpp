@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 namespace airlock::store {
 using nlohmann::json;
@@ -88,7 +89,8 @@ json parameter_value(const std::string& v) {
   if (ec == std::errc() && p == v.data() + v.size() && !v.empty()) return i;
   double d = 0;
   auto [p2, ec2] = std::from_chars(v.data(), v.data() + v.size(), d);
-  if (ec2 == std::errc() && p2 == v.data() + v.size() && !v.empty()) return d;
+  // "nan" and "inf" stay text: JSON has no such numbers (they would come back as null).
+  if (ec2 == std::errc() && p2 == v.data() + v.size() && !v.empty() && std::isfinite(d)) return d;
   return v;
 }
 
@@ -101,6 +103,13 @@ std::string quote(const std::string& s) {
     out += c;
   }
   return out + "\"";
+}
+
+// FROM is written bare, as people write it, unless parsing it bare would change it.
+std::string from_value(const std::string& s) {
+  const bool bare = !s.empty() && s[0] != '"' && !std::isspace(static_cast<unsigned char>(s.front())) &&
+                    !std::isspace(static_cast<unsigned char>(s.back())) && s.find('\n') == std::string::npos;
+  return bare ? s : quote(s);
 }
 
 }  // namespace
@@ -147,7 +156,7 @@ Modelfile Modelfile::parse(std::string_view text, std::string_view origin) {
 }
 
 std::string Modelfile::render() const {
-  std::string out = "FROM " + from + "\n";
+  std::string out = "FROM " + from_value(from) + "\n";
   if (template_text) out += "TEMPLATE " + quote(*template_text) + "\n";
   if (system) out += "SYSTEM " + quote(*system) + "\n";
   for (const auto& [k, v] : parameters.items()) {

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <map>
 #include <set>
 
@@ -15,6 +17,7 @@
 #include "store/digest.h"
 #include "store/durable_file.h"
 #include "store/quantize.h"
+#include "store/storage_error.h"
 
 namespace airlock::store {
 namespace fs = std::filesystem;
@@ -35,6 +38,30 @@ int64_t mtime_seconds(const fs::path& p) {
 // Hidden files in blobs/ are ours: temp files of writes in progress or interrupted (including the
 // GGUF writer's own ".<name>.tmp-*").
 bool is_temp_name(const std::string& name) { return !name.empty() && name[0] == '.'; }
+
+// Runs `change` (moving tags) inside the history transaction `tx` and then commits it. When the
+// change or the commit fails, `undo` puts back whatever the change did, so the failed command has
+// changed nothing; the error says so when even that fails.
+void commit_or_undo(History::Transaction& tx, const std::function<void()>& change, const std::function<void()>& undo) {
+  try {
+    change();
+    tx.commit();
+  } catch (const Error& e) {
+    try {
+      undo();
+    } catch (const Error& u) {
+      throw Error(std::string(e.what()) + "; putting the previous version back failed too: " + u.what());
+    }
+    throw;
+  }
+}
+
+// Removes a manifest durably (a tag that did not exist before a failed change, or `rm`).
+void remove_manifest_file(const fs::path& file) {
+  if (::unlink(file.c_str()) != 0 && errno != ENOENT)
+    throw Error(file.string() + ": could not remove: " + errno_text(errno));
+  fsync_dir(file.parent_path());
+}
 
 // Text layers (template, system, params, ...) are small; a huge one is damage.
 constexpr size_t kMaxTextLayer = 64 << 20;
@@ -164,34 +191,70 @@ std::vector<ModelEntry> Store::list() const {
 }
 
 std::string Store::set_tag(const ModelRef& ref, const std::string& manifest_json, const WriteOptions& opt) {
-  fs::path file = manifest_file(ref);
-  Manifest m = Manifest::parse(manifest_json, "new manifest for " + ref.display());
-  for (const auto& l : m.blobs()) {
-    std::error_code ec;
-    auto size = fs::file_size(blob_path(l.digest), ec);
-    if (ec) throw Error(ref.display() + ": blob " + l.digest + " is not in the store");
-    if (size != l.size)
-      throw Error(ref.display() + ": blob " + l.digest + " has " + std::to_string(size) +
-                  " bytes, the manifest says " + std::to_string(l.size));
+  return set_tags({{ref, manifest_json}}, opt).front();
+}
+
+std::vector<std::string> Store::set_tags(const std::vector<std::pair<ModelRef, std::string>>& tags,
+                                         const WriteOptions& opt) {
+  std::vector<std::string> digests;
+  for (const auto& [ref, manifest_json] : tags) {
+    Manifest m = Manifest::parse(manifest_json, "new manifest for " + ref.display());
+    for (const auto& l : m.blobs()) {
+      std::error_code ec;
+      auto size = fs::file_size(blob_path(l.digest), ec);
+      if (ec) throw Error(ref.display() + ": blob " + l.digest + " is not in the store");
+      if (size != l.size)
+        throw Error(ref.display() + ": blob " + l.digest + " has " + std::to_string(size) +
+                    " bytes, the manifest says " + std::to_string(l.size));
+    }
+    digests.push_back(sha256_of(manifest_json));
+    if (opt.validate) opt.validate(resolve_manifest(ref, m, digests.back()));
   }
-  std::string digest = sha256_of(manifest_json);
-  if (opt.validate) opt.validate(resolve_manifest(ref, m, digest));
 
   FileLock lock(dir_ / "locks" / "manifests.lock", FileLock::Mode::Exclusive);
   History hist(dir_ / "history.db");
-  auto previous = read_manifest(ref);
-  if (previous && sha256_of(*previous) == digest) return digest;  // already active: a no-op
-  if (previous) {
-    // A version that predates airlock's history (e.g. a copied store) is recorded first, so that
-    // a rollback can return to it.
-    auto entries = hist.list(ref.full());
-    std::string prev_digest = sha256_of(*previous);
-    if (entries.empty() || entries.back().digest != prev_digest || entries.back().action != "set")
-      hist.add({0, ref.full(), prev_digest, *previous, mtime_seconds(file), "existing before history", "set"});
+  // Everything that needs disk space is done before any tag moves: each new manifest and the old
+  // one that puts it back are staged, and the history rows wait in a transaction committed last.
+  // A full disk therefore stops the change either before it starts or at the commit, which undoes
+  // the tag moves. The rows are committed after the moves, not before, because of what a crash in
+  // between leaves: a tag whose version the history lacks (the next write records it as "existing
+  // before history"), rather than a row for a version never active, which rollback would pick.
+  struct Move {
+    fs::path file;
+    std::unique_ptr<StagedFile> next, undo;  // undo is null for a new tag
+  };
+  std::vector<Move> moves;
+  History::Transaction tx(hist);
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const auto& [ref, manifest_json] = tags[i];
+    fs::path file = manifest_file(ref);
+    if (std::any_of(moves.begin(), moves.end(), [&](const Move& mv) { return mv.file == file; })) continue;
+    auto previous = read_manifest(ref);
+    if (previous && sha256_of(*previous) == digests[i]) continue;  // already active: a no-op
+    Move mv{file, std::make_unique<StagedFile>(file, manifest_json), nullptr};
+    if (previous) {
+      mv.undo = std::make_unique<StagedFile>(file, *previous);
+      // A version that predates airlock's history (e.g. a copied store) is recorded first, so
+      // that a rollback can return to it.
+      auto entries = hist.list(ref.full());
+      std::string prev_digest = sha256_of(*previous);
+      if (entries.empty() || entries.back().digest != prev_digest || entries.back().action != "set")
+        hist.add({0, ref.full(), prev_digest, *previous, mtime_seconds(file), "existing before history", "set"});
+    }
+    hist.add({0, ref.full(), digests[i], manifest_json, now_seconds(), opt.source, "set"});
+    moves.push_back(std::move(mv));
   }
-  write_file_atomic(file, manifest_json);
-  hist.add({0, ref.full(), digest, manifest_json, now_seconds(), opt.source, "set"});
-  return digest;
+  size_t moved = 0;
+  auto undo_moves = [&] {
+    for (size_t k = moved; k-- > 0;) {
+      if (moves[k].undo) moves[k].undo->commit();
+      else remove_manifest_file(moves[k].file);
+    }
+  };
+  commit_or_undo(tx, [&] {
+    while (moved < moves.size()) moves[moved++].next->commit();  // counted first: a failed rename is undone too
+  }, undo_moves);
+  return digests;
 }
 
 Layer Store::put_bytes_layer(std::string_view media_type, std::string_view bytes) {
@@ -312,15 +375,19 @@ void Store::remove(std::string_view name) {
   auto raw = read_manifest(ref);
   if (!raw) throw Error("model '" + std::string(name) + "' not found in " + dir_.string());
   History hist(dir_ / "history.db");
-  auto entries = hist.list(ref.full());
-  std::string digest = sha256_of(*raw);
-  if (entries.empty() || entries.back().digest != digest)
-    hist.add({0, ref.full(), digest, *raw, mtime_seconds(manifest_file(ref)), "existing before history", "set"});
-  fs::path file = manifest_file(ref);
-  if (!fs::remove(file)) throw Error(file.string() + ": could not remove");
-  fsync_dir(file.parent_path());
-  hist.add({0, ref.full(), digest, *raw, now_seconds(), "rm", "remove"});
-  // Drop folders left empty, up to manifests/.
+  const fs::path file = manifest_file(ref);
+  {
+    // As in set_tags: the manifest that puts the tag back is staged first, the rows committed last.
+    StagedFile undo(file, *raw);
+    History::Transaction tx(hist);
+    auto entries = hist.list(ref.full());
+    std::string digest = sha256_of(*raw);
+    if (entries.empty() || entries.back().digest != digest)
+      hist.add({0, ref.full(), digest, *raw, mtime_seconds(file), "existing before history", "set"});
+    hist.add({0, ref.full(), digest, *raw, now_seconds(), "rm", "remove"});
+    commit_or_undo(tx, [&] { remove_manifest_file(file); }, [&] { undo.commit(); });
+  }
+  // Drop folders left empty, up to manifests/ (the staged file kept its own folder until now).
   std::error_code ec;
   for (fs::path p = file.parent_path(); p != dir_ / "manifests" && fs::is_empty(p, ec); p = p.parent_path())
     fs::remove(p, ec);

@@ -4,6 +4,7 @@
 //   locks/gc.lock        shared by every writer while it adds blobs, exclusive for gc, so gc never
 //                        deletes a blob whose manifest is about to be written;
 //   locks/manifests.lock exclusive while a tag is re-pointed and its history recorded.
+// Moving a tag and recording it in the history succeed or fail together (see set_tags).
 // A crash leaves only hidden temp files (blobs/.tmp-*), which gc removes.
 #pragma once
 #include <cstdint>
@@ -121,7 +122,11 @@ class Store {
 
   // Points the tag at `manifest_json` after checking every blob it names is present (and running
   // opt.validate), recording the previous and the new version in the history. Used by every write.
+  // A failed call leaves the tag and its history as they were.
   std::string set_tag(const ModelRef& ref, const std::string& manifest_json, const WriteOptions& opt);
+  // Several tags as one change (a bundle's models): all move and are recorded, or none.
+  std::vector<std::string> set_tags(const std::vector<std::pair<ModelRef, std::string>>& tags,
+                                    const WriteOptions& opt);
 
   // Rehashes every blob of one model (or of all); reports missing and corrupt blobs by model.
   VerifyReport verify(const std::optional<std::string>& name) const;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/utf8.h"
 #include "template/strings.h"
 
 namespace airlock::tmpl {

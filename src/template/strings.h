@@ -8,8 +8,6 @@
 
 namespace airlock::tmpl {
 
-// Appends the UTF-8 encoding of code point cp.
-void append_utf8(std::string& out, uint32_t cp);
 // str.strip/lstrip/rstrip: `chars` null means whitespace.
 std::string py_strip(const std::string& s, const std::string* chars, bool left, bool right);
 std::string str_upper(const std::string& s);

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "common/utf8.h"
 #include "tokenizer/utf8.h"
 
 namespace airlock::tokenizer {
@@ -17,7 +18,7 @@ struct Tables {
     for (uint32_t b = 0; b < 256; ++b) {
       const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
       const uint32_t cp = printable ? b : next++;
-      utf8_append(to_text[b], cp);
+      append_utf8(to_text[b], cp);
       from_cp[cp] = static_cast<int16_t>(b);
     }
   }

@@ -1,5 +1,6 @@
 #include "tokenizer/utf8.h"
 
+#include "common/utf8.h"
 namespace airlock::tokenizer {
 
 namespace {
@@ -50,24 +51,6 @@ uint32_t utf8_decode(std::string_view s, size_t& pos) {
   return cp;
 }
 
-void utf8_append(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 std::string utf8_sanitize(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -76,7 +59,7 @@ std::string utf8_sanitize(std::string_view s) {
     const size_t start = pos;
     const uint32_t cp = utf8_decode(s, pos);
     if (cp == kReplacementChar && pos - start == 1)
-      utf8_append(out, cp);
+      append_utf8(out, cp);
     else
       out.append(s.substr(start, pos - start));
   }
@@ -100,7 +83,7 @@ std::string utf8_replace_invalid(std::string_view s) {
       out.append(s.substr(pos, n));
       pos += n;
     } else {
-      utf8_append(out, kReplacementChar);
+      append_utf8(out, kReplacementChar);
       pos += ok == 0 ? 1 : ok;
     }
   }

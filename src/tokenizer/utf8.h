@@ -21,8 +21,6 @@ inline size_t utf8_len_from_lead(uint8_t b) {
 // by exactly one byte.
 uint32_t utf8_decode(std::string_view s, size_t& pos);
 
-void utf8_append(std::string& out, uint32_t cp);
-
 // Copy of s with every byte that is not part of a valid sequence replaced by U+FFFD (one per
 // byte, as the reference BPE tokenizer reads its input).
 std::string utf8_sanitize(std::string_view s);

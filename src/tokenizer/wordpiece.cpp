@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "common/utf8.h"
 #include "tokenizer/unicode_tables.h"
 #include "tokenizer/utf8.h"
 
@@ -40,7 +41,7 @@ struct WordPieceTokenizer::Classifier {
 
   CharClass operator()(uint32_t cp, pcre2_match_data* md) const {
     std::string s;
-    utf8_append(s, cp);
+    append_utf8(s, cp);
     const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), 0,
                                PCRE2_NO_UTF_CHECK, md, nullptr);
     if (rc < 0) return CharClass::Word;
@@ -73,11 +74,11 @@ std::vector<std::string> WordPieceTokenizer::split_words(std::string_view text) 
         break;
       case CharClass::Alone:
         if (!words.back().empty()) words.emplace_back();
-        utf8_append(words.back(), to_lower(cp));
+        append_utf8(words.back(), to_lower(cp));
         words.emplace_back();
         break;
       case CharClass::Word:
-        utf8_append(words.back(), to_lower(cp));
+        append_utf8(words.back(), to_lower(cp));
         break;
     }
   }

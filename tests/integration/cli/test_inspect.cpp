@@ -215,6 +215,31 @@ TEST(CliInspect, ChatTemplateAndLongStrings) {
   EXPECT_EQ(j["metadata"][2]["length"], tmpl.size());
 }
 
+// Keys and strings from the file reach the terminal escaped: no raw control characters (an escape
+// sequence could rewrite the screen) and no bytes that are not UTF-8; valid UTF-8 stays readable.
+TEST(CliInspect, TextOutputEscapesControlAndNonUtf8Bytes) {
+  const auto path = std::filesystem::temp_directory_path() / ("airlock-inspect-esc-" + std::to_string(::getpid()) + ".gguf");
+  std::vector<float> w(4, 1.0f);
+  std::vector<gguf::TensorToWrite> tensors(1);
+  tensors[0] = {"w", TensorType::F32, {4}, {reinterpret_cast<const uint8_t*>(w.data()), 16}, {}};
+  gguf::write_file(path,
+                   {{"general.architecture", gguf::Value::of_string("llama")},
+                    {"general.name", gguf::Value::of_string("evil\x1b]0;pwned\x07name")},
+                    {std::string("bad.\xff\xfe.key\x1b[2J"), gguf::Value::of_u32(1)},
+                    {"c1.csi", gguf::Value::of_string("a\xc2\x9b" "31mb")},
+                    {"caf\xc3\xa9.ok", gguf::Value::of_string("na\xc3\xafve \xe2\x9c\x93 \xc0\xaf")}},
+                   tensors);
+  const CliRun r = run_airlock("inspect " + quote(path));
+  std::filesystem::remove(path);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (unsigned char c : r.out) EXPECT_TRUE(c == '\n' || (c >= 0x20 && c != 0x7f)) << "raw byte " << int(c);
+  EXPECT_NE(r.out.find("\nname:                evil\\x1b]0;pwned\\x07name\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  bad.\\xff\\xfe.key\\x1b[2J "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"a\\u009b31mb\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  caf\xc3\xa9.ok "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"na\xc3\xafve \xe2\x9c\x93 \\xc0\\xaf\""), std::string::npos) << r.out;  // overlong '/' escaped
+}
+
 TEST(CliInspect, HostileFileIsAOneLineError) {
   const auto path = std::filesystem::temp_directory_path() / ("airlock-inspect-bad-" + std::to_string(::getpid()) + ".gguf");
   {

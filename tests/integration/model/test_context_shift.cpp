@@ -86,7 +86,8 @@ TEST(ContextShift, GenerationGoesOnInATinyContext) {
   const auto plain = s->generate(prompt, greedy(100), nullptr);
   EXPECT_EQ(plain.done_reason, "length");
   EXPECT_EQ(plain.context_shifts, 0);
-  EXPECT_EQ(static_cast<int64_t>(prompt.size() + plain.tokens.size()), 24 + 1);  // the last one unevaluated
+  // Prompt and output fill the context, as in the server (engine::context_full).
+  EXPECT_EQ(static_cast<int64_t>(prompt.size() + plain.tokens.size()), 24);
 
   s->reset();
   GenerateOptions o = greedy(100);

@@ -126,8 +126,10 @@ TEST_F(SessionTest, FullContextEndsWithLengthAndLongPromptIsRefused) {
   auto s = session(static_cast<int64_t>(c.tokens.size()) + 3);
   const auto g = s.generate(c.tokens, greedy(-1), id_text(), nullptr);
   EXPECT_EQ(g.done, engine::DoneReason::Length);
-  EXPECT_EQ(g.tokens.size(), 4u);  // 3 fit in the cache, the 4th is sampled from the last logits
-  EXPECT_EQ(s.history().size(), c.tokens.size() + 3);
+  // Prompt and output together fill the context (the server's rule too); the last output token is
+  // sampled from the last logits and not evaluated.
+  EXPECT_EQ(g.tokens.size(), 3u);
+  EXPECT_EQ(s.history().size(), c.tokens.size() + 2);
   auto tiny = session(3);
   EXPECT_THROW(tiny.generate(c.tokens, greedy(1), id_text(), nullptr), Error);
 }

@@ -112,7 +112,7 @@ class ConfigFile : public ::testing::Test {
 };
 
 TEST_F(ConfigFile, EveryKeyApplies) {
-  write("k1\n# comment\nk2\n", dir_ / "keys.txt");
+  write("key-one-0123456789\n# comment\nkey-two-0123456789\n", dir_ / "keys.txt");
   write(R"({"host": "0.0.0.0:8081", "models": "store", "num_parallel": 2, "max_queue": 7,
             "max_loaded_models": 5, "keep_alive": "90s", "request_timeout": 30, "num_ctx": 1024,
             "threads": 3, "origins": ["https://a.example"], "api_key_file": "keys.txt",
@@ -130,7 +130,7 @@ TEST_F(ConfigFile, EveryKeyApplies) {
   EXPECT_EQ(c.num_ctx, 1024);
   EXPECT_EQ(c.threads, 3);
   EXPECT_EQ(c.cors_origins, std::vector<std::string>{"https://a.example"});
-  EXPECT_EQ(c.api_keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(c.api_keys, (std::vector<std::string>{"key-one-0123456789", "key-two-0123456789"}));
   EXPECT_FALSE(c.create_demo);
   EXPECT_EQ(c.sources.at("num_parallel"), file_.string() + ": num_parallel");
   EXPECT_EQ(c.sources.at("port"), file_.string() + ": host");
@@ -164,6 +164,32 @@ TEST_F(ConfigFile, ErrorsNameTheFileAndKey) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), (dir_ / "absent.json").string() + ": cannot read the config file");
   }
+}
+
+// A short key is refused, naming its line; a key file others can read is accepted with a warning.
+TEST_F(ConfigFile, ApiKeyFileShortKeysAndLoosePermissions) {
+  const auto keys = dir_ / "keys.txt";
+  write("# keys\nlong-enough-key-0001\nshort\n", keys);
+  std::filesystem::permissions(keys, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::string error;
+  try {
+    read_api_keys(keys);
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  EXPECT_EQ(error, "serve: API key file " + keys.string() +
+                       ": the key on line 3 has 5 characters; use at least 16 (e.g. openssl rand -hex 24)");
+
+  write("long-enough-key-0001\n", keys);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(read_api_keys(keys), std::vector<std::string>{"long-enough-key-0001"});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+
+  std::filesystem::permissions(keys, std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(read_api_keys(keys), std::vector<std::string>{"long-enough-key-0001"});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
+            "serve: WARNING: API key file " + keys.string() + " is readable by other users (mode 604); chmod 600 it\n");
 }
 
 TEST_F(ConfigFile, DefaultLocationIsUnderHome) {

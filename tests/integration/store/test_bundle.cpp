@@ -3,6 +3,9 @@
 #include <airlock/error.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "store/bundle.h"
 #include "support/error_of.h"
 #include "support/fixtures.h"
@@ -109,6 +112,41 @@ TEST_F(Bundles, MissingBlobIsRefused) {
   expect_refused(bad, "is missing", dir / "s");
 }
 
+// A manifest that names a blob with the wrong size, in an otherwise consistent bundle (index,
+// SHA256SUMS and hashes all agree): refused before any blob is installed, so none is orphaned.
+TEST_F(Bundles, WrongLayerSizeIsRefusedBeforeAnyBlobIsInstalled) {
+  fs::path bad = edited("size.tar", [](auto& e) {
+    nlohmann::json index = nlohmann::json::parse(e[0].data);
+    for (auto& entry : e) {
+      if (entry.path.rfind("manifests/", 0) != 0) continue;
+      nlohmann::json m = nlohmann::json::parse(entry.data);
+      m["config"]["size"] = m["config"]["size"].template get<uint64_t>() + 1;
+      const std::string old_digest = reference_sha256(entry.data);
+      entry.data = m.dump();
+      for (auto& f : index["files"])
+        if (f["path"] == entry.path) f["sha256"] = reference_sha256(entry.data), f["size"] = entry.data.size();
+      for (auto& model : index["models"])
+        if (model["digest"] == old_digest) model["digest"] = reference_sha256(entry.data);
+    }
+    e[0].data = index.dump(2) + "\n";
+    std::string sums;
+    for (const auto& f : index["files"])
+      sums += f["sha256"].template get<std::string>().substr(7) + "  " + f["path"].template get<std::string>() + "\n";
+    ASSERT_EQ(e[1].path, "SHA256SUMS");
+    e[1].data = sums;
+  });
+  EXPECT_THROW(verify_bundle(bad, {}, nullptr), Error);
+  expect_refused(bad, "manifest says blob", dir / "s");
+
+  // A store that already holds models keeps exactly the blobs it had.
+  Store s(dir / "s2");
+  s.import_gguf(fixtures::dir() / "models/stories260K.gguf", "own", {});
+  std::set<fs::path> before(fs::directory_iterator(s.blobs_dir()), fs::directory_iterator());
+  EXPECT_NE(error_of([&] { import_bundle(s, bad, {}); }).find("manifest says blob"), std::string::npos);
+  EXPECT_EQ(std::set<fs::path>(fs::directory_iterator(s.blobs_dir()), fs::directory_iterator()), before);
+  EXPECT_EQ(s.list().size(), 1u);
+}
+
 TEST_F(Bundles, ExtraOrDuplicateFilesAreRefused) {
   expect_refused(edited("extra.tar", [](auto& e) { e.push_back({TarEntry::File, "blobs/extra", "x", ""}); }),
                  "not listed", dir / "s1");
@@ -121,6 +159,14 @@ TEST_F(Bundles, SignaturesTrustAndRequirement) {
   Store a(dir / "a");
   export_bundle(a, {"stories"}, dir / "signed.tar", &key, nullptr);
   export_bundle(a, {"stories"}, dir / "stranger.tar", &stranger, nullptr);
+
+  // Export says whether the exporting store trusts the key, as verify there would.
+  EXPECT_EQ(export_bundle(a, {"stories"}, dir / "tmp.tar", &key, nullptr).signature, SignatureState::Untrusted);
+  trust_key(a.trusted_keys_dir(), key.public_key());
+  auto own = export_bundle(a, {"stories"}, dir / "tmp.tar", &key, nullptr);
+  EXPECT_EQ(own.signature, SignatureState::Trusted);
+  EXPECT_EQ(own.key_id, key.key_id);
+  EXPECT_EQ(export_bundle(a, {"stories"}, dir / "tmp.tar", &stranger, nullptr).signature, SignatureState::Untrusted);
 
   Store s(dir / "strict");
   s.set_config({true});

@@ -12,6 +12,7 @@
 #include "unit/store/store_testing.h"
 #include "gguf/gguf.h"
 #include "gguf/writer.h"
+#include "store/signing.h"
 #include "store/store.h"
 #include "support/cli_runner.h"
 #include "support/fixtures.h"
@@ -140,4 +141,23 @@ TEST(CliStoreModels, BundleImportValidateChangesNoTagOnFailure) {
   r = run("bundle import " + quote((ts.dir / "ab.tar").string()));
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(ts.store().manifest_digest(store::ModelRef::parse("a")), before);
+}
+
+// `bundle export --sign` says which key signed and whether this store trusts it, not "trusted".
+TEST(CliStoreModels, BundleExportSaysWhetherTheSigningKeyIsTrusted) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempStore ts;
+  ASSERT_EQ(run("import " + fixture("stories260K.gguf") + " --name m").status, 0);
+  const std::string prefix = (ts.dir / "site").string();
+  ASSERT_EQ(run("keys generate -o " + quote(prefix)).status, 0);
+  const std::string key_id =
+      store::SecretKey::parse(store_testing::slurp(prefix + ".key"), "site.key").key_id;
+  const std::string out = quote((ts.dir / "m.tar").string());
+  auto r = run("bundle export m -o " + out + " --sign " + quote(prefix + ".key"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("signed by key " + key_id + ", which this store does not trust"), std::string::npos) << r.out;
+  ASSERT_EQ(run("keys trust " + quote(prefix + ".pub")).status, 0);
+  r = run("bundle export m -o " + out + " --sign " + quote(prefix + ".key"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("signed by key " + key_id + ", which this store trusts"), std::string::npos) << r.out;
 }

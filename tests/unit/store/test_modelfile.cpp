@@ -50,3 +50,18 @@ TEST(Modelfile, ErrorsNameTheLine) {
   EXPECT_THROW(Modelfile::parse("FROM x\nADAPTER a.gguf\n", "mf"), Error);
   EXPECT_THROW(Modelfile::parse("FROM x\nMESSAGE robot hi\n", "mf"), Error);
 }
+
+// The property fuzz_store_modelfile checks: what render() writes parses back to the same Modelfile.
+TEST(Modelfile, RenderRoundTripsOddValues) {
+  for (const char* text : {"FROM \"  spaced.gguf \"\n", "FROM \"\\\"quoted\"\n", "FROM \"\"\"two\nlines\"\"\"\n",
+                           "FROM x\nPARAMETER temperature nan\nPARAMETER top_p inf\n"}) {
+    SCOPED_TRACE(text);
+    const Modelfile m = Modelfile::parse(text, "mf");
+    const Modelfile again = Modelfile::parse(m.render(), "rendered");
+    EXPECT_EQ(again.from, m.from);
+    EXPECT_EQ(again.parameters, m.parameters);
+  }
+  // JSON has no NaN or infinity: such values stay text rather than turn into null.
+  EXPECT_EQ(Modelfile::parse("FROM x\nPARAMETER temperature nan\n", "mf").parameters["temperature"], "nan");
+  EXPECT_EQ(Modelfile::parse("FROM plain.gguf\n", "mf").render(), "FROM plain.gguf\n");
+}

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <random>
 #include <set>
@@ -37,14 +38,18 @@ TEST(ThreadPool, ManyRoundsAreCheap) {
 }
 
 // Work that takes a while is shared: the worker wakes and claims chunks the caller has not reached.
+// Each chunk waits (at most 10 s) until two threads have run one, so the caller stays busy in its
+// first chunk until the worker has claimed another.
 TEST(ThreadPool, WorkersTakePart) {
   ThreadPool pool(2);
   std::mutex m;
+  std::condition_variable both_seen;
   std::set<std::thread::id> ids;
   pool.parallel_for(8, [&](int64_t, int64_t) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::lock_guard lock(m);
+    std::unique_lock lock(m);
     ids.insert(std::this_thread::get_id());
+    both_seen.notify_all();
+    both_seen.wait_for(lock, std::chrono::seconds(10), [&] { return ids.size() == 2; });
   });
   EXPECT_EQ(ids.size(), 2u);
 }

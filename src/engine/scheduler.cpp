@@ -1,0 +1,237 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include "engine/sequence.h"
+
+namespace airlock::engine {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+int64_t ns_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
+}
+}  // namespace
+
+struct Scheduler::Slot {
+  int seq = 0;
+  std::shared_ptr<Job> job;        // null: free
+  std::vector<int32_t> tokens;     // prompt + generated; the first seq_len(seq) are in the KV cache
+  std::optional<Sequence> sequence;
+  int32_t next = -1;               // sampled token to evaluate next step; -1 while in the prompt
+  JobStats stats;
+  Clock::time_point prompt_start, eval_start;
+};
+
+Scheduler::Scheduler(const model::Model& model, const model::ContextParams& cp, ThreadPool* pool,
+                     std::function<TokenText()> text, size_t max_queue)
+    : ctx_(model, cp, pool), text_(std::move(text)), max_queue_(max_queue),
+      n_vocab_(static_cast<int32_t>(model.hparams().n_vocab)) {
+  for (int i = 0; i < cp.n_seq; ++i) {
+    slots_.push_back(std::make_unique<Slot>());
+    slots_.back()->seq = i;
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& job : queue_)
+    if (job->on_error) job->on_error(Error("model unloaded", ErrorKind::Busy), {});
+}
+
+size_t Scheduler::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+bool Scheduler::submit(const std::shared_ptr<Job>& job) {
+  if (job->prompt.empty()) throw Error("the prompt is empty after tokenisation");
+  if (static_cast<int64_t>(job->prompt.size()) >= ctx_.n_ctx())
+    throw Error("the prompt is " + std::to_string(job->prompt.size()) + " tokens, the context holds " +
+                std::to_string(ctx_.n_ctx()));
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= max_queue_) return false;
+    queue_.push_back(job);
+    ++active_;
+  }
+  cv_.notify_one();
+  return true;
+}
+
+// Queued jobs whose listener left or whose time ran out never take a slot.
+void Scheduler::expire_queued_locked() {
+  const auto now = Clock::now();
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    Job& job = **it;
+    if (!job.cancelled && now <= job.deadline) {
+      ++it;
+      continue;
+    }
+    if (job.cancelled) {
+      if (job.on_done) job.on_done(DoneReason::Cancel, {});
+    } else if (job.on_error) {
+      job.on_error(Error("request timed out in the queue", ErrorKind::Busy), {});
+    }
+    --active_;
+    it = queue_.erase(it);
+  }
+}
+
+// Picks the free slot whose cached tokens share the longest prefix with the prompt and keeps that
+// prefix in its KV cache (at least the last prompt token is evaluated again, for its logits).
+void Scheduler::assign(std::shared_ptr<Job> job) {
+  Slot* best = nullptr;
+  size_t best_common = 0;
+  for (auto& s : slots_) {
+    if (s->job) continue;
+    const size_t n = std::min({s->tokens.size(), job->prompt.size(), static_cast<size_t>(ctx_.seq_len(s->seq))});
+    size_t common = 0;
+    while (common < n && s->tokens[common] == job->prompt[common]) ++common;
+    if (!best || common > best_common) best = s.get(), best_common = common;
+  }
+  Slot& s = *best;
+  const size_t keep = std::min(best_common, job->prompt.size() - 1);
+  ctx_.truncate(s.seq, static_cast<int64_t>(keep));
+  s.tokens = job->prompt;
+  GenerateParams params{.sampling = job->sampling, .num_predict = job->num_predict, .stop = job->stop,
+                        .constraint = job->constraint.get()};
+  s.sequence.emplace(params, text_(), n_vocab_, job->prompt);
+  s.next = -1;
+  s.stats = {};
+  s.stats.prompt_total = static_cast<int64_t>(job->prompt.size());
+  s.stats.prompt_tokens = static_cast<int64_t>(job->prompt.size() - keep);
+  s.prompt_start = Clock::now();
+  s.eval_start = {};
+  s.job = std::move(job);
+  // A sequence over before it starts (num_predict 0, a constraint complete from the outset).
+  if (s.sequence->done()) finish(s);
+}
+
+void Scheduler::step(Slot& s, int32_t token, float logprob) {
+  if (s.eval_start == Clock::time_point{}) {
+    s.stats.ttft_ns = ns_since(s.job->submitted);
+    s.eval_start = Clock::now();
+  }
+  Sequence& seq = *s.sequence;
+  const size_t before = seq.tokens().size();
+  const std::string text = seq.accept(token);
+  if (seq.tokens().size() > before) {  // not an end token
+    s.tokens.push_back(token);
+    if (s.job->on_token) s.job->on_token(token, logprob);
+  }
+  if (!text.empty() && s.job->on_text) s.job->on_text(text);
+  if (!seq.done() && context_full(ctx_.seq_len(s.seq), ctx_.n_ctx())) seq.end(DoneReason::Length);
+  if (seq.done()) return finish(s);
+  s.next = token;
+}
+
+void Scheduler::finish(Slot& s) {
+  Sequence& seq = *s.sequence;
+  const std::string tail = seq.finish();
+  if (!tail.empty() && s.job->on_text) s.job->on_text(tail);
+  if (s.eval_start != Clock::time_point{}) s.stats.eval_ns = ns_since(s.eval_start);
+  s.stats.eval_tokens = static_cast<int64_t>(seq.tokens().size());
+  if (s.job->on_done) s.job->on_done(seq.reason(), s.stats);
+  // Only what is in the KV cache can be reused by the next job.
+  s.tokens.resize(static_cast<size_t>(ctx_.seq_len(s.seq)));
+  s.sequence.reset();
+  s.job.reset();
+  --active_;
+}
+
+void Scheduler::fail(Slot& s, const Error& error) {
+  if (s.job->on_error) s.job->on_error(error, s.stats);
+  ctx_.truncate(s.seq, 0);
+  s.tokens.clear();
+  s.sequence.reset();
+  s.job.reset();
+  --active_;
+}
+
+void Scheduler::loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      auto busy = [&] { return std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return s->job != nullptr; }); };
+      auto free_slot = [&] { return std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return s->job == nullptr; }); };
+      // Queued jobs are looked at now and then even when no slot frees up, to expire them.
+      cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stop_ || busy() || (!queue_.empty() && free_slot()); });
+      if (stop_) break;
+      expire_queued_locked();
+      while (!queue_.empty() && free_slot()) {
+        auto job = std::move(queue_.front());
+        queue_.pop_front();
+        assign(std::move(job));
+      }
+    }
+    // Cancelled and timed-out jobs leave before the next step.
+    const auto now = Clock::now();
+    for (auto& s : slots_) {
+      if (!s->job) continue;
+      if (s->job->cancelled) {
+        s->sequence->end(DoneReason::Cancel);
+        finish(*s);
+      } else if (now > s->job->deadline) {
+        fail(*s, Error("request timed out", ErrorKind::Timeout));
+      }
+    }
+    // Decoding slots first (one token each), then prompt chunks in the room left.
+    model::Batch batch;
+    std::vector<Slot*> out_slots;
+    for (auto& s : slots_) {
+      if (!s->job || s->next < 0) continue;
+      batch.push_back({s->next, ctx_.seq_len(s->seq), s->seq, true});
+      out_slots.push_back(s.get());
+    }
+    for (auto& s : slots_) {
+      if (!s->job || s->next >= 0) continue;
+      const int64_t room = ctx_.n_batch() - static_cast<int64_t>(batch.size());
+      if (room <= 0) break;
+      const int64_t done = ctx_.seq_len(s->seq);
+      const int64_t left = static_cast<int64_t>(s->tokens.size()) - done;
+      const int64_t chunk = s->job->num_batch > 0 ? s->job->num_batch : room;
+      const int64_t n = std::min({room, left, chunk});
+      for (int64_t i = 0; i < n; ++i) {
+        const bool last = done + i + 1 == static_cast<int64_t>(s->tokens.size());
+        batch.push_back({s->tokens[static_cast<size_t>(done + i)], done + i, s->seq, last});
+        if (last) out_slots.push_back(s.get());
+      }
+    }
+    if (batch.empty()) continue;
+    std::span<const float> logits;
+    try {
+      logits = ctx_.forward(batch);
+    } catch (const std::exception& e) {
+      for (auto& s : slots_)
+        if (s->job) fail(*s, Error(e.what(), ErrorKind::Fault));
+      continue;
+    }
+    for (size_t j = 0; j < out_slots.size(); ++j) {
+      Slot& s = *out_slots[j];
+      if (s.next < 0) s.stats.prompt_ns = ns_since(s.prompt_start);
+      try {
+        // The sampled token takes position seq_len: the room left counts it.
+        const int64_t room = ctx_.n_ctx() - ctx_.seq_len(s.seq);
+        float logprob = std::numeric_limits<float>::quiet_NaN();
+        const int32_t token = s.sequence->sample(logits.data() + j * static_cast<size_t>(n_vocab_), room,
+                                                 s.job->logprobs ? &logprob : nullptr);
+        step(s, token, logprob);
+      } catch (const std::exception& e) {
+        fail(s, Error(e.what(), ErrorKind::Fault));
+      }
+    }
+  }
+  for (auto& s : slots_)
+    if (s->job) fail(*s, Error("model unloaded", ErrorKind::Busy));
+}
+
+}  // namespace airlock::engine

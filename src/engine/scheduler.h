@@ -1,0 +1,100 @@
+// Many generations on one model, decoded together. Jobs wait in a bounded queue until one of the
+// context's sequences (slots) is free; the scheduler's thread then runs one batched forward pass
+// per step over every active slot (continuous batching): a job joins or leaves the batch between
+// two steps, and a prompt is evaluated in chunks beside other slots' tokens. A slot keeps its KV
+// cache after a job, so the next job whose prompt starts with the same tokens (a chat resending
+// its history) only evaluates what is new. Each slot generates by the rules of engine::Sequence,
+// the same rules the single-conversation Session follows.
+#pragma once
+#include <airlock/error.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "engine/session.h"
+#include "grammar/constraint.h"
+#include "model/context.h"
+
+namespace airlock::engine {
+
+struct JobStats {
+  int64_t prompt_tokens = 0;  // prompt tokens evaluated (a reused prefix excluded)
+  int64_t prompt_total = 0;   // prompt length
+  int64_t eval_tokens = 0;    // tokens generated
+  int64_t prompt_ns = 0, eval_ns = 0;
+  int64_t ttft_ns = 0;        // submitted to first generated token
+};
+
+struct Job {
+  std::vector<int32_t> prompt;
+  SamplingParams sampling;
+  int64_t num_predict = -1;  // < 0: until an end token or a full context
+  std::vector<std::string> stop;
+  std::unique_ptr<grammar::GrammarConstraint> constraint;  // optional: output constrained to it
+  int64_t num_batch = 0;     // most prompt tokens evaluated per step; 0: as many as the batch holds
+  bool logprobs = false;     // report each token's log-probability to on_token
+  std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::atomic<bool> cancelled{false};  // set by whoever waits for it when nobody listens any more
+
+  // Called on the scheduler's thread, in this order: on_text for each piece of text as soon as it
+  // is safe to show, on_token (optional) for each generated token with its log-probability (NaN
+  // unless logprobs), then exactly one of on_done and on_error.
+  std::function<void(std::string_view text)> on_text;
+  std::function<void(int32_t token, float logprob)> on_token;
+  std::function<void(DoneReason reason, const JobStats& stats)> on_done;
+  std::function<void(const Error& error, const JobStats& stats)> on_error;
+};
+
+class Scheduler {
+ public:
+  // `cp.n_seq` slots; `text` makes each job's token-to-text decoder. Starts the thread.
+  Scheduler(const model::Model& model, const model::ContextParams& cp, ThreadPool* pool,
+            std::function<TokenText()> text, size_t max_queue);
+  // Stops the thread; jobs still queued or running end with on_error (Busy, "model unloaded").
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Queues a job; false when the queue is full. Throws airlock::Error for an empty prompt or one
+  // that leaves no room in the context.
+  bool submit(const std::shared_ptr<Job>& job);
+
+  int64_t n_ctx() const { return ctx_.n_ctx(); }
+  size_t kv_bytes() const { return ctx_.kv_cache().bytes(); }
+  size_t pending() const { return active_.load(); }  // queued or in a slot
+  size_t queued() const;
+
+ private:
+  struct Slot;
+  void loop();
+  void expire_queued_locked();
+  void assign(std::shared_ptr<Job> job);
+  void step(Slot& s, int32_t token, float logprob);
+  void finish(Slot& s);
+  void fail(Slot& s, const Error& error);
+
+  model::Context ctx_;
+  std::function<TokenText()> text_;
+  size_t max_queue_;
+  int32_t n_vocab_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  std::atomic<size_t> active_{0};
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace airlock::engine
