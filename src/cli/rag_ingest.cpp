@@ -54,12 +54,9 @@ airlock::cli::Registrar reg("rag ingest", [](CLI::App& app) {
                 r.files, r.added, r.updated, r.unchanged, r.removed, r.unsupported, r.failures.size(), r.chunks,
                 r.seconds, r.chunks_per_second());
     for (const auto& f : r.failures) std::printf("failed: %s: %s\n", f.path.c_str(), f.reason.c_str());
-    nlohmann::json failures = nlohmann::json::array();
-    for (const auto& f : r.failures) failures.push_back({{"path", f.path}, {"reason", f.reason}});
-    rag::log_event(c.dir(), {{"event", "ingest"}, {"collection", o->name}, {"paths", o->paths}, {"files", r.files},
-                             {"added", r.added}, {"updated", r.updated}, {"unchanged", r.unchanged},
-                             {"removed", r.removed}, {"chunks", r.chunks}, {"failures", failures},
-                             {"duration_ms", static_cast<int64_t>(r.seconds * 1000)}});
+    nlohmann::json event = rag::report_json(r);
+    event.update({{"event", "ingest"}, {"collection", o->name}, {"paths", o->paths}});
+    rag::log_event(c.dir(), event);
     if (!r.failures.empty()) cli::exit_code = 1;
   });
 });

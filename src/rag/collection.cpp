@@ -79,7 +79,7 @@ void Collection::create(const fs::path& dir, const CollectionSettings& s) {
 
 Collection::Collection(const fs::path& dir) : dir_(dir), db_([&] {
   std::error_code ec;
-  if (!fs::is_regular_file(db_file(dir), ec)) throw Error("no collection '" + dir.filename().string() + "'");
+  if (!fs::is_regular_file(db_file(dir), ec)) throw Error("no collection '" + dir.filename().string() + "'", ErrorKind::NotFound);
   return db_file(dir);
 }(), false) {
   settings_.embed_model = meta(db_, "embed_model");

@@ -47,7 +47,7 @@ void create_collection(const fs::path& store_dir, const std::string& name, const
 void remove_collection(const fs::path& store_dir, const std::string& name) {
   const fs::path dir = collection_dir(store_dir, name);
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw Error("no collection '" + name + "'");
+  if (!fs::is_directory(dir, ec)) throw Error("no collection '" + name + "'", ErrorKind::NotFound);
   const fs::path trash = dir.parent_path() / (".removed-" + name + "-" + std::to_string(::getpid()));
   fs::rename(dir, trash);
   fs::remove_all(trash, ec);

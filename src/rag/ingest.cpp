@@ -30,12 +30,15 @@ bool hidden(const fs::path& p) {
 // Every regular file under `paths`, by canonical path (a file reached twice through symlinks
 // counts once). Folder symlinks are not followed, so a symlink loop cannot trap the walk; hidden
 // files and folders (.git, .cache) are left out.
-std::set<std::string> collect_files(const std::vector<fs::path>& paths, std::vector<IngestFailure>& failures) {
+std::set<std::string> collect_files(const std::vector<fs::path>& paths, const fs::path& root,
+                                    std::vector<IngestFailure>& failures) {
   std::set<std::string> files;
   auto add = [&](const fs::path& p) {
     std::error_code ec;
     const fs::path real = fs::canonical(p, ec);
     if (ec) failures.push_back({p.string(), "cannot resolve: " + ec.message()});
+    else if (!root.empty() && (real.lexically_relative(root).empty() || *real.lexically_relative(root).begin() == ".."))
+      failures.push_back({p.string(), "leads outside the allowed folder"});
     else if (fs::is_regular_file(real, ec)) files.insert(real.string());
   };
   for (const fs::path& root : paths) {
@@ -125,7 +128,7 @@ void count(IngestReport& r, Outcome o) {
 IngestReport ingest_paths(Collection& c, Embedder& e, const std::vector<fs::path>& paths, const IngestOptions& opts) {
   const auto start = Clock::now();
   IngestReport report;
-  const std::set<std::string> files = collect_files(paths, report.failures);
+  const std::set<std::string> files = collect_files(paths, opts.root, report.failures);
   IngestProgress progress;
   progress.files_total = files.size();
   for (const std::string& path : files) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "rag/collection.h"
 #include "rag/embedder.h"
 #include "rag/parsers.h"
@@ -26,6 +28,9 @@ struct IngestOptions {
   bool prune = false;
   uint64_t max_file_bytes = 64ull << 20;
   ParseLimits limits;
+  // When set (canonical), a file whose real path lies outside this folder is skipped as a failure:
+  // a symlink inside an allowed folder must not lead a remote client out of it.
+  std::filesystem::path root;
   std::function<void(const IngestProgress&)> progress;  // after each file
 };
 
@@ -42,6 +47,9 @@ struct IngestReport {
   std::vector<IngestFailure> failures;
   double chunks_per_second() const { return embed_seconds > 0 ? static_cast<double>(chunks) / embed_seconds : 0; }
 };
+
+// The counts and failures as JSON, for the event log and HTTP answers.
+nlohmann::json report_json(const IngestReport& r);
 
 IngestReport ingest_paths(Collection& c, Embedder& e, const std::vector<std::filesystem::path>& paths,
                           const IngestOptions& opts);

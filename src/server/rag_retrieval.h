@@ -1,0 +1,32 @@
+// Retrieval as the server runs it: a collection's query embedded by its embedding model as the
+// model manager has it loaded (like /api/embed), then hybrid search. Shared by /api/rag/query and
+// the `rag` step of the chat routes.
+#pragma once
+#include <string>
+
+#include "rag/embedder.h"
+#include "rag/query.h"
+#include "server/runner.h"
+#include "server/server_state.h"
+
+namespace airlock::server {
+
+// The rag::Embedder view of an encoder the server has loaded.
+class RunnerEmbedder : public rag::Embedder {
+ public:
+  explicit RunnerEmbedder(Runner& r) : r_(r) {}
+  size_t count_tokens(std::string_view text) const override;
+  size_t context_tokens() const override;
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts) override;
+
+ private:
+  Runner& r_;
+};
+
+// Loads the collection's embedding model (a 404 naming it when it is gone from the store) and
+// runs the query. The model's lease ends before this returns, so a chat model loaded next does
+// not compete with it for a slot.
+rag::QueryResult retrieve(ServerState& state, const std::string& collection, const std::string& query,
+                          const rag::SearchOptions& opts);
+
+}  // namespace airlock::server
