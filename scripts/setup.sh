@@ -9,6 +9,7 @@ PACKAGES=(
   nlohmann-json3-dev libssl-dev libpcre2-dev libsqlite3-dev libarchive-dev
   libcpp-httplib-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-dev libpoppler-cpp-dev      # document parsing for src/rag
+  libhnswlib-dev                      # header-only HNSW graph for large collections (src/rag)
   nodejs npm curl                     # end-to-end tests with the official npm SDKs
 )
 

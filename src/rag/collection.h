@@ -69,7 +69,8 @@ class Collection {
   // Bumped by every change, so a cached vector index knows when to reload.
   int64_t generation();
 
-  // BM25 over chunk text and headings; `path_prefix` keeps only documents under it.
+  // BM25 over chunk text and headings; `path_prefix` keeps only documents under it. Words found in
+  // more than half of the chunks are left out of the match (see informative_match).
   std::vector<BM25Hit> bm25(const std::string& query, size_t limit, const std::string& path_prefix);
   // Calls fn(chunk_id, path, vector) for every embedding.
   template <typename Fn>
@@ -82,6 +83,11 @@ class Collection {
 
  private:
   void bump_generation();
+  // fts_query(query) without the words found in more than half of the chunks (the rarest stays
+  // when all are): FTS5's BM25 gives such a word next to no weight, yet scoring every chunk that
+  // holds it took most of a query's time (bench/rag), and a chunk matching only "the" is no match.
+  // Words are looked up unstemmed; a common word whose stem differs from it is kept.
+  std::string informative_match(const std::string& query);
   std::filesystem::path dir_;
   Database db_;
   CollectionSettings settings_;

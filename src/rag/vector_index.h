@@ -3,11 +3,14 @@
 // whether the collection changed since.
 #pragma once
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "rag/ann_index.h"
 #include "rag/collection.h"
 
 namespace airlock::rag {
@@ -19,7 +22,12 @@ struct VectorHit {
 
 class VectorIndex {
  public:
-  explicit VectorIndex(Collection& c);
+  // From this many embeddings on, searches without a path prefix go through an HNSW graph
+  // (ann_index.h) instead of comparing every vector; below it, exact search is fast enough.
+  static constexpr size_t kAnnThreshold = 20000;
+  // `ann_threshold` = SIZE_MAX: always exact (to measure the graph's recall against).
+  explicit VectorIndex(Collection& c, size_t ann_threshold = kAnnThreshold);
+  ~VectorIndex();
   // How far the best similarity stands above all of them: (best - mean) / standard deviation,
   // over the n chunks searched.
   struct Spread {
@@ -34,6 +42,7 @@ class VectorIndex {
   int64_t generation() const { return generation_; }
   size_t size() const { return ids_.size(); }
   size_t dim() const { return dim_; }
+  bool approximate() const { return ann_ != nullptr; }
 
  private:
   int64_t generation_ = 0;
@@ -43,6 +52,7 @@ class VectorIndex {
   std::vector<std::string> paths_;
   std::vector<float> matrix_;        // ids_.size() rows of dim_
   std::unordered_map<int64_t, size_t> row_of_;
+  std::unique_ptr<AnnIndex> ann_;
 };
 
 }  // namespace airlock::rag

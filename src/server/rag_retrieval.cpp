@@ -2,6 +2,9 @@
 
 #include <airlock/error.h>
 
+#include <list>
+#include <mutex>
+
 #include "rag/collections.h"
 
 namespace airlock::server {
@@ -18,6 +21,37 @@ std::vector<std::vector<float>> RunnerEmbedder::embed(const std::vector<std::str
   return out;
 }
 
+std::shared_ptr<const rag::VectorIndex> vector_index(rag::Collection& c) {
+  // Loading every vector (and a graph) per query would cost more than the search: the last few
+  // collections' indexes stay in memory until their collection changes.
+  static std::mutex mu;
+  static std::list<std::shared_ptr<const rag::VectorIndex>> recent;  // most recent first
+  static std::list<std::string> dirs;
+  constexpr size_t kKept = 8;
+  const std::string dir = c.dir().string();
+  const int64_t generation = c.generation();
+  {
+    std::lock_guard lock(mu);
+    auto d = dirs.begin();
+    for (auto it = recent.begin(); it != recent.end(); ++it, ++d)
+      if (*d == dir) {
+        if ((*it)->generation() == generation) return *it;
+        recent.erase(it);
+        dirs.erase(d);
+        break;
+      }
+  }
+  auto index = std::make_shared<const rag::VectorIndex>(c);  // outside the lock: may take a while
+  std::lock_guard lock(mu);
+  recent.push_front(index);
+  dirs.push_front(dir);
+  if (recent.size() > kKept) {
+    recent.pop_back();
+    dirs.pop_back();
+  }
+  return index;
+}
+
 rag::QueryResult retrieve(ServerState& state, const std::string& collection, const std::string& query,
                           const rag::SearchOptions& opts) {
   rag::Collection c(rag::collection_dir(state.config.models_dir, collection));
@@ -30,8 +64,7 @@ rag::QueryResult retrieve(ServerState& state, const std::string& collection, con
                 ErrorKind::NotFound);
   }
   RunnerEmbedder embedder(lease->runner());
-  const rag::VectorIndex index(c);
-  return rag::run_query(c, index, embedder, query, opts);
+  return rag::run_query(c, *vector_index(c), embedder, query, opts);
 }
 
 }  // namespace airlock::server
