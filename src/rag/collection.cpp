@@ -62,7 +62,10 @@ void Collection::create(const fs::path& dir, const CollectionSettings& s) {
       set_meta(db, "embed_model", s.embed_model);
       set_meta(db, "chunk_tokens", std::to_string(s.chunk_tokens));
       set_meta(db, "overlap_tokens", std::to_string(s.overlap_tokens));
-      set_meta(db, "generation", "0");
+      // A random start: a collection removed and made again under the same name never repeats
+      // its predecessor's generation, so no cached index (the server's, vectors.hnsw) passes for it.
+      std::mt19937_64 rng(std::random_device{}());
+      set_meta(db, "generation", std::to_string(rng() >> 20));
       set_meta(db, "created", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                                                  std::chrono::system_clock::now().time_since_epoch()).count()));
       tx.commit();

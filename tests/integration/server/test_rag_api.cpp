@@ -126,6 +126,22 @@ TEST_F(RagApi, CollectionLifecycleAndBadRequests) {
   EXPECT_FALSE(fs::exists(store_->path() / "rag" / "temp"));
 }
 
+TEST_F(RagApi, ACollectionMadeAgainIsNotAnsweredFromTheOldOnesIndex) {
+  const json make = {{"name", "again"}, {"embed_model", "bge"}, {"chunk_tokens", 16}, {"overlap_tokens", 2}};
+  ASSERT_EQ(post_json(*client_, "/api/rag/collections", make).status, 200);
+  std::string long_text;
+  for (int i = 0; i < 40; ++i) long_text += "Paragraph " + std::to_string(i) + " about valves and gaskets.\n\n";
+  ASSERT_EQ(client_->Post("/api/rag/collections/again/documents?path=old.md", long_text, "text/markdown")->status, 200);
+  ASSERT_EQ(post_json(*client_, "/api/rag/query", {{"collection", "again"}, {"query", "valves"}}).status, 200);
+  ASSERT_EQ(client_->Delete("/api/rag/collections/again")->status, 200);
+  ASSERT_EQ(post_json(*client_, "/api/rag/collections", make).status, 200);
+  ASSERT_EQ(client_->Post("/api/rag/collections/again/documents?path=new.md", kBadge, "text/markdown")->status, 200);
+  auto r = post_json(*client_, "/api/rag/query", {{"collection", "again"}, {"query", "valves badge"}, {"top_k", 10}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_EQ(r.body["results"].size(), 1u) << r.raw;
+  EXPECT_EQ(r.body["results"][0]["path"], "new.md");
+}
+
 TEST_F(RagApi, UploadsRawAndMultipart) {
   ASSERT_EQ(post_json(*client_, "/api/rag/collections", {{"name", "up"}, {"embed_model", "bge"}, {"chunk_tokens", 64}, {"overlap_tokens", 8}}).status, 200);
   auto raw = client_->Post("/api/rag/collections/up/documents?path=manual%2Fpump.md", kPump, "text/markdown");
