@@ -30,6 +30,8 @@ set(find_PkgConfig::LIBXML2 "airlock_find_pkg_module(LIBXML2 libxml-2.0)")
 set(pc_PkgConfig::LIBXML2 "libxml-2.0")
 set(find_PkgConfig::POPPLER_CPP "airlock_find_pkg_module(POPPLER_CPP poppler-cpp)")
 set(pc_PkgConfig::POPPLER_CPP "poppler-cpp")
+set(find_ZLIB::ZLIB "find_dependency(ZLIB)")
+set(pc_ZLIB::ZLIB "zlib")
 set(find_nlohmann_json::nlohmann_json "find_dependency(nlohmann_json 3)")
 set(pc_nlohmann_json::nlohmann_json "nlohmann_json")
 # Needed by the public headers themselves (tools.h includes nlohmann/json.hpp), not only to link.

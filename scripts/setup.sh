@@ -11,6 +11,7 @@ PACKAGES=(
   libxml2-dev libpoppler-cpp-dev      # document parsing for src/rag
   libhnswlib-dev                      # header-only HNSW graph for large collections (src/rag)
   nodejs npm curl                     # end-to-end tests with the official npm SDKs
+  chromium                            # web UI end-to-end tests (driven by playwright-core)
 )
 
 missing=()

@@ -12,28 +12,13 @@
 
 namespace {
 
-struct Message {
-  std::string role, content;
-};
-
-// ChatML, the turn format many instruction-tuned models share: a stand-in until the public API
-// renders a model's own chat template.
-std::string render_chatml(const std::vector<Message>& messages) {
-  std::string out;
-  for (const auto& m : messages) out += "<|im_start|>" + m.role + "\n" + m.content + "<|im_end|>\n";
-  return out + "<|im_start|>assistant\n";
-}
-
 // Generates the assistant's next turn, streaming it to stdout, and returns its text.
 std::string answer(const airlock::Model& model, airlock::Session& session,
-                   const std::vector<Message>& messages) {
-  // TODO(render_chat): model.render_chat(messages) here, once the public API has it.
-  const std::string prompt = render_chatml(messages);
+                   const std::vector<airlock::ChatMessage>& messages) {
   airlock::GenerateOptions opts;
-  opts.num_predict = 512;      // bounds a model that never ends its turn
-  opts.stop = {"<|im_end|>"};  // for models whose vocabulary has no such special token
-  // parse_special: the turn markers become the model's special tokens where it has them.
-  const auto tokens = model.tokenize(prompt, /*add_special=*/true, /*parse_special=*/true);
+  opts.num_predict = 512;  // bounds a model that never ends its turn
+  // The model's own chat template (ChatML when it has none), BOS added once.
+  const auto tokens = model.tokenize_prompt(model.render_chat(messages));
   const auto result = session.generate(tokens, opts, [](std::string_view piece) {
     std::cout << piece << std::flush;
     return true;
@@ -53,7 +38,7 @@ int main(int argc, char** argv) {
   try {
     const auto model = airlock::Model::load(argv[1]);
     const auto session = model->new_session();
-    std::vector<Message> messages{{"system", "You are a helpful assistant."}};
+    std::vector<airlock::ChatMessage> messages{{"system", "You are a helpful assistant."}};
     if (once) {
       messages.push_back({"user", argv[3]});
       answer(*model, *session, messages);

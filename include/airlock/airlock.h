@@ -1,7 +1,8 @@
-// The airlock C++ API: load a GGUF model, tokenize, generate text, compute embeddings.
-// Used by the CLI and the HTTP server. A Model is immutable after load and may be shared by any
-// number of threads; each Session (one conversation, its own KV cache) is used by one thread at a
-// time. Every failure is an airlock::Error with a one-line message.
+// The airlock C++ API: load a GGUF model, render chats with its template, generate text (one
+// conversation at a time with a Session, or many requests batched together with submit()), and
+// compute embeddings. The CLI and the HTTP server generate through the same engine. A Model may be
+// shared by any number of threads; each Session (one conversation, its own KV cache) is used by
+// one thread at a time. Every failure is an airlock::Error with a one-line message and a kind.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +23,13 @@ struct LoadOptions {
   int n_threads = 0;      // per session; <= 0: one per core
   int64_t n_batch = 512;  // prompt tokens per forward pass
   std::string kv_type = "f16";  // KV cache storage: "f16", "q8_0" (half of f16) or "f32"
+  int n_parallel = 4;     // submit(): requests decoded together (each its own KV cache slot)
+  int max_queue = 512;    // submit(): requests waiting for a slot before submit() refuses (Busy)
+};
+
+struct ChatMessage {
+  std::string role;  // "system", "user", "assistant"
+  std::string content;
 };
 
 struct ModelInfo {
@@ -55,6 +63,9 @@ struct GenerateOptions {
   // context running out ("length").
   std::string grammar;  // GBNF text with a `root` rule
   std::string format;   // "json" (any JSON object) or a JSON Schema object as JSON text
+  // submit(): report each token's log-probability (under the distribution sampled from: after
+  // penalties and the constraint's mask, before temperature and truncation) to on_token.
+  bool logprobs = false;
 };
 
 struct GenerateResult {
@@ -73,7 +84,23 @@ struct GenerateResult {
 // possible stop string). Return false to cancel; the result then has done_reason "cancel".
 using TextCallback = std::function<bool(std::string_view piece)>;
 
+// One generated token: its id, its own bytes (a token may hold part of a UTF-8 character; the
+// streamed text never does) and, when GenerateOptions::logprobs, its log-probability (else NaN).
+struct TokenInfo {
+  int32_t id;
+  std::string_view bytes;
+  float logprob;
+};
+
+// What a submitted request reports while it runs, on the model's scheduler thread: keep them short.
+// on_text returning false cancels the request (done_reason "cancel").
+struct StreamCallbacks {
+  TextCallback on_text;
+  std::function<void(const TokenInfo&)> on_token;
+};
+
 class Session;
+class Request;
 
 class Model {
  public:
@@ -99,6 +126,27 @@ class Model {
   // A new conversation with its own KV cache (allocated here, info().kv_cache_bytes).
   std::unique_ptr<Session> new_session() const;
 
+  // A conversation rendered with the model's chat template (ChatML when it has none), ending with
+  // the assistant's turn opened.
+  std::string render_chat(const std::vector<ChatMessage>& messages) const;
+  // The same for messages given as JSON ([{"role", "content", "tool_calls", ...}]) with optional
+  // tools (a JSON array, "" for none), as the OpenAI and native chat APIs carry them.
+  std::string render_chat_json(std::string_view messages_json, std::string_view tools_json = {}) const;
+  // A rendered prompt as tokens: BOS once (even when the template wrote it), control tokens that
+  // the template wrote as text recognised.
+  std::vector<int32_t> tokenize_prompt(std::string_view rendered) const;
+
+  // Queues a generation to run beside the model's other submitted ones: up to
+  // LoadOptions::n_parallel are decoded together in one batched pass per step, a prompt sharing
+  // a prefix with an earlier request's reuses its KV cache. Returns at once; the callbacks
+  // stream, Request::wait() gives the result. Throws airlock::Error: BadRequest for a prompt that
+  // does not fit or a bad constraint, Busy when LoadOptions::max_queue requests already wait.
+  std::shared_ptr<Request> submit(std::vector<int32_t> prompt, const GenerateOptions& opts,
+                                  StreamCallbacks callbacks = {}) const;
+
+  // Embeddings of several texts (see embed()).
+  std::vector<std::vector<float>> embed_batch(const std::vector<std::string>& texts, bool normalize) const;
+
   // The pooled embedding of a text (encoders: pooling from the model's metadata); with
   // normalize, scaled to unit length. Throws for a text longer than the context.
   std::vector<float> embed(std::string_view text, bool normalize) const;
@@ -108,6 +156,25 @@ class Model {
  private:
   explicit Model(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;  // shared with its sessions, which may outlive this handle
+};
+
+// A submitted generation.
+class Request {
+ public:
+  ~Request();
+  // Asks it to stop; it ends before its next step with done_reason "cancel".
+  void cancel();
+  // Waits for the end: the result, or the airlock::Error that ended it (Timeout, Busy when the
+  // model was unloaded, Fault).
+  GenerateResult wait();
+  bool done() const;
+
+  struct Impl;
+
+ private:
+  friend class Model;
+  explicit Request(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
 };
 
 class Session {

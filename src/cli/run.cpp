@@ -12,7 +12,6 @@
 
 #include "command.h"
 #include "model_arg.h"
-#include "template/chat_template.h"
 
 namespace {
 
@@ -58,35 +57,22 @@ void report(const Options& o, const airlock::GenerateResult& r) {
                per_second(r.generated_tokens, r.eval_ns), r.done_reason.c_str());
 }
 
-std::string token_text(const airlock::Model& model, int32_t id) {
-  return id < 0 ? std::string() : model.detokenize(std::span<const int32_t>(&id, 1));
-}
-
 // Reads user lines until /bye or end of input; each turn re-renders the whole conversation with
 // the chat template, and the session reuses the KV cache for the part it has already seen.
 void chat(const Options& o, const airlock::Model& model, airlock::Session& session) {
-  const auto& info = model.info();
-  const auto tmpl = airlock::tmpl::ChatTemplate::or_chatml(info.chat_template, info.path);
-  airlock::tmpl::ChatOptions copt;
-  copt.add_generation_prompt = true;
-  copt.bos_token = token_text(model, info.bos);
-  copt.eos_token = token_text(model, info.eos);
-  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
+  std::vector<airlock::ChatMessage> messages;
   std::string line;
   for (;;) {
     std::printf(">>> ");
     std::fflush(stdout);
     if (!std::getline(std::cin, line) || line == "/bye") break;
     if (line.empty()) continue;
-    messages.push_back({{"role", "user"}, {"content", line}});
-    const std::string prompt = tmpl.render(messages, copt);
-    // The template writes BOS itself when the model wants one; do not add a second.
-    const bool has_bos = !copt.bos_token.empty() && prompt.starts_with(copt.bos_token);
-    const auto tokens = model.tokenize(prompt, !has_bos, true);
+    messages.push_back({"user", line});
+    const auto tokens = model.tokenize_prompt(model.render_chat(messages));
     g_interrupted.store(false);
     const auto r = session.generate(tokens, o.gen, print_piece);
     std::printf("\n\n");
-    messages.push_back({{"role", "assistant"}, {"content", r.text}});
+    messages.push_back({"assistant", r.text});
     report(o, r);
   }
 }

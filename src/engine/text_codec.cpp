@@ -37,6 +37,7 @@ TokenText token_text(const tokenizer::Tokenizer& tok) {
 }
 
 VocabPieces TextCodec::vocab_pieces() const { return engine::vocab_pieces(*impl_->tok); }
+const tokenizer::Tokenizer& TextCodec::tokenizer() const { return *impl_->tok; }
 
 VocabPieces vocab_pieces(const tokenizer::Tokenizer& tok) {
   VocabPieces v;

@@ -39,6 +39,7 @@ class TextCodec {
   TokenText stream() const;
   // Every token's raw bytes with the end and control ids, for the constraint's token trie.
   VocabPieces vocab_pieces() const;
+  const tokenizer::Tokenizer& tokenizer() const;
 
  private:
   struct Impl;

@@ -18,6 +18,7 @@
 #include "server/request_note.h"
 #include "server/routed_server.h"
 #include "server/server_state.h"
+#include "server/web_ui.h"
 #include "store/store.h"
 #include "tensor/thread_pool.h"
 
@@ -186,7 +187,7 @@ void HttpServer::routes() {
       send_error(res, style_for(req.path), status, why);
       return httplib::Server::HandlerResponse::Handled;
     }
-    const bool open_path = req.path == "/" || req.path == "/health";
+    const bool open_path = req.path == "/health" || web_ui_open_path(req.path);
     if (!cfg.api_keys.empty() && !open_path && !authorized(cfg, req)) {
       res.set_header("WWW-Authenticate", "Bearer");
       send_error(res, style_for(req.path), 401, "unauthorized: send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'");
@@ -222,7 +223,7 @@ void HttpServer::routes() {
     else if (res.status == 413) send_error(res, style_for(req.path), 413, "request body too large");
   });
 
-  h.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content("airlock is running", "text/plain"); });
+  register_web_ui(h);
   h.Get("/api/version", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, {{"version", AIRLOCK_VERSION}});
   });

@@ -3,6 +3,8 @@
 #include <airlock/error.h>
 
 #include "server/format.h"
+#include "server/metrics.h"
+#include "server/model_manager.h"
 #include "server/prompt.h"
 #include "server/rag_chat.h"
 #include "server/request_note.h"
@@ -166,7 +168,7 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   // The native API has no tool_choice: the model answers in text or calls one of the tools.
-  const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_template().source());
+  const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
   auto req = make_request(r, render_chat(r, messages, tools.template_tools), body);
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");

@@ -10,6 +10,8 @@
 #include "server/rag_chat.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
+#include "server/metrics.h"
+#include "server/model_manager.h"
 #include "server/server_state.h"
 #include "server/stream.h"
 #include "server/tools.h"
@@ -105,7 +107,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   auto lease = state.models.acquire(model, std::nullopt, LoadOptions{});
   const Runner& r = lease->runner();
   const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
-                                            r.chat_template().source())
+                                            r.chat_prompt().chat_template().source())
                                : ToolSetup{};
   auto req = std::make_shared<GenRequest>();
   req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages, tools.template_tools) : prompt);

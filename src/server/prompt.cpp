@@ -10,15 +10,6 @@ namespace airlock::server {
 
 namespace {
 
-tmpl::ChatOptions chat_options(const Runner& r) {
-  tmpl::ChatOptions opt;
-  opt.add_generation_prompt = true;
-  const auto& tok = r.tokenizer();
-  if (tok.bos() >= 0) opt.bos_token = tok.vocab_text(tok.bos());
-  if (tok.eos() >= 0) opt.eos_token = tok.vocab_text(tok.eos());
-  return opt;
-}
-
 std::string trim(const std::string& s) {
   size_t b = 0, e = s.size();
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
@@ -45,9 +36,7 @@ std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const 
   const bool has_system = !messages.empty() && messages[0]["role"] == "system";
   if (sys && !sys->empty() && !has_system)
     messages.insert(messages.begin(), nlohmann::ordered_json{{"role", "system"}, {"content", *sys}});
-  tmpl::ChatOptions opt = chat_options(r);
-  opt.tools = tools;
-  return r.chat_template().render(messages, opt);
+  return r.chat_prompt().render(messages, tools);
 }
 
 std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system) {
@@ -55,7 +44,7 @@ std::string render_generate(const Runner& r, const std::string& prompt, const st
   const std::string sys = !system.empty() ? system : r.resolved().system.value_or("");
   if (!sys.empty()) messages.push_back({{"role", "system"}, {"content", sys}});
   messages.push_back({{"role", "user"}, {"content", prompt}});
-  return r.chat_template().render(messages, chat_options(r));
+  return r.chat_prompt().render(messages);
 }
 
 std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt) {
@@ -115,11 +104,6 @@ std::string render_go_template(const std::string& tmpl, const std::string& syste
   return out;
 }
 
-std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text) {
-  const auto& tok = r.tokenizer();
-  std::vector<int32_t> ids = tok.encode(text, true, true);
-  if (ids.size() >= 2 && tok.bos() >= 0 && ids[0] == tok.bos() && ids[1] == tok.bos()) ids.erase(ids.begin());
-  return ids;
-}
+std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text) { return r.chat_prompt().tokenize(text); }
 
 }  // namespace airlock::server

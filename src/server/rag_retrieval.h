@@ -6,6 +6,7 @@
 
 #include "rag/embedder.h"
 #include "rag/query.h"
+#include "server/model_manager.h"
 #include "server/runner.h"
 #include "server/server_state.h"
 

@@ -8,8 +8,6 @@
 
 #include "engine/text_codec.h"
 #include "grammar/constraint.h"
-#include "model/embed.h"
-#include "sample/stop_matcher.h"
 #include "tensor/thread_pool.h"
 
 namespace airlock::server {
@@ -30,7 +28,7 @@ Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, Thread
   tok_ = tokenizer::Tokenizer::from_gguf(model_->file());
   // The chat template lives in the GGUF; the store's config blob does not carry it.
   const std::string chat_template = model_->file().get_string("tokenizer.chat_template").value_or("");
-  template_ = std::make_unique<tmpl::ChatTemplate>(tmpl::ChatTemplate::or_chatml(chat_template, resolved_.ref.display()));
+  chat_ = std::make_unique<engine::ChatPrompt>(*tok_, chat_template, resolved_.ref.display());
   if (is_encoder()) {
     encoder_ = std::make_unique<engine::Encoder>(*model_, params_.num_ctx, pool_);
     return;

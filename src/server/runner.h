@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/chat_prompt.h"
 #include "engine/constraint.h"
 #include "engine/encoder.h"
 #include "engine/scheduler.h"
@@ -18,7 +19,6 @@
 #include "server/generation.h"
 #include "store/blob_pin.h"
 #include "store/store.h"
-#include "template/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace airlock {
@@ -66,7 +66,7 @@ class Runner {
 
   bool is_encoder() const { return !model_->arch().causal; }
   const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
-  const tmpl::ChatTemplate& chat_template() const { return *template_; }
+  const engine::ChatPrompt& chat_prompt() const { return *chat_; }
   const store::ResolvedModel& resolved() const { return resolved_; }
   int64_t n_ctx() const;
   int64_t n_ctx_train() const;
@@ -90,7 +90,7 @@ class Runner {
   ThreadPool* pool_;
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<tokenizer::Tokenizer> tok_;
-  std::unique_ptr<tmpl::ChatTemplate> template_;
+  std::unique_ptr<engine::ChatPrompt> chat_;
   mutable engine::ConstraintCache constraints_;  // internally synchronised
   std::unique_ptr<engine::Scheduler> scheduler_;  // decoder models
   std::unique_ptr<engine::Encoder> encoder_;      // embedding models

@@ -11,10 +11,13 @@
 #include <airlock/error.h>
 
 #include "server/config.h"
-#include "server/metrics.h"
-#include "server/model_manager.h"
 
 namespace airlock::server {
+
+// Handlers that use them include server/model_manager.h and server/metrics.h themselves: this
+// header is the HTTP side only, and pulls in no model, runner or engine header.
+class ModelManager;
+class Metrics;
 
 struct ServerState {
   ServerConfig config;

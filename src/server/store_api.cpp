@@ -9,6 +9,7 @@
 
 #include "gguf/gguf.h"
 #include "gguf/value_format.h"
+#include "server/model_manager.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "store/digest.h"

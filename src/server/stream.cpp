@@ -1,6 +1,8 @@
 #include "server/stream.h"
 
 #include "server/client_connection.h"
+#include "server/metrics.h"
+#include "server/model_manager.h"
 #include "server/request_note.h"
 
 namespace airlock::server {

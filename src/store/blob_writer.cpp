@@ -19,7 +19,7 @@ BlobWriter::BlobWriter(const fs::path& blobs_dir) : dir_(blobs_dir) {
   fs::create_directories(dir_);
   std::string templ = (dir_ / (std::string(kTempPrefix) + "blob-XXXXXX")).string();
   fd_ = ::mkostemp(templ.data(), O_CLOEXEC);
-  if (fd_ < 0) throw Error(dir_.string() + ": cannot create a temp file: " + errno_text(errno));
+  if (fd_ < 0) throw Error(dir_.string() + ": cannot create a temp file: " + errno_text(errno), ErrorKind::Fault);
   ::fchmod(fd_, 0644);
   tmp_ = templ;
 }
@@ -37,7 +37,7 @@ void BlobWriter::write(const void* data, size_t n) {
     if (w < 0) {
       if (errno == EINTR) continue;
       throw Error(dir_.string() + ": writing blob failed after " + std::to_string(size_) +
-                  " bytes: " + errno_text(errno));
+                  " bytes: " + errno_text(errno), ErrorKind::Fault);
     }
     p += w;
     n -= static_cast<size_t>(w);
@@ -47,7 +47,7 @@ void BlobWriter::write(const void* data, size_t n) {
 
 std::string BlobWriter::finish(const std::optional<std::string>& expected, const std::string& what) {
   if (::fsync(fd_) != 0)
-    throw Error(dir_.string() + ": fsync of new blob failed: " + errno_text(errno));
+    throw Error(dir_.string() + ": fsync of new blob failed: " + errno_text(errno), ErrorKind::Fault);
   ::close(fd_);
   fd_ = -1;
   digest_ = hash_.finish();
@@ -60,7 +60,7 @@ void BlobWriter::commit() {
   if (digest_.empty()) throw Error("blob writer: commit before finish");
   fs::path final_path = dir_ / ("sha256-" + digest_hex(digest_));
   if (::rename(tmp_.c_str(), final_path.c_str()) != 0)
-    throw Error(final_path.string() + ": cannot rename blob into place: " + errno_text(errno));
+    throw Error(final_path.string() + ": cannot rename blob into place: " + errno_text(errno), ErrorKind::Fault);
   committed_ = true;
   fsync_dir(dir_);
 }

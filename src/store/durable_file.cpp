@@ -24,7 +24,7 @@ void write_all(int fd, const char* data, size_t n, const fs::path& p) {
     ssize_t w = ::write(fd, data, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      throw Error(sys_error(p, "write failed"));
+      throw Error(sys_error(p, "write failed"), ErrorKind::Fault);
     }
     data += w;
     n -= static_cast<size_t>(w);
@@ -34,10 +34,10 @@ void write_all(int fd, const char* data, size_t n, const fs::path& p) {
 
 void fsync_dir(const fs::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw Error(sys_error(dir, "cannot open folder to sync"));
+  if (fd < 0) throw Error(sys_error(dir, "cannot open folder to sync"), ErrorKind::Fault);
   int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) throw Error(sys_error(dir, "fsync of folder failed"));
+  if (rc != 0) throw Error(sys_error(dir, "fsync of folder failed"), ErrorKind::Fault);
 }
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) { StagedFile(path, bytes).commit(); }
@@ -48,10 +48,10 @@ StagedFile::StagedFile(fs::path path, std::string_view bytes) : path_(std::move(
   tmp_ = path_.parent_path() / (".tmp-" + path_.filename().string() + "-" + std::to_string(::getpid()) + "-" +
                                 std::to_string(rd()));
   int fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(sys_error(tmp_, "cannot create"));
+  if (fd < 0) throw Error(sys_error(tmp_, "cannot create"), ErrorKind::Fault);
   try {
     write_all(fd, bytes.data(), bytes.size(), tmp_);
-    if (::fsync(fd) != 0) throw Error(sys_error(tmp_, "fsync failed"));
+    if (::fsync(fd) != 0) throw Error(sys_error(tmp_, "fsync failed"), ErrorKind::Fault);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp_.c_str());
@@ -65,14 +65,14 @@ StagedFile::~StagedFile() {
 }
 
 void StagedFile::commit() {
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw Error(sys_error(path_, "cannot rename into place"));
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw Error(sys_error(path_, "cannot rename into place"), ErrorKind::Fault);
   committed_ = true;
   fsync_dir(path_.parent_path());
 }
 
 std::string read_small_file(const fs::path& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(sys_error(path, "cannot open"));
+  if (fd < 0) throw Error(sys_error(path, "cannot open"));  // often a path the user named
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -99,7 +99,7 @@ std::string read_small_file(const fs::path& path, size_t max_bytes) {
 FileLock::FileLock(const fs::path& lock_file, Mode mode) {
   fs::create_directories(lock_file.parent_path());
   fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(sys_error(lock_file, "cannot open lock file"));
+  if (fd_ < 0) throw Error(sys_error(lock_file, "cannot open lock file"), ErrorKind::Fault);
   int op = mode == Mode::Exclusive ? LOCK_EX : LOCK_SH;
   while (::flock(fd_, op) != 0) {
     if (errno == EINTR) continue;

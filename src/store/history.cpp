@@ -45,7 +45,7 @@ std::string History::error(const std::string& what) const {
 }
 
 void History::exec(const char* sql, const std::string& what) const {
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) throw Error(error(what));
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) throw Error(error(what), ErrorKind::Fault);
 }
 
 History::Transaction::Transaction(History& h) : h_(h) { h_.exec("BEGIN IMMEDIATE", "cannot record history"); }
@@ -73,7 +73,7 @@ void History::add(const HistoryEntry& e) {
                          "INSERT INTO history(name, digest, manifest, time, source, action) "
                          "VALUES(?,?,?,?,?,?)",
                          -1, &st.s, nullptr) != SQLITE_OK)
-    throw Error(error("cannot record history"));
+    throw Error(error("cannot record history"), ErrorKind::Fault);
   sqlite3_bind_text(st.s, 1, e.name.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st.s, 2, e.digest.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st.s, 3, e.manifest.c_str(), -1, SQLITE_TRANSIENT);
@@ -81,7 +81,7 @@ void History::add(const HistoryEntry& e) {
   sqlite3_bind_text(st.s, 5, e.source.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st.s, 6, e.action.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(st.s) != SQLITE_DONE)
-    throw Error(error("cannot record history"));
+    throw Error(error("cannot record history"), ErrorKind::Fault);
 }
 
 std::vector<HistoryEntry> History::list(const std::string& name) const {
@@ -90,7 +90,7 @@ std::vector<HistoryEntry> History::list(const std::string& name) const {
                          "SELECT id, name, digest, manifest, time, source, action FROM history "
                          "WHERE name = ? ORDER BY id",
                          -1, &st.s, nullptr) != SQLITE_OK)
-    throw Error(error("cannot read history"));
+    throw Error(error("cannot read history"), ErrorKind::Fault);
   sqlite3_bind_text(st.s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
   std::vector<HistoryEntry> out;
   auto text = [&](int col) {
@@ -102,7 +102,7 @@ std::vector<HistoryEntry> History::list(const std::string& name) const {
     out.push_back({sqlite3_column_int64(st.s, 0), text(1), text(2), text(3),
                    sqlite3_column_int64(st.s, 4), text(5), text(6)});
   }
-  if (rc != SQLITE_DONE) throw Error(error("cannot read history"));
+  if (rc != SQLITE_DONE) throw Error(error("cannot read history"), ErrorKind::Fault);
   return out;
 }
 
