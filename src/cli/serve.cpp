@@ -17,7 +17,8 @@ struct ServeArgs {
   std::string host, api_key_file, config;
   std::optional<int> port, parallel, threads;
   std::optional<int64_t> num_ctx, max_body_mb;
-  std::optional<std::string> import_dir;
+  std::optional<std::string> import_dir, rag_root;
+  bool no_rag_strict = false;
   bool no_auth = false, no_demo = false, print_config = false;
   std::vector<std::string> origins;
 };
@@ -47,6 +48,11 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
   flag(c.num_ctx, a.num_ctx, "num_ctx", "--num-ctx");
   flag(c.max_body_mb, a.max_body_mb, "max_body_mb", "--max-body-mb");
   flag(c.import_dir, a.import_dir, "import_dir", "--import-dir");
+  flag(c.rag_root, a.rag_root, "rag_root", "--rag-root");
+  if (a.no_rag_strict) {
+    c.rag_strict = false;
+    c.sources["rag_strict"] = "--no-rag-strict";
+  }
   if (a.no_auth) {
     c.no_auth = true;
     c.sources["no_auth"] = "--no-auth";
@@ -116,6 +122,10 @@ airlock::cli::Registrar reg("serve", [](CLI::App& app) {
   cmd->add_flag("--no-demo", a->no_demo, "Do not create the demo model in an empty store");
   cmd->add_option("--max-body-mb", a->max_body_mb, "Largest request body in MiB, blob uploads aside (env AIRLOCK_MAX_BODY_MB, default 32)");
   cmd->add_option("--import-dir", a->import_dir, "Folder /api/create may read GGUF files from by path (env AIRLOCK_IMPORT_DIR; default: none)");
+  cmd->add_option("--rag-root", a->rag_root,
+                  "Folder POST /api/rag/collections/NAME/ingest may read documents from by path (env AIRLOCK_RAG_ROOT; default: none)");
+  cmd->add_flag("--no-rag-strict", a->no_rag_strict,
+                "Let the model answer a rag request even when retrieval found nothing relevant");
   cmd->callback([a] { run(*a); });
 });
 

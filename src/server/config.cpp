@@ -123,6 +123,8 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "threads") c.threads = static_cast<int>(integer());
   else if (key == "max_body_mb") c.max_body_mb = integer();
   else if (key == "import_dir") c.import_dir = path();
+  else if (key == "rag_root") c.rag_root = path();
+  else if (key == "rag_strict") c.rag_strict = boolean();
   else if (key == "keep_alive") {
     if (!v.is_string() && !v.is_number())
       throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
@@ -139,7 +141,7 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
                    "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
-                   "max_body_mb, import_dir)");
+                   "max_body_mb, import_dir, rag_root, rag_strict)");
 }
 
 }  // namespace
@@ -169,6 +171,8 @@ void ServerConfig::validate() const {
   if (max_body_mb < 1) throw Error("serve: max_body_mb must be at least 1");
   if (!import_dir.empty() && !fs::is_directory(import_dir))
     throw Error("serve: import_dir " + import_dir.string() + " is not a folder");
+  if (!rag_root.empty() && !fs::is_directory(rag_root))
+    throw Error("serve: rag_root " + rag_root.string() + " is not a folder");
   if (!loopback() && api_keys.empty() && !no_auth)
     throw Error("serve: binding to " + host +
                 " (not loopback) needs --api-key-file, or --no-auth to serve without authentication");
@@ -215,6 +219,10 @@ void apply_env(ServerConfig& c) {
   if (auto v = env("AIRLOCK_IMPORT_DIR")) {
     c.import_dir = *v;
     c.sources["import_dir"] = "AIRLOCK_IMPORT_DIR";
+  }
+  if (auto v = env("AIRLOCK_RAG_ROOT")) {
+    c.rag_root = *v;
+    c.sources["rag_root"] = "AIRLOCK_RAG_ROOT";
   }
   if (!env("AIRLOCK_CONTEXT_LENGTH")) set_int_env(c, c.num_ctx, "num_ctx", "OLLAMA_CONTEXT_LENGTH");
   set_int_env(c, c.num_ctx, "num_ctx", "AIRLOCK_CONTEXT_LENGTH");
@@ -310,6 +318,8 @@ json describe(const ServerConfig& c) {
   put("create_demo", c.create_demo);
   put("max_body_mb", c.max_body_mb);
   put("import_dir", c.import_dir.string());
+  put("rag_root", c.rag_root.string());
+  put("rag_strict", c.rag_strict);
   return out;
 }
 

@@ -38,6 +38,12 @@ struct ServerConfig {
   // The one folder /api/create may take GGUF files from by path (`from`, Modelfile FROM); empty:
   // none, so over HTTP a model comes only from the store or an uploaded blob.
   std::filesystem::path import_dir;
+  // The one folder POST /api/rag/collections/NAME/ingest may read documents from by path; empty:
+  // none, so over HTTP documents arrive only as uploads.
+  std::filesystem::path rag_root;
+  // When retrieval finds nothing relevant, answer that instead of letting the model answer from
+  // nothing; false: generate anyway (the model is told there are no sources).
+  bool rag_strict = true;
 
   // Setting name (the config file key) -> where its value came from ("--parallel",
   // "AIRLOCK_NUM_PARALLEL", "/etc/airlock.json: num_parallel"); absent: the default.
@@ -52,14 +58,14 @@ struct ServerConfig {
 // Applies AIRLOCK_HOST (else OLLAMA_HOST, "host[:port]" or "http://host:port"), AIRLOCK_MODELS (else
 // OLLAMA_MODELS), AIRLOCK_NUM_PARALLEL, AIRLOCK_MAX_QUEUE, AIRLOCK_MAX_LOADED_MODELS,
 // AIRLOCK_KEEP_ALIVE, AIRLOCK_ORIGINS (comma-separated), AIRLOCK_REQUEST_TIMEOUT (seconds),
-// AIRLOCK_MAX_BODY_MB, AIRLOCK_IMPORT_DIR,
+// AIRLOCK_MAX_BODY_MB, AIRLOCK_IMPORT_DIR, AIRLOCK_RAG_ROOT,
 // AIRLOCK_CONTEXT_LENGTH (else OLLAMA_CONTEXT_LENGTH) over c; unset variables leave c alone.
 // Throws airlock::Error naming the variable for a bad value.
 void apply_env(ServerConfig& c);
 
 // Applies a JSON config file over c. Keys: host, port, models, num_parallel, max_queue,
 // max_loaded_models, keep_alive ("5m" or seconds), request_timeout (seconds), num_ctx, threads,
-// origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir. Relative paths are relative to the
+// origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir, rag_root, rag_strict. Relative paths are relative to the
 // file's folder. Throws airlock::Error "FILE: KEY: problem" for an unreadable file, bad JSON, an
 // unknown key or a value of the wrong type or range.
 void apply_config_file(ServerConfig& c, const std::filesystem::path& file);

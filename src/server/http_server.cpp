@@ -237,6 +237,7 @@ void HttpServer::routes() {
   register_native_api(h, st);
   register_store_api(h, st);
   register_openai_api(h, st);
+  register_rag_api(h, st);
 }
 
 bool ensure_demo_model(const std::filesystem::path& models_dir) {

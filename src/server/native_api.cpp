@@ -6,6 +6,7 @@
 #include "server/metrics.h"
 #include "server/model_manager.h"
 #include "server/prompt.h"
+#include "server/rag_chat.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
@@ -69,7 +70,7 @@ std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_ha
 // chat reply that is a call answers message.tool_calls instead of content.
 void run_generation(ServerState& state, const httplib::Request& http, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
-                    Clock::time_point start, const ToolSetup& tools = {}) {
+                    Clock::time_point start, const ToolSetup& tools = {}, std::shared_ptr<RagStep> rag = nullptr) {
   auto piece_json = [model, chat](const std::string& text) {
     json j = {{"model", model}, {"created_at", now_iso()}, {"done", false}};
     if (chat) j["message"] = {{"role", "assistant"}, {"content", text}};
@@ -88,6 +89,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     const auto call = reply_tool_call(tools, c.text);
     json j = call ? call_json(*call) : piece_json(c.text);
     add_stats(j, c.done, load_ns, start);
+    if (rag) j["sources"] = rag->sources(c.text);
     send_json(res, j);
     return;
   }
@@ -95,12 +97,13 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   f.content_type = "application/x-ndjson";
   // With tools, a reply that is a call is held back and sent as one tool_calls chunk.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
-  f.piece = [piece_json, reply](const std::string& text) {
+  f.piece = [piece_json, reply, rag](const std::string& text) {
+    if (rag) rag->seen(text);
     if (!reply) return ndjson(piece_json(text));
     const std::string out = reply->feed(text);
     return out.empty() ? std::string() : ndjson(piece_json(out));
   };
-  f.done = [piece_json, call_json, reply, load_ns, start](const GenEvent& done) {
+  f.done = [piece_json, call_json, reply, load_ns, start, rag](const GenEvent& done) {
     std::string out;
     if (reply) {
       if (const auto call = reply->finish()) out = ndjson(call_json(*call));
@@ -108,6 +111,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     }
     json j = piece_json("");
     add_stats(j, done, load_ns, start);
+    if (rag) j["sources"] = rag->sources();
     return out + j.dump() + "\n";
   };
   f.error = [](const GenEvent& e) { return json{{"error", e.text}}.dump() + "\n"; };
@@ -155,10 +159,12 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const auto start = Clock::now();
   const auto [body, model, keep_alive] = parse_generation_call(http);
   const bool stream = bool_field(body, "stream", true);
-  const ojson messages = body.value("messages", ojson::array());
+  ojson messages = body.value("messages", ojson::array());
   if (!messages.is_array()) throw Error("messages: expected an array");
   const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
   if (messages.empty()) return load_only(state, res, model, keep_alive, load, true);
+  const auto rag = rag_step(state, body, messages);
+  if (rag && rag->nothing_found()) return send_nothing_found_native(res, model, stream);
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   // The native API has no tool_choice: the model answers in text or calls one of the tools.
@@ -168,7 +174,7 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");
     req->compiled = r.constraint(tools.gbnf, "");
   }
-  run_generation(state, http, res, std::move(lease), std::move(req), model, stream, true, start, tools);
+  run_generation(state, http, res, std::move(lease), std::move(req), model, stream, true, start, tools, rag);
 }
 
 std::vector<std::string> embed_inputs(const json& input) {
@@ -267,6 +273,8 @@ void ps(ServerState& state, httplib::Response& res) {
 }
 
 }  // namespace
+
+void native_chat(ServerState& state, const httplib::Request& http, httplib::Response& res) { chat(state, http, res); }
 
 void register_native_api(httplib::Server& http, ServerState& state) {
   auto* s = &state;

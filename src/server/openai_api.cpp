@@ -7,6 +7,7 @@
 
 #include "server/format.h"
 #include "server/prompt.h"
+#include "server/rag_chat.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
 #include "server/metrics.h"
@@ -90,8 +91,11 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     include_usage = bool_field(*so, "include_usage", false);
   std::string prompt;
   ojson messages;
+  std::shared_ptr<RagStep> rag;
   if (chat) {
     messages = flatten_messages(body.value("messages", ojson()));
+    rag = rag_step(state, body, messages);
+    if (rag && rag->nothing_found()) return send_nothing_found_openai(res, model, stream);
   } else {
     ojson p = body.value("prompt", ojson());
     if (p.is_array() && p.size() == 1) p = p[0];
@@ -143,6 +147,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     }
     base["choices"] = json::array({choice});
     base["usage"] = usage(c.done.stats);
+    if (rag) base["sources"] = rag->sources(c.text);
     return send_json(res, base);
   }
   if (chat) base["object"] = "chat.completion.chunk";
@@ -169,12 +174,13 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   f.start = [chunk, chat, reply] {
     return chat && !reply ? sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)) : std::string();
   };
-  f.piece = [chunk, chat, reply, opening](const std::string& text) {
+  f.piece = [chunk, chat, reply, opening, rag](const std::string& text) {
+    if (rag) rag->seen(text);
     if (!reply) return sse(chunk(chat ? json{{"content", text}} : json(text), nullptr));
     const std::string out = reply->feed(text);
     return out.empty() ? std::string() : opening({{"content", out}});
   };
-  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent](const GenEvent& done) {
+  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent, rag](const GenEvent& done) {
     std::string out;
     json finish = finish_reason(done);
     if (reply) {
@@ -186,7 +192,9 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
         out = opening({{"content", rest}});
       }
     }
-    out += sse(chunk(chat ? json::object() : json(""), finish));
+    json last = chunk(chat ? json::object() : json(""), finish);
+    if (rag) last["sources"] = rag->sources();
+    out += sse(last);
     if (include_usage) {
       json u = base;
       u["choices"] = json::array();

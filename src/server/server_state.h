@@ -53,6 +53,7 @@ const std::string& noted_model();
 void register_native_api(httplib::Server& http, ServerState& state);
 void register_store_api(httplib::Server& http, ServerState& state);
 void register_openai_api(httplib::Server& http, ServerState& state);
+void register_rag_api(httplib::Server& http, ServerState& state);
 
 }  // namespace airlock::server
 

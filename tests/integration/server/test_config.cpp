@@ -141,6 +141,24 @@ TEST_F(ConfigFile, EveryKeyApplies) {
   EXPECT_EQ(c.port, 0);
 }
 
+TEST_F(ConfigFile, RagRootAndStrictness) {
+  std::filesystem::create_directories(dir_ / "docs");
+  write(R"({"rag_root": "docs", "rag_strict": false})");
+  ServerConfig c;
+  apply_config_file(c, file_);
+  EXPECT_EQ(c.rag_root, dir_ / "docs");  // relative to the file
+  EXPECT_FALSE(c.rag_strict);
+  EXPECT_NO_THROW(c.validate());
+  const auto d = describe(c);
+  EXPECT_EQ(d["rag_root"]["source"], file_.string() + ": rag_root");
+  EXPECT_EQ(d["rag_strict"]["value"], false);
+  EXPECT_TRUE(ServerConfig{}.rag_strict);  // strict unless told otherwise
+  write(R"({"rag_root": "nowhere"})");
+  apply_config_file(c, file_);
+  EXPECT_THROW(c.validate(), Error);  // not a folder
+  EXPECT_EQ(error_for(R"({"rag_strict": "no"})"), file_.string() + ": rag_strict: expected true or false, got \"no\"");
+}
+
 TEST_F(ConfigFile, ErrorsNameTheFileAndKey) {
   const std::string f = file_.string();
   EXPECT_EQ(error_for(R"({"num_parallel": 0})"), f + ": num_parallel: 0 is out of range [1, 256]");

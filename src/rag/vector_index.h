@@ -1,0 +1,58 @@
+// Exact nearest-neighbour search over a collection's embeddings, held in memory as one matrix of
+// unit vectors (cosine similarity = dot product). Loaded from SQLite; `generation` tells a cache
+// whether the collection changed since.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rag/ann_index.h"
+#include "rag/collection.h"
+
+namespace airlock::rag {
+
+struct VectorHit {
+  int64_t chunk_id;
+  float similarity;
+};
+
+class VectorIndex {
+ public:
+  // From this many embeddings on, searches without a path prefix go through an HNSW graph
+  // (ann_index.h) instead of comparing every vector; below it, exact search is fast enough.
+  static constexpr size_t kAnnThreshold = 20000;
+  // `ann_threshold` = SIZE_MAX: always exact (to measure the graph's recall against).
+  explicit VectorIndex(Collection& c, size_t ann_threshold = kAnnThreshold);
+  ~VectorIndex();
+  // How far the best similarity stands above all of them: (best - mean) / standard deviation,
+  // over the n chunks searched.
+  struct Spread {
+    double top_z = 0;
+    size_t n = 0;
+  };
+  // The `k` most similar chunks whose document path starts with `path_prefix`.
+  std::vector<VectorHit> search(std::span<const float> query, size_t k, const std::string& path_prefix,
+                                Spread* spread = nullptr) const;
+  // Cosine similarity of one chunk to the query; 0 when the chunk has no embedding.
+  float similarity(int64_t chunk_id, std::span<const float> query) const;
+  int64_t generation() const { return generation_; }
+  size_t size() const { return ids_.size(); }
+  size_t dim() const { return dim_; }
+  bool approximate() const { return ann_ != nullptr; }
+
+ private:
+  int64_t generation_ = 0;
+  size_t dim_ = 0;
+  std::vector<int64_t> ids_;
+  std::vector<uint32_t> path_of_;    // index into paths_, per row
+  std::vector<std::string> paths_;
+  std::vector<float> matrix_;        // ids_.size() rows of dim_
+  std::unordered_map<int64_t, size_t> row_of_;
+  std::unique_ptr<AnnIndex> ann_;
+};
+
+}  // namespace airlock::rag
