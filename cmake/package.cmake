@@ -26,6 +26,8 @@ set(find_PkgConfig::PCRE2 "airlock_find_pkg_module(PCRE2 libpcre2-8)")
 set(pc_PkgConfig::PCRE2 "libpcre2-8")
 set(find_PkgConfig::HTTPLIB "airlock_find_pkg_module(HTTPLIB cpp-httplib)")
 set(pc_PkgConfig::HTTPLIB "cpp-httplib")
+set(find_ZLIB::ZLIB "find_dependency(ZLIB)")
+set(pc_ZLIB::ZLIB "zlib")
 set(find_nlohmann_json::nlohmann_json "find_dependency(nlohmann_json 3)")
 set(pc_nlohmann_json::nlohmann_json "nlohmann_json")
 # Needed by the public headers themselves (tools.h includes nlohmann/json.hpp), not only to link.
