@@ -181,7 +181,7 @@ std::shared_ptr<Request> Model::submit(std::vector<int32_t> prompt, const Genera
     }
     if (cb && !cb(text)) r->cancelled = true;
   };
-  job->on_token = [r, cb = callbacks.on_token](int32_t id, float logprob) {
+  job->on_token = [r, cb = callbacks.on_token](int32_t id, float logprob, std::span<const TokenChoice>) {
     {
       std::lock_guard lock(r->mu);
       r->result.tokens.push_back(id);

@@ -20,7 +20,7 @@ void Sequence::finish_as(DoneReason stop_or_length) {
   reason_ = constraint_ && budget_forced_ ? DoneReason::Length : stop_or_length;
 }
 
-int32_t Sequence::sample(const float* logits, int64_t room, float* logprob) {
+int32_t Sequence::sample(const float* logits, int64_t room, Logprobs* lp) {
   if (constraint_) {
     int64_t left = room;
     if (params_.num_predict > 0) left = std::min(left, params_.num_predict - static_cast<int64_t>(tokens_.size()));
@@ -29,7 +29,10 @@ int32_t Sequence::sample(const float* logits, int64_t room, float* logprob) {
     budget_forced_ = budget_forced_ || budget_ <= constraint_->shortest_completion_bytes() + 1;
   }
   const int32_t token = sampler_.sample(logits);
-  if (logprob) *logprob = sampler_.logprob(token);
+  if (lp) {
+    lp->chosen = sampler_.logprob(token);
+    lp->top = sampler_.top_logprobs(lp->n_top);
+  }
   return token;
 }
 

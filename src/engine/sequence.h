@@ -23,6 +23,13 @@ namespace airlock::engine {
 // left for another token. The rule every generation loop applies when its context does not shift.
 inline bool context_full(int64_t pos, int64_t n_ctx) { return pos + 1 >= n_ctx; }
 
+// What Sequence::sample() reports about the distribution it sampled from, when asked.
+struct Logprobs {
+  size_t n_top = 0;               // alternatives wanted
+  float chosen = 0;               // the sampled token's log-probability
+  std::vector<TokenChoice> top;   // the n_top most likely tokens, most likely first
+};
+
 class Sequence {
  public:
   // `constraint` (may be null) must outlive the sequence; `prompt`: the tokens before the output,
@@ -35,9 +42,9 @@ class Sequence {
 
   // The next token from one row of logits. `room`: context positions left for it and every later
   // token (INT64_MAX for a context that shifts), which bounds a constraint's budget. Call only
-  // while !done(). With `logprob`, its log-probability under the distribution sampled from (after
-  // penalties and the constraint's mask, before temperature).
-  int32_t sample(const float* logits, int64_t room, float* logprob = nullptr);
+  // while !done(). With `lp`, its log-probability and lp->n_top alternatives under the
+  // distribution sampled from (after penalties and the constraint's mask, before temperature).
+  int32_t sample(const float* logits, int64_t room, Logprobs* lp = nullptr);
   // Takes the token sample() returned: returns the text it makes safe to show ("" while held
   // back), and ends the sequence on an end token, a stop string, a complete constraint or
   // num_predict. The caller then evaluates the token unless done(), or ends it with end().

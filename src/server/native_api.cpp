@@ -2,7 +2,9 @@
 // /api/embeddings, /api/ps, plus /api/tokenize and /api/detokenize.
 #include <airlock/error.h>
 
+#include "server/embed_dimensions.h"
 #include "server/format.h"
+#include "server/logprobs.h"
 #include "server/prompt.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
@@ -42,6 +44,7 @@ std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& tex
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
   req->compiled = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
+  read_logprobs(body, *req, false);
   return req;
 }
 
@@ -81,30 +84,42 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   };
   submit(state, *lease, req);
   const int64_t load_ns = lease->load_ns();
+  const bool logprobs = req->logprobs;
   if (!stream) {
     Collected c = collect(state, http, *req);
     const auto call = reply_tool_call(tools, c.text);
     json j = call ? call_json(*call) : piece_json(c.text);
+    if (logprobs) j["logprobs"] = native_logprobs(c.logprobs);
     add_stats(j, c.done, load_ns, start);
     send_json(res, j);
     return;
   }
+  // Tokens whose text is held back (a tool call being recognised) go with the next line sent.
+  auto unsent = std::make_shared<std::vector<TokenLogprob>>();
+  auto keep = [unsent](const GenEvent& ev) { unsent->insert(unsent->end(), ev.logprobs.begin(), ev.logprobs.end()); };
+  auto with_logprobs = [unsent, logprobs](json j) {
+    if (logprobs && !unsent->empty()) j["logprobs"] = native_logprobs(*unsent);
+    unsent->clear();
+    return j;
+  };
   StreamFormat f;
   f.content_type = "application/x-ndjson";
   // With tools, a reply that is a call is held back and sent as one tool_calls chunk.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
-  f.piece = [piece_json, reply](const std::string& text) {
-    if (!reply) return ndjson(piece_json(text));
-    const std::string out = reply->feed(text);
-    return out.empty() ? std::string() : ndjson(piece_json(out));
+  f.piece = [piece_json, reply, keep, with_logprobs](const GenEvent& ev) {
+    keep(ev);
+    if (!reply) return ndjson(with_logprobs(piece_json(ev.text)));
+    const std::string out = reply->feed(ev.text);
+    return out.empty() ? std::string() : ndjson(with_logprobs(piece_json(out)));
   };
-  f.done = [piece_json, call_json, reply, load_ns, start](const GenEvent& done) {
+  f.done = [piece_json, call_json, reply, keep, with_logprobs, load_ns, start](const GenEvent& done) {
+    keep(done);
     std::string out;
     if (reply) {
-      if (const auto call = reply->finish()) out = ndjson(call_json(*call));
-      else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(piece_json(rest));
+      if (const auto call = reply->finish()) out = ndjson(with_logprobs(call_json(*call)));
+      else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(with_logprobs(piece_json(rest)));
     }
-    json j = piece_json("");
+    json j = with_logprobs(piece_json(""));
     add_stats(j, done, load_ns, start);
     return out + j.dump() + "\n";
   };
@@ -189,6 +204,7 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
   if (model.empty()) throw Error("model is required");
   const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
   const bool truncate = bool_field(body, "truncate", true);
+  const size_t dimensions = legacy ? 0 : read_dimensions(body);
   const std::vector<std::string> inputs =
       legacy ? std::vector<std::string>{string_field(body, "prompt")} : embed_inputs(body.value("input", json()));
   // num_ctx is the most tokens an input may have; the other keys are checked as for generation.
@@ -203,7 +219,7 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
     auto ids = r.tokenizer().encode(text, true, false);
     tokens += static_cast<int64_t>(ids.size());
     // The legacy route answers the raw pooled vector, the current one a unit vector.
-    embeddings.push_back(r.embed(std::move(ids), truncate, !legacy));
+    embeddings.push_back(cut_to_dimensions(r.embed(std::move(ids), truncate, !legacy), dimensions));
   }
   state.metrics.generation(tokens, 0, 0);
   request_note().prompt_tokens = tokens;

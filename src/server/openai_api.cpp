@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstring>
 
+#include "server/embed_dimensions.h"
 #include "server/format.h"
+#include "server/logprobs.h"
 #include "server/prompt.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
@@ -116,6 +118,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (m.rfind("num_predict", 0) == 0) m = "max_tokens" + m.substr(11);
     throw Error(m);
   }
+  if (chat) read_logprobs(body, *req, true);
+  else read_completion_logprobs(body, *req);
   req->compiled = constraint_for_response_format(r, body.value("response_format", ojson()));
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("response_format: cannot be combined with tools");
@@ -123,6 +127,13 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   }
   submit(state, *lease, req);
 
+  const bool logprobs = req->logprobs;
+  // A choice's logprobs: null unless asked for; completions count text_offset across chunks.
+  auto text_offset = std::make_shared<size_t>(0);
+  auto logprobs_json = [logprobs, chat, text_offset](const std::vector<TokenLogprob>& tokens) {
+    if (!logprobs) return json();
+    return chat ? openai_chat_logprobs(tokens) : openai_completion_logprobs(tokens, *text_offset);
+  };
   const std::string id = new_id(chat ? "chatcmpl" : "cmpl");
   const int64_t created = std::time(nullptr);
   const char* object = chat ? "chat.completion" : "text_completion";
@@ -130,7 +141,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
                {"system_fingerprint", "fp_airlock"}};
   if (!stream) {
     Collected c = collect(state, http, *req);
-    json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", nullptr}};
+    json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", logprobs_json(c.logprobs)}};
     if (!chat) choice["text"] = c.text;
     else if (const auto call = reply_tool_call(tools, c.text)) {
       choice["message"] = {{"role", "assistant"}, {"content", nullptr},
@@ -144,9 +155,14 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     return send_json(res, base);
   }
   if (chat) base["object"] = "chat.completion.chunk";
-  auto chunk = [base, chat](const json& delta_or_text, const json& finish) {
+  // Tokens whose text is held back (a tool call being recognised) go with the next chunk sent.
+  auto unsent = std::make_shared<std::vector<TokenLogprob>>();
+  auto keep = [unsent](const GenEvent& ev) { unsent->insert(unsent->end(), ev.logprobs.begin(), ev.logprobs.end()); };
+  auto chunk = [base, chat, unsent, logprobs_json](const json& delta_or_text, const json& finish) {
     json j = base;
     json choice = {{"index", 0}, {"finish_reason", finish}, {"logprobs", nullptr}};
+    if (!unsent->empty()) choice["logprobs"] = logprobs_json(*unsent);
+    unsent->clear();
     if (chat) choice["delta"] = delta_or_text;
     else choice["text"] = delta_or_text;
     j["choices"] = json::array({choice});
@@ -167,12 +183,14 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   f.start = [chunk, chat, reply] {
     return chat && !reply ? sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)) : std::string();
   };
-  f.piece = [chunk, chat, reply, opening](const std::string& text) {
-    if (!reply) return sse(chunk(chat ? json{{"content", text}} : json(text), nullptr));
-    const std::string out = reply->feed(text);
+  f.piece = [chunk, chat, reply, opening, keep](const GenEvent& ev) {
+    keep(ev);
+    if (!reply) return sse(chunk(chat ? json{{"content", ev.text}} : json(ev.text), nullptr));
+    const std::string out = reply->feed(ev.text);
     return out.empty() ? std::string() : opening({{"content", out}});
   };
-  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent](const GenEvent& done) {
+  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent, keep](const GenEvent& done) {
+    keep(done);
     std::string out;
     json finish = finish_reason(done);
     if (reply) {
@@ -219,7 +237,9 @@ void embeddings(ServerState& state, const httplib::Request& http, httplib::Respo
   if (model.empty()) throw Error("model is required");
   const std::string encoding = string_field(body, "encoding_format", "float");
   if (encoding != "float" && encoding != "base64") throw Error("encoding_format: expected float or base64");
-  if (body.contains("dimensions") && !body["dimensions"].is_null()) throw Error("dimensions is not supported");
+  const size_t dimensions = read_dimensions(body);
+  // Not OpenAI's, but the familiar server's: an input longer than the context is refused, not cut.
+  const bool truncate = bool_field(body, "truncate", true);
   const json input = body.value("input", json());
   std::vector<std::string> texts;
   if (input.is_string()) texts.push_back(input.get<std::string>());
@@ -236,7 +256,7 @@ void embeddings(ServerState& state, const httplib::Request& http, httplib::Respo
   for (size_t i = 0; i < texts.size(); ++i) {
     auto ids = r.tokenizer().encode(texts[i], true, false);
     tokens += static_cast<int64_t>(ids.size());
-    const std::vector<float> v = r.embed(std::move(ids), true, true);
+    const std::vector<float> v = cut_to_dimensions(r.embed(std::move(ids), truncate, true), dimensions);
     json e = {{"object", "embedding"}, {"index", i}};
     e["embedding"] = encoding == "base64" ? json(base64(v.data(), v.size() * sizeof(float))) : json(v);
     data.push_back(std::move(e));

@@ -56,13 +56,25 @@ bool Runner::submit(const std::shared_ptr<GenRequest>& req) {
   if (req->compiled.grammar)
     req->constraint = std::make_unique<grammar::GrammarConstraint>(req->compiled.grammar, token_trie(), req->compiled.automaton);
   GenRequest* r = req.get();  // the scheduler holds the request until its last callback
-  r->on_text = [r](std::string_view text) { r->channel.push({GenEvent::Kind::Text, std::string(text), "", {}, ErrorKind::Fault}); };
+  if (r->logprobs) {
+    const tokenizer::Tokenizer* tok = tok_.get();
+    r->on_token = [r, tok](int32_t id, float logprob, std::span<const TokenChoice> top) {
+      TokenLogprob t{tok->token_text(id), logprob, {}};
+      for (const auto& c : top) t.top.push_back({tok->token_text(c.id), c.logprob});
+      r->unsent_logprobs.push_back(std::move(t));
+    };
+  }
+  r->on_text = [r](std::string_view text) {
+    r->channel.push({GenEvent::Kind::Text, std::string(text), "", {}, ErrorKind::Fault, std::move(r->unsent_logprobs)});
+    r->unsent_logprobs.clear();
+  };
   r->on_done = [r](engine::DoneReason reason, const GenStats& stats) {
     if (reason == engine::DoneReason::Cancel && r->on_cancelled) r->on_cancelled(stats);
-    r->channel.push({GenEvent::Kind::Done, "", engine::done_reason_name(reason), stats, ErrorKind::Fault});
+    r->channel.push({GenEvent::Kind::Done, "", engine::done_reason_name(reason), stats, ErrorKind::Fault,
+                     std::move(r->unsent_logprobs)});
   };
   r->on_error = [r](const Error& e, const GenStats& stats) {
-    r->channel.push({GenEvent::Kind::Error, e.what(), "", stats, e.kind});
+    r->channel.push({GenEvent::Kind::Error, e.what(), "", stats, e.kind, {}});
   };
   return scheduler_->submit(req);
 }

@@ -1,0 +1,117 @@
+// Fields that today's scripts send, through the official ollama and openai clients: log
+// probabilities (whole, streamed, with tools), a num_ctx above the model's trained context,
+// embedding dimensions with batch input and base64, and the errors for bad values. Numbers are
+// checked against each other (streamed against whole, cut against full), never written in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ollama } from 'ollama';
+import OpenAI from 'openai';
+import { startServer } from './server.mjs';
+
+let server, ollama, openai;
+
+before(async () => {
+  server = await startServer([['stories260K.gguf', 'stories'], ['bert-bge-f16.gguf', 'bge'], ['llama-spm-q8_0.gguf', 'llama']]);
+  ollama = new Ollama({ host: server.url });
+  openai = new OpenAI({ baseURL: server.url + '/v1', apiKey: 'unused', maxRetries: 0 });
+});
+after(async () => { await server?.stop(); });
+
+const greedy = { temperature: 0, repeat_penalty: 1, num_predict: 12 };
+
+// Shared checks of native / OpenAI-chat entries; returns their tokens joined.
+function checkEntries(entries, nTop, isGreedy) {
+  let text = '';
+  for (const e of entries) {
+    text += e.token;
+    assert.deepEqual(e.bytes, [...Buffer.from(e.token, 'utf8')]);
+    assert.ok(e.logprob <= 1e-6);
+    if (!nTop) continue;
+    assert.equal(e.top_logprobs.length, nTop);
+    for (let i = 1; i < nTop; i++) assert.ok(e.top_logprobs[i - 1].logprob >= e.top_logprobs[i].logprob);
+    if (isGreedy) assert.equal(e.top_logprobs[0].token, e.token);
+  }
+  return text;
+}
+
+test('ollama: generate and chat logprobs, whole and streamed', async () => {
+  const req = { model: 'stories', prompt: 'Once upon a time', raw: true, options: greedy, logprobs: true, top_logprobs: 3 };
+  const whole = await ollama.generate(req);
+  assert.equal(whole.logprobs.length, whole.eval_count);
+  assert.equal(checkEntries(whole.logprobs, 3, true), whole.response);
+  const streamed = [];
+  for await (const part of await ollama.generate({ ...req, stream: true })) streamed.push(...(part.logprobs ?? []));
+  assert.deepEqual(streamed, whole.logprobs);
+
+  const chat = await ollama.chat({ model: 'stories', messages: [{ role: 'user', content: 'Tell me a story' }],
+    options: greedy, logprobs: true });
+  assert.equal(chat.logprobs.length, chat.eval_count);
+  assert.equal(checkEntries(chat.logprobs, 0, true), chat.message.content);
+  await assert.rejects(ollama.generate({ ...req, top_logprobs: 21 }), /top_logprobs/);
+});
+
+test('openai: chat logprobs whole and streamed, completions logprobs', async () => {
+  const body = { model: 'stories', messages: [{ role: 'user', content: 'Once upon a time' }], temperature: 0,
+    max_tokens: 10, logprobs: true, top_logprobs: 4 };
+  const whole = await openai.chat.completions.create(body);
+  const content = whole.choices[0].logprobs.content;
+  assert.equal(content.length, whole.usage.completion_tokens);
+  assert.equal(checkEntries(content, 4, true), whole.choices[0].message.content);
+  const streamed = [];
+  for await (const chunk of await openai.chat.completions.create({ ...body, stream: true }))
+    streamed.push(...(chunk.choices[0]?.logprobs?.content ?? []));
+  assert.deepEqual(streamed, content);
+  await assert.rejects(openai.chat.completions.create({ ...body, logprobs: false }),
+    (err) => err.status === 400 && /top_logprobs/.test(err.message));
+
+  const c = await openai.completions.create({ model: 'stories', prompt: 'The little dog', temperature: 0, max_tokens: 8, logprobs: 2 });
+  const lp = c.choices[0].logprobs;
+  assert.equal(lp.tokens.join(''), c.choices[0].text);
+  assert.equal(lp.token_logprobs.length, 8);
+  lp.tokens.forEach((t, i) => assert.ok(t in lp.top_logprobs[i]));
+});
+
+test('openai: logprobs with a required tool call', async () => {
+  const tools = [{ type: 'function', function: { name: 'add', parameters: { type: 'object',
+    properties: { a: { type: 'integer' }, b: { type: 'integer' } }, required: ['a', 'b'] } } }];
+  const r = await openai.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'Add 2 and 3' }],
+    tools, tool_choice: 'required', temperature: 1, seed: 2, max_tokens: 60, logprobs: true, top_logprobs: 2 });
+  assert.equal(r.choices[0].finish_reason, 'tool_calls');
+  assert.equal(r.choices[0].logprobs.content.length, r.usage.completion_tokens);
+  for (const e of r.choices[0].logprobs.content) assert.equal(typeof e.logprob, 'number');
+});
+
+test('ollama: num_ctx above the trained context is capped, shown by ps', async () => {
+  // stories260K was trained with a 512-token context.
+  const r = await ollama.generate({ model: 'stories', prompt: 'Once', raw: true, options: { num_predict: 2, num_ctx: 4096 } });
+  assert.equal(r.done, true);
+  const { models } = await ollama.ps();
+  const m = models.find((x) => x.name === 'stories:latest');
+  assert.ok(m.context_length < 4096, JSON.stringify(m));
+  const info = await ollama.show({ model: 'stories' });
+  const trained = Object.entries(info.model_info).find(([k]) => k.endsWith('.context_length'))[1];
+  assert.equal(m.context_length, trained);
+});
+
+test('embeddings: dimensions with batch input, float and base64, truncate false', async () => {
+  const input = ['Hello world', 'The quick brown fox'];
+  const full = await ollama.embed({ model: 'bge', input });
+  const cut = await ollama.embed({ model: 'bge', input, dimensions: 32 });
+  const viaOpenAi = await openai.embeddings.create({ model: 'bge', input, dimensions: 32 });  // base64 on the wire
+  const asFloat = await openai.embeddings.create({ model: 'bge', input, dimensions: 32, encoding_format: 'float' });
+  for (let i = 0; i < 2; i++) {
+    const prefix = full.embeddings[i].slice(0, 32);
+    const norm = Math.hypot(...prefix);
+    assert.equal(cut.embeddings[i].length, 32);
+    for (let j = 0; j < 32; j++) {
+      assert.ok(Math.abs(cut.embeddings[i][j] - prefix[j] / norm) < 1e-5);
+      assert.ok(Math.abs(viaOpenAi.data[i].embedding[j] - cut.embeddings[i][j]) < 1e-6);
+      assert.ok(Math.abs(asFloat.data[i].embedding[j] - cut.embeddings[i][j]) < 1e-6);
+    }
+  }
+  await assert.rejects(ollama.embed({ model: 'bge', input, dimensions: 100000 }), /dimensions/);
+  await assert.rejects(openai.embeddings.create({ model: 'bge', input, dimensions: 0 }),
+    (err) => err.status === 400 && /dimensions/.test(err.message));
+  const long = 'word '.repeat(3000);
+  await assert.rejects(ollama.embed({ model: 'bge', input: long, truncate: false }), /context holds/);
+});
