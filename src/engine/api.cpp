@@ -252,7 +252,8 @@ GenerateResult Session::generate(std::span<const int32_t> prompt, const Generate
        .stop = opts.stop,
        .context_shift = opts.context_shift,
        .n_keep = opts.n_keep,
-       .constraint = constraint.get()},
+       .constraint = constraint.get(),
+       .think = {}},
       text, on_text);
   GenerateResult r;
   r.text = g.text;

@@ -103,7 +103,7 @@ void Scheduler::assign(std::shared_ptr<Job> job) {
   ctx_.truncate(s.seq, static_cast<int64_t>(keep));
   s.tokens = job->prompt;
   GenerateParams params{.sampling = job->sampling, .num_predict = job->num_predict, .stop = job->stop,
-                        .constraint = job->constraint.get()};
+                        .constraint = job->constraint.get(), .think = job->think};
   s.sequence.emplace(params, text_(), n_vocab_, job->prompt);
   s.next = -1;
   s.stats = {};
@@ -128,6 +128,7 @@ void Scheduler::step(Slot& s, int32_t token, const Logprobs& lp) {
     s.tokens.push_back(token);
     if (s.job->on_token) s.job->on_token(token, lp.chosen, lp.top);
   }
+  if (std::string t = seq.take_thinking(); !t.empty() && s.job->on_thinking) s.job->on_thinking(t);
   if (!text.empty() && s.job->on_text) s.job->on_text(text);
   if (!seq.done() && context_full(ctx_.seq_len(s.seq), ctx_.n_ctx())) seq.end(DoneReason::Length);
   if (seq.done()) return finish(s);
@@ -137,6 +138,7 @@ void Scheduler::step(Slot& s, int32_t token, const Logprobs& lp) {
 void Scheduler::finish(Slot& s) {
   Sequence& seq = *s.sequence;
   const std::string tail = seq.finish();
+  if (std::string t = seq.take_thinking(); !t.empty() && s.job->on_thinking) s.job->on_thinking(t);
   if (!tail.empty() && s.job->on_text) s.job->on_text(tail);
   if (s.eval_start != Clock::time_point{}) s.stats.eval_ns = ns_since(s.eval_start);
   s.stats.eval_tokens = static_cast<int64_t>(seq.tokens().size());

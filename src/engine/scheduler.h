@@ -44,6 +44,7 @@ struct Job {
   std::vector<std::string> stop;
   std::unique_ptr<grammar::GrammarConstraint> constraint;  // optional: output constrained to it
   int64_t num_batch = 0;     // most prompt tokens evaluated per step; 0: as many as the batch holds
+  ThinkParams think;         // thinking models: the block reported to on_thinking, unconstrained
   bool logprobs = false;     // report each token's log-probability to on_token
   size_t top_logprobs = 0;   // and this many most likely alternatives (with logprobs)
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
@@ -55,6 +56,7 @@ struct Job {
   // unless logprobs) and top alternatives, then exactly one of on_done and on_error. on_token
   // comes before the on_text of the text the token completes.
   std::function<void(std::string_view text)> on_text;
+  std::function<void(std::string_view thinking)> on_thinking;  // with think.split, before on_text
   std::function<void(int32_t token, float logprob, std::span<const TokenChoice> top)> on_token;
   std::function<void(DoneReason reason, const JobStats& stats)> on_done;
   std::function<void(const Error& error, const JobStats& stats)> on_error;

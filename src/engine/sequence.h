@@ -10,9 +10,11 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/session.h"
+#include "engine/think_split.h"
 #include "sample/sampler.h"
 #include "sample/stop_matcher.h"
 
@@ -54,6 +56,9 @@ class Sequence {
   // The text still held back once it is over (incomplete UTF-8, a stop-string prefix that never
   // completed); nothing after a stop string or a cancel.
   std::string finish();
+  // With params.think.split: the thinking text produced since the last call (accept() and
+  // finish() return only the answer). Stop strings apply to the answer only.
+  std::string take_thinking() { return std::exchange(thinking_, {}); }
 
   const std::vector<int32_t>& tokens() const { return tokens_; }
   // The constraint's output was narrowed to its shortest completion by the budget.
@@ -61,6 +66,12 @@ class Sequence {
 
  private:
   void finish_as(DoneReason stop_or_length);
+  // Whether the constraint masks (and then follows) the token sampled now: not inside a thinking
+  // block.
+  bool constrained_now() const { return constraint_ && !(think_ && think_->thinking()); }
+  void apply_constraint(float* logits);
+  // The answer part of `text`; the thinking part goes to thinking_.
+  std::string split(const std::string& text);
 
   GenerateParams params_;
   TokenText text_;
@@ -71,6 +82,8 @@ class Sequence {
   bool budget_forced_ = false;
   std::vector<int32_t> tokens_;
   std::optional<DoneReason> reason_;
+  std::optional<ThinkSplit> think_;
+  std::string thinking_;
 };
 
 }  // namespace airlock::engine

@@ -44,6 +44,7 @@ struct GenEvent {
   // Text, Done: the tokens generated since the previous event (with logprobs asked for). A token
   // whose text is still held back (a possible stop string) travels with the event that shows it.
   std::vector<TokenLogprob> logprobs;
+  std::string thinking;  // Text: a piece of a thinking model's block (beside or instead of text)
 };
 
 class EventChannel {
@@ -77,6 +78,7 @@ struct GenRequest : engine::Job {
   engine::CompiledConstraint compiled;  // `format`/`grammar`/tools: output constrained to it
   // Called when a cancelled request leaves the scheduler, with what it had generated.
   std::function<void(const GenStats&)> on_cancelled;
+  bool hide_thinking = false;  // a thinking block is split off and dropped (think false)
   EventChannel channel;
   std::vector<TokenLogprob> unsent_logprobs;  // the scheduler's thread only
 };

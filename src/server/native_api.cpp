@@ -10,6 +10,7 @@
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
+#include "server/thinking.h"
 #include "server/tools.h"
 
 namespace airlock::server {
@@ -71,10 +72,11 @@ std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_ha
 void run_generation(ServerState& state, const httplib::Request& http, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
                     Clock::time_point start, const ToolSetup& tools = {}) {
-  auto piece_json = [model, chat](const std::string& text) {
+  auto piece_json = [model, chat](const std::string& text, const std::string& thinking = "") {
     json j = {{"model", model}, {"created_at", now_iso()}, {"done", false}};
     if (chat) j["message"] = {{"role", "assistant"}, {"content", text}};
     else j["response"] = text;
+    if (!thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = thinking;
     return j;
   };
   auto call_json = [piece_json](const ToolCall& call) {
@@ -89,6 +91,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     Collected c = collect(state, http, *req);
     const auto call = reply_tool_call(tools, c.text);
     json j = call ? call_json(*call) : piece_json(c.text);
+    if (!c.thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = c.thinking;
     if (logprobs) j["logprobs"] = native_logprobs(c.logprobs);
     add_stats(j, c.done, load_ns, start);
     send_json(res, j);
@@ -108,7 +111,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
   f.piece = [piece_json, reply, keep, with_logprobs](const GenEvent& ev) {
     keep(ev);
-    if (!reply) return ndjson(with_logprobs(piece_json(ev.text)));
+    if (!reply || !ev.thinking.empty()) return ndjson(with_logprobs(piece_json(ev.text, ev.thinking)));
     const std::string out = reply->feed(ev.text);
     return out.empty() ? std::string() : ndjson(with_logprobs(piece_json(out)));
   };
@@ -154,13 +157,15 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   const bool stream = bool_field(body, "stream", true);
   const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
   if (prompt.empty()) return load_only(state, res, model, keep_alive, load, false);
+  const std::optional<bool> think = read_think(body);
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   std::string text;
   if (raw) text = prompt;
   else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
-  else text = render_generate(r, prompt, system);
+  else text = render_generate(r, prompt, system, think_variables(r, think));
   auto req = make_request(r, text, body);
+  set_thinking(r, text, think, *req);
   run_generation(state, http, res, std::move(lease), std::move(req), model, stream, false, start);
 }
 
@@ -170,13 +175,16 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const bool stream = bool_field(body, "stream", true);
   const ojson messages = body.value("messages", ojson::array());
   if (!messages.is_array()) throw Error("messages: expected an array");
+  const std::optional<bool> think = read_think(body);
   const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
   if (messages.empty()) return load_only(state, res, model, keep_alive, load, true);
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   // The native API has no tool_choice: the model answers in text or calls one of the tools.
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
-  auto req = make_request(r, render_chat(r, messages, tools.template_tools), body);
+  const std::string text = render_chat(r, messages, tools.template_tools, think_variables(r, think));
+  auto req = make_request(r, text, body);
+  set_thinking(r, text, think, *req);
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");
     req->compiled = r.constraint(tools.gbnf, "");

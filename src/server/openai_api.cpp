@@ -13,6 +13,7 @@
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
+#include "server/thinking.h"
 #include "server/tools.h"
 #include "store/store.h"
 
@@ -105,8 +106,11 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
                                             r.chat_prompt().chat_template().source())
                                : ToolSetup{};
+  const std::optional<bool> think = chat ? read_reasoning_effort(body) : std::nullopt;
+  const std::string text = chat ? render_chat(r, messages, tools.template_tools, think_variables(r, think)) : prompt;
   auto req = std::make_shared<GenRequest>();
-  req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages, tools.template_tools) : prompt);
+  req->prompt = tokenize_prompt(r, text);
+  if (chat) set_thinking(r, text, think, *req);
   // OpenAI has no repeat penalty: off unless the model's Modelfile sets one.
   req->sampling.repeat_penalty = 1.0f;
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
@@ -150,6 +154,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     } else {
       choice["message"] = {{"role", "assistant"}, {"content", c.text}};
     }
+    if (chat && !c.thinking.empty()) choice["message"]["reasoning_content"] = c.thinking;
     base["choices"] = json::array({choice});
     base["usage"] = usage(c.done.stats);
     return send_json(res, base);
@@ -185,6 +190,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   };
   f.piece = [chunk, chat, reply, opening, keep](const GenEvent& ev) {
     keep(ev);
+    if (!ev.thinking.empty()) return reply ? opening({{"reasoning_content", ev.thinking}})
+                                           : sse(chunk({{"reasoning_content", ev.thinking}}, nullptr));
     if (!reply) return sse(chunk(chat ? json{{"content", ev.text}} : json(ev.text), nullptr));
     const std::string out = reply->feed(ev.text);
     return out.empty() ? std::string() : opening({{"content", out}});

@@ -19,7 +19,8 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const nlohmann::ordered_json& tools) {
+std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const nlohmann::ordered_json& tools,
+                        const nlohmann::ordered_json& extra) {
   if (!messages.is_array()) throw Error("messages: expected an array");
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
@@ -36,15 +37,16 @@ std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const 
   const bool has_system = !messages.empty() && messages[0]["role"] == "system";
   if (sys && !sys->empty() && !has_system)
     messages.insert(messages.begin(), nlohmann::ordered_json{{"role", "system"}, {"content", *sys}});
-  return r.chat_prompt().render(messages, tools);
+  return r.chat_prompt().render(messages, tools, extra);
 }
 
-std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system) {
+std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system,
+                            const nlohmann::ordered_json& extra) {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   const std::string sys = !system.empty() ? system : r.resolved().system.value_or("");
   if (!sys.empty()) messages.push_back({{"role", "system"}, {"content", sys}});
   messages.push_back({{"role", "user"}, {"content", prompt}});
-  return r.chat_prompt().render(messages);
+  return r.chat_prompt().render(messages, nullptr, extra);
 }
 
 std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt) {

@@ -64,17 +64,39 @@ bool Runner::submit(const std::shared_ptr<GenRequest>& req) {
       r->unsent_logprobs.push_back(std::move(t));
     };
   }
-  r->on_text = [r](std::string_view text) {
-    r->channel.push({GenEvent::Kind::Text, std::string(text), "", {}, ErrorKind::Fault, std::move(r->unsent_logprobs)});
+  // Tokens go with the next event that shows text (thinking or answer).
+  auto text_event = [r] {
+    GenEvent ev;
+    ev.logprobs = std::move(r->unsent_logprobs);
     r->unsent_logprobs.clear();
+    return ev;
   };
-  r->on_done = [r](engine::DoneReason reason, const GenStats& stats) {
+  r->on_text = [r, text_event](std::string_view text) {
+    GenEvent ev = text_event();
+    ev.text = text;
+    r->channel.push(std::move(ev));
+  };
+  if (!r->hide_thinking)
+    r->on_thinking = [r, text_event](std::string_view thinking) {
+      GenEvent ev = text_event();
+      ev.thinking = thinking;
+      r->channel.push(std::move(ev));
+    };
+  r->on_done = [r, text_event](engine::DoneReason reason, const GenStats& stats) {
     if (reason == engine::DoneReason::Cancel && r->on_cancelled) r->on_cancelled(stats);
-    r->channel.push({GenEvent::Kind::Done, "", engine::done_reason_name(reason), stats, ErrorKind::Fault,
-                     std::move(r->unsent_logprobs)});
+    GenEvent ev = text_event();
+    ev.kind = GenEvent::Kind::Done;
+    ev.done_reason = engine::done_reason_name(reason);
+    ev.stats = stats;
+    r->channel.push(std::move(ev));
   };
   r->on_error = [r](const Error& e, const GenStats& stats) {
-    r->channel.push({GenEvent::Kind::Error, e.what(), "", stats, e.kind, {}});
+    GenEvent ev;
+    ev.kind = GenEvent::Kind::Error;
+    ev.text = e.what();
+    ev.stats = stats;
+    ev.error = e.kind;
+    r->channel.push(std::move(ev));
   };
   return scheduler_->submit(req);
 }

@@ -9,8 +9,10 @@
 
 #include "gguf/gguf.h"
 #include "gguf/value_format.h"
+#include "model/arch.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
+#include "server/thinking.h"
 #include "store/digest.h"
 #include "store/store.h"
 
@@ -103,6 +105,18 @@ std::string parameters_text(const json& params) {
   return out;
 }
 
+// What the familiar clients look for before they send a request: an encoder embeds, a decoder
+// completes, and its chat template says whether it takes tools and thinks.
+json capabilities(const gguf::File& file) {
+  const auto* arch = model::find_arch(file.get_string("general.architecture").value_or(""));
+  if (arch && !arch->causal) return json::array({"embedding"});
+  json caps = json::array({"completion"});
+  const std::string tmpl = file.get_string("tokenizer.chat_template").value_or("");
+  if (tmpl.find("tools") != std::string::npos) caps.push_back("tools");
+  if (template_thinks(tmpl)) caps.push_back("thinking");
+  return caps;
+}
+
 void show(ServerState& state, const httplib::Request& http, httplib::Response& res) {
   const json body = parse_body(http);
   store::Store st(state.config.models_dir);
@@ -123,7 +137,7 @@ void show(ServerState& state, const httplib::Request& http, httplib::Response& r
             {"template", m.template_text.value_or(m.details.chat_template)},
             {"details", details_json(m.details)},
             {"model_info", model_info},
-            {"capabilities", json::array({file->get_string("general.architecture").value_or("") == "bert" ? "embedding" : "completion"})}};
+            {"capabilities", capabilities(*file)}};
   if (m.system) j["system"] = *m.system;
   if (m.license) j["license"] = *m.license;
   if (!m.messages.empty()) j["messages"] = m.messages;

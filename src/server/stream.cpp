@@ -93,6 +93,7 @@ Collected collect(ServerState& state, const httplib::Request& http, GenRequest& 
     for (auto& t : ev.logprobs) c.logprobs.push_back(std::move(t));
     if (ev.kind == GenEvent::Kind::Text) {
       c.text += ev.text;
+      c.thinking += ev.thinking;
       continue;
     }
     if (ev.kind == GenEvent::Kind::Error) throw Error(ev.text, ev.error);

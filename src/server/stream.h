@@ -32,6 +32,7 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
 
 struct Collected {
   std::string text;
+  std::string thinking;
   std::vector<TokenLogprob> logprobs;  // every token's, with logprobs asked for
   GenEvent done;
 };

@@ -1,12 +1,18 @@
 // Fields that today's scripts send, through the official ollama and openai clients: log
 // probabilities (whole, streamed, with tools), a num_ctx above the model's trained context,
-// embedding dimensions with batch input and base64, and the errors for bad values. Numbers are
+// embedding dimensions with batch input and base64, thinking (think, reasoning_effort, with a
+// format), and the errors for bad values. Numbers are
 // checked against each other (streamed against whole, cut against full), never written in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { startServer } from './server.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bin, fixtures, startServer } from './server.mjs';
+import { withChatTemplate } from './gguf_template.mjs';
 
 let server, ollama, openai;
 
@@ -14,6 +20,14 @@ before(async () => {
   server = await startServer([['stories260K.gguf', 'stories'], ['bert-bge-f16.gguf', 'bge'], ['llama-spm-q8_0.gguf', 'llama']]);
   ollama = new Ollama({ host: server.url });
   openai = new OpenAI({ baseURL: server.url + '/v1', apiKey: 'unused', maxRetries: 0 });
+  // A thinking model: the qwen fixture with the DeepSeek-R1 distill template (its generation
+  // prompt opens <think>), imported into the running server's store.
+  const scratch = mkdtempSync(join(tmpdir(), 'airlock-e2e-r1-'));
+  const r1 = join(scratch, 'r1.gguf');
+  const template = readFileSync(join(fixtures, 'templates', 'deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja'), 'utf8');
+  withChatTemplate(join(fixtures, 'models', 'qwen2-gpt2-q4_k_m.gguf'), r1, template);
+  execFileSync(bin, ['import', r1, '--name', 'r1'], { env: { ...process.env, AIRLOCK_MODELS: server.store }, stdio: 'ignore' });
+  rmSync(scratch, { recursive: true, force: true });
 });
 after(async () => { await server?.stop(); });
 
@@ -114,4 +128,63 @@ test('embeddings: dimensions with batch input, float and base64, truncate false'
     (err) => err.status === 400 && /dimensions/.test(err.message));
   const long = 'word '.repeat(3000);
   await assert.rejects(ollama.embed({ model: 'bge', input: long, truncate: false }), /context holds/);
+});
+
+// The prompt opened the block: the reported tokens, joined, are thinking up to "</think>", then
+// the answer (leading whitespace dropped).
+function expectedSplit(entries) {
+  const raw = entries.map((e) => e.token).join('');
+  const close = raw.indexOf('</think>');
+  return close < 0 ? [raw, ''] : [raw.slice(0, close), raw.slice(close + 8).trimStart()];
+}
+
+test('thinking: ollama think, whole and streamed, show capabilities, errors', async () => {
+  const info = await ollama.show({ model: 'r1' });
+  assert.ok(info.capabilities.includes('thinking'), JSON.stringify(info.capabilities));
+  const messages = [{ role: 'user', content: 'Hello' }];
+  const options = { temperature: 0.9, seed: 11, num_predict: 24 };
+  const whole = await ollama.chat({ model: 'r1', messages, think: true, options, logprobs: true });
+  const [thinking, answer] = expectedSplit(whole.logprobs);
+  assert.ok(thinking.length > 0);
+  assert.equal(whole.message.thinking, thinking);
+  assert.equal(whole.message.content, answer);
+  let st = '', sa = '';
+  for await (const part of await ollama.chat({ model: 'r1', messages, think: true, options, stream: true })) {
+    st += part.message.thinking ?? '';
+    sa += part.message.content;
+  }
+  assert.equal(st, thinking);
+  assert.equal(sa, answer);
+  const dropped = await ollama.chat({ model: 'r1', messages, think: false, options });
+  assert.equal(dropped.message.thinking, undefined);
+  assert.equal(dropped.message.content, answer);
+  await assert.rejects(ollama.generate({ model: 'stories', prompt: 'Once', think: true }), /does not support thinking/);
+});
+
+test('thinking: think + format constrains only the answer', async () => {
+  const req = { model: 'r1', messages: [{ role: 'user', content: 'Hello' }], think: 'low',
+    options: { temperature: 0.9, seed: 5, num_predict: 20 } };
+  const free = await ollama.chat(req);
+  const constrained = await ollama.chat({ ...req, format: 'json' });
+  const n = Math.min(free.message.thinking.length, constrained.message.thinking.length);
+  assert.ok(n > 0);
+  assert.equal(constrained.message.thinking.slice(0, n), free.message.thinking.slice(0, n));
+});
+
+test('thinking: openai reasoning_content in message and deltas', async () => {
+  const body = { model: 'r1', messages: [{ role: 'user', content: 'Hello' }], temperature: 0, max_tokens: 16,
+    reasoning_effort: 'medium', logprobs: true };
+  const whole = await openai.chat.completions.create(body);
+  const [thinking, answer] = expectedSplit(whole.choices[0].logprobs.content);
+  assert.equal(whole.choices[0].message.reasoning_content, thinking);
+  assert.equal(whole.choices[0].message.content, answer);
+  let st = '', sa = '';
+  for await (const chunk of await openai.chat.completions.create({ ...body, stream: true })) {
+    st += chunk.choices[0]?.delta?.reasoning_content ?? '';
+    sa += chunk.choices[0]?.delta?.content ?? '';
+  }
+  assert.equal(st, thinking);
+  assert.equal(sa, answer);
+  await assert.rejects(openai.chat.completions.create({ ...body, reasoning_effort: 'extreme' }),
+    (err) => err.status === 400 && /reasoning_effort/.test(err.message));
 });
