@@ -170,7 +170,7 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
   const json body = parse_body(http);
   const std::string name = model_name(body);
   store::Store st(state.config.models_dir);
-  if (!string_field(body, "quantize").empty()) throw Error("quantize: quantising on create is not available yet");
+  const std::string quantize = string_field(body, "quantize");
   store::Modelfile mf;
   if (const std::string text = string_field(body, "modelfile"); !text.empty()) {
     mf = store::Modelfile::parse(text, "modelfile");
@@ -204,12 +204,20 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
       mf.messages = *msgs;
     }
   }
-  st.create(name, mf, st.dir(), {"api/create", nullptr, nullptr});
+  try {
+    st.create(name, mf, st.dir(), {"api/create", nullptr, nullptr}, quantize);
+  } catch (const Error& e) {  // the store words it for the CLI's flag
+    std::string m = e.what();
+    if (m.rfind("create --quantize: ", 0) == 0) m = "quantize: " + m.substr(19);
+    throw Error(m, e.kind);
+  }
   const bool stream = bool_field(body, "stream", true);
   if (stream) {
-    res.set_content(json{{"status", "using existing layers"}}.dump() + "\n" + json{{"status", "writing manifest"}}.dump() +
-                        "\n" + json{{"status", "success"}}.dump() + "\n",
-                    "application/x-ndjson");
+    std::string lines;
+    if (!quantize.empty()) lines += json{{"status", "quantizing model to " + quantize}}.dump() + "\n";
+    lines += json{{"status", "using existing layers"}}.dump() + "\n" + json{{"status", "writing manifest"}}.dump() + "\n" +
+             json{{"status", "success"}}.dump() + "\n";
+    res.set_content(lines, "application/x-ndjson");
   } else {
     send_json(res, {{"status", "success"}});
   }

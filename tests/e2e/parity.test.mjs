@@ -188,3 +188,22 @@ test('thinking: openai reasoning_content in message and deltas', async () => {
   await assert.rejects(openai.chat.completions.create({ ...body, reasoning_effort: 'extreme' }),
     (err) => err.status === 400 && /reasoning_effort/.test(err.message));
 });
+
+test('store: create with from and quantize, show capabilities, pull offline', async () => {
+  const done = await ollama.create({ model: 's8', from: 'stories', quantize: 'q8_0' });
+  assert.equal(done.status, 'success');
+  const statuses = [];
+  for await (const p of await ollama.create({ model: 's4', from: 'stories', quantize: 'Q4_K_M', stream: true })) statuses.push(p.status);
+  assert.ok(statuses[0].includes('quantizing'), statuses.join());
+  assert.equal((await ollama.show({ model: 's8' })).details.quantization_level, 'Q8_0');
+  const r = await ollama.generate({ model: 's4', prompt: 'Once', raw: true, options: { num_predict: 3 } });
+  assert.equal(r.eval_count, 3);
+  await assert.rejects(ollama.create({ model: 'bad', from: 'stories', quantize: 'q9_z' }), /quantize/);
+  assert.deepEqual((await ollama.show({ model: 'bge' })).capabilities, ['embedding']);
+  assert.deepEqual((await ollama.show({ model: 'stories' })).capabilities, ['completion']);
+  const started = Date.now();
+  await assert.rejects(ollama.pull({ model: 'llama3' }), /airlock bundle/);
+  assert.ok(Date.now() - started < 5000);
+  const one = await openai.models.retrieve('s8:latest');
+  assert.equal(one.id, 's8:latest');
+});
