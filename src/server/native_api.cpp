@@ -39,9 +39,9 @@ void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point
   j["eval_duration"] = done.stats.eval_ns;
 }
 
-std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& text, const ojson& body) {
+std::shared_ptr<GenRequest> make_request(const Runner& r, std::vector<int32_t> prompt, const ojson& body) {
   auto req = std::make_shared<GenRequest>();
-  req->prompt = tokenize_prompt(r, text);
+  req->prompt = std::move(prompt);
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
   req->compiled = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
@@ -143,6 +143,10 @@ GenerationCall parse_generation_call(const httplib::Request& http) {
   note_model(c.model);
   if (c.model.empty()) throw Error("model is required");
   refuse_unsupported(c.body);
+  // truncate and shift: airlock behaves as both false whatever they say (a prompt that does not
+  // fit is refused, a full context ends the answer with "length"); only their type is checked.
+  bool_field(c.body, "truncate", false);
+  bool_field(c.body, "shift", false);
   c.keep_alive = parse_keep_alive(c.body.value("keep_alive", json()));
   return c;
 }
@@ -153,6 +157,7 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   const std::string prompt = string_field(body, "prompt");
   const std::string system = string_field(body, "system");
   const std::string tmpl = string_field(body, "template");
+  const std::string suffix = string_field(body, "suffix");
   const bool raw = bool_field(body, "raw", false);
   const bool stream = bool_field(body, "stream", true);
   const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
@@ -164,7 +169,8 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   if (raw) text = prompt;
   else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
   else text = render_generate(r, prompt, system, think_variables(r, think));
-  auto req = make_request(r, text, body);
+  // With a suffix the prompt is the code model's fill-in-the-middle layout, not a chat turn.
+  auto req = make_request(r, suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix), body);
   set_thinking(r, text, think, *req);
   run_generation(state, http, res, std::move(lease), std::move(req), model, stream, false, start);
 }
@@ -183,7 +189,7 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   // The native API has no tool_choice: the model answers in text or calls one of the tools.
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
   const std::string text = render_chat(r, messages, tools.template_tools, think_variables(r, think));
-  auto req = make_request(r, text, body);
+  auto req = make_request(r, tokenize_prompt(r, text), body);
   set_thinking(r, text, think, *req);
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");

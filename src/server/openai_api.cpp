@@ -98,7 +98,6 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (p.is_array() && p.size() == 1) p = p[0];
     if (!p.is_string()) throw Error("prompt: expected a string");
     prompt = p.get<std::string>();
-    if (body.contains("suffix") && !body["suffix"].is_null()) throw Error("suffix is not supported yet");
   }
   // OpenAI has no num_ctx / num_thread: the Modelfile's or the server's settings.
   auto lease = state.models.acquire(model, std::nullopt, LoadOptions{});
@@ -109,7 +108,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   const std::optional<bool> think = chat ? read_reasoning_effort(body) : std::nullopt;
   const std::string text = chat ? render_chat(r, messages, tools.template_tools, think_variables(r, think)) : prompt;
   auto req = std::make_shared<GenRequest>();
-  req->prompt = tokenize_prompt(r, text);
+  const std::string suffix = chat ? "" : string_field(body, "suffix");
+  req->prompt = suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix);
   if (chat) set_thinking(r, text, think, *req);
   // OpenAI has no repeat penalty: off unless the model's Modelfile sets one.
   req->sampling.repeat_penalty = 1.0f;

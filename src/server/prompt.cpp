@@ -106,6 +106,13 @@ std::string render_go_template(const std::string& tmpl, const std::string& syste
   return out;
 }
 
+std::vector<int32_t> fill_in_middle_prompt(const Runner& r, const std::string& prefix, const std::string& suffix) {
+  if (!r.fim())
+    throw Error("suffix: model '" + r.resolved().ref.display() +
+                "' does not support fill-in-the-middle (its vocabulary has no FIM tokens)");
+  return engine::fim_prompt(r.tokenizer(), *r.fim(), prefix, suffix);
+}
+
 std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text) { return r.chat_prompt().tokenize(text); }
 
 }  // namespace airlock::server

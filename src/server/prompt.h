@@ -28,6 +28,10 @@ std::string render_generate(const Runner& r, const std::string& prompt, const st
 // airlock::Error naming the action.
 std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt);
 
+// `suffix` with a prompt: the fill-in-the-middle prompt of a code model. Throws airlock::Error for a
+// model whose vocabulary has no FIM tokens.
+std::vector<int32_t> fill_in_middle_prompt(const Runner& r, const std::string& prefix, const std::string& suffix);
+
 // Tokens with BOS as the model asks (once, even if the template wrote its text) and the text of
 // control tokens recognised (templates write them).
 std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text);

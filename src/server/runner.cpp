@@ -33,6 +33,7 @@ Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, Thread
     encoder_ = std::make_unique<engine::Encoder>(*model_, params_.num_ctx, pool_);
     return;
   }
+  fim_ = engine::find_fim_tokens(model_->file(), *tok_);
   model::ContextParams cp;
   cp.n_ctx = std::min<int64_t>(params_.num_ctx, model_->hparams().n_ctx_train);
   cp.n_seq = params_.num_parallel;

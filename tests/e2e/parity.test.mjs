@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, fixtures, startServer } from './server.mjs';
-import { withChatTemplate } from './gguf_template.mjs';
+import { vocabulary, withMetadata } from './gguf_metadata.mjs';
 
 let server, ollama, openai;
 
@@ -25,13 +25,24 @@ before(async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'airlock-e2e-r1-'));
   const r1 = join(scratch, 'r1.gguf');
   const template = readFileSync(join(fixtures, 'templates', 'deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja'), 'utf8');
-  withChatTemplate(join(fixtures, 'models', 'qwen2-gpt2-q4_k_m.gguf'), r1, template);
-  execFileSync(bin, ['import', r1, '--name', 'r1'], { env: { ...process.env, AIRLOCK_MODELS: server.store }, stdio: 'ignore' });
+  const qwen = join(fixtures, 'models', 'qwen2-gpt2-q4_k_m.gguf');
+  withMetadata(qwen, r1, { 'tokenizer.chat_template': template });
+  // A code model: three of qwen's tokens named as its fill-in-the-middle tokens.
+  const coder = join(scratch, 'coder.gguf');
+  const vocab = vocabulary(qwen);
+  withMetadata(qwen, coder, Object.fromEntries(FIM.map(([key, spelling]) => [key, vocab.indexOf(spelling)])));
+  const env = { ...process.env, AIRLOCK_MODELS: server.store };
+  execFileSync(bin, ['import', r1, '--name', 'r1'], { env, stdio: 'ignore' });
+  execFileSync(bin, ['import', coder, '--name', 'coder'], { env, stdio: 'ignore' });
   rmSync(scratch, { recursive: true, force: true });
 });
 after(async () => { await server?.stop(); });
 
 const greedy = { temperature: 0, repeat_penalty: 1, num_predict: 12 };
+// The qwen fixture's GPT-2 vocabulary has no FIM tokens: digits stand in (its pre-tokenizer never
+// merges them with the letters and newlines around them, so the hand-written layout tokenizes alike).
+const FIM = [['tokenizer.ggml.fim_pre_token_id', '7'], ['tokenizer.ggml.fim_suf_token_id', '8'],
+  ['tokenizer.ggml.fim_mid_token_id', '9']];
 
 // Shared checks of native / OpenAI-chat entries; returns their tokens joined.
 function checkEntries(entries, nTop, isGreedy) {
@@ -206,4 +217,22 @@ test('store: create with from and quantize, show capabilities, pull offline', as
   assert.ok(Date.now() - started < 5000);
   const one = await openai.models.retrieve('s8:latest');
   assert.equal(one.id, 's8:latest');
+});
+
+test('suffix: fill-in-the-middle answers as the hand-written layout; truncate and shift accepted', async () => {
+  const prefix = 'x = a\n', suffix = '\ny = b\n';
+  const options = { temperature: 0, num_predict: 10 };
+  const fim = await ollama.generate({ model: 'coder', prompt: prefix, suffix, options });
+  const layout = FIM[0][1] + prefix + FIM[1][1] + suffix + FIM[2][1];
+  const raw = await ollama.generate({ model: 'coder', prompt: layout, raw: true, options });
+  assert.equal(fim.response, raw.response);
+  const c = await openai.completions.create({ model: 'coder', prompt: prefix, suffix, temperature: 0, max_tokens: 10 });
+  assert.equal(c.choices[0].text, raw.response);
+  await assert.rejects(ollama.generate({ model: 'stories', prompt: 'a', suffix: 'b' }), /fill-in-the-middle/);
+  await assert.rejects(openai.completions.create({ model: 'stories', prompt: 'a', suffix: 'b' }),
+    (err) => err.status === 400 && /fill-in-the-middle/.test(err.message));
+  const chat = await ollama.chat({ model: 'stories', messages: [{ role: 'user', content: 'hi' }], truncate: true, shift: false,
+    options: { num_predict: 2 } });
+  assert.equal(chat.done, true);
+  await assert.rejects(ollama.generate({ model: 'stories', prompt: 'hi', images: ['aGk='] }), /images/);
 });
