@@ -33,6 +33,11 @@ std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const 
       throw Error(where + ".content: expected a string");
   }
   prepare_tool_messages(messages);
+  // Earlier thinking, as the native API sends it, reaches templates under the name they read
+  // (Qwen3's: reasoning_content, which OpenAI clients send as it is).
+  for (auto& m : messages)
+    if (m.contains("thinking") && m["thinking"].is_string() && !m.contains("reasoning_content"))
+      m["reasoning_content"] = m["thinking"];
   const auto& sys = r.resolved().system;
   const bool has_system = !messages.empty() && messages[0]["role"] == "system";
   if (sys && !sys->empty() && !has_system)

@@ -23,7 +23,9 @@ using json = nlohmann::json;
 
 // Qwen3's no-think switch, as its template writes it after the generation prompt.
 const char* kQwen3Style =
-    "{%- for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{%- endfor %}"
+    "{%- for m in messages %}<|im_start|>{{ m.role }}\n"
+    "{%- if m.reasoning_content is defined %}<think>\n{{ m.reasoning_content }}\n</think>\n\n{%- endif %}"
+    "{{ m.content }}<|im_end|>\n{%- endfor %}"
     "{%- if add_generation_prompt %}<|im_start|>assistant\n"
     "{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{%- endif %}{%- endif %}";
 
@@ -160,6 +162,22 @@ TEST_F(Thinking, ThinkFalseRendersTheTemplatesNoThinkVariant) {
   const size_t none = prompt_tokens("none"), high = prompt_tokens("high"), unset = prompt_tokens(nullptr);
   EXPECT_GT(none, high);
   EXPECT_EQ(unset, high);
+}
+
+// An earlier turn's thinking reaches the template: native `thinking` as reasoning_content.
+TEST_F(Thinking, EarlierThinkingReachesTheTemplate) {
+  auto prompt_tokens = [&](const json& assistant) {
+    const json messages = {{{"role", "user"}, {"content", "Hi"}}, assistant, {{"role", "user"}, {"content", "And?"}}};
+    auto r = post_json(*client_, "/v1/chat/completions", {{"model", "q3"}, {"messages", messages}, {"max_tokens", 1}});
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return r.body["usage"]["prompt_tokens"].get<size_t>();
+  };
+  const json plain = {{"role", "assistant"}, {"content", "Hello"}};
+  json openai = plain, native = plain;
+  openai["reasoning_content"] = "greet back";
+  native["thinking"] = "greet back";
+  EXPECT_GT(prompt_tokens(openai), prompt_tokens(plain));
+  EXPECT_EQ(prompt_tokens(native), prompt_tokens(openai));
 }
 
 TEST_F(Thinking, AFormatConstrainsTheAnswerNeverTheThinking) {
