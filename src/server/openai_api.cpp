@@ -245,7 +245,8 @@ void embeddings(ServerState& state, const httplib::Request& http, httplib::Respo
   const std::string encoding = string_field(body, "encoding_format", "float");
   if (encoding != "float" && encoding != "base64") throw Error("encoding_format: expected float or base64");
   const size_t dimensions = read_dimensions(body);
-  // Not OpenAI's, but the familiar server's: an input longer than the context is refused, not cut.
+  // Not OpenAI's but the familiar server's: false refuses an input longer than the context instead of
+  // cutting it.
   const bool truncate = bool_field(body, "truncate", true);
   const json input = body.value("input", json());
   std::vector<std::string> texts;

@@ -291,5 +291,32 @@ TEST(RequestLog, LineCarriesModelStatusDurationAndTokens) {
   EXPECT_FALSE(lines[2].contains("eval_tokens"));
 }
 
+TEST(RequestLog, ACappedNumCtxIsNoted) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempDir dir;
+  import_fixture_models(dir.path());
+  auto f = gguf::File::open(fixtures::dir() / "models" / "stories260K.gguf");
+  const int64_t trained = *f->get_int(*f->get_string("general.architecture") + ".context_length");
+  const auto log_path = dir.path() / "requests.log";
+  std::FILE* log = std::fopen(log_path.c_str(), "w");
+  ASSERT_NE(log, nullptr);
+  {
+    RunningServer server(dir.path(), {}, log);
+    auto c = server.client();
+    for (int64_t num_ctx : {trained * 8, trained}) {
+      auto r = post_json(*c, "/api/generate", {{"model", "stories"}, {"prompt", "Once"}, {"stream", false},
+                                               {"options", {{"num_predict", 1}, {"num_ctx", num_ctx}}}});
+      ASSERT_EQ(r.status, 200) << r.raw;
+    }
+  }
+  std::fclose(log);
+  std::ifstream in(log_path);
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].value("num_ctx_capped_to", int64_t{-1}), trained) << lines[0];
+  EXPECT_FALSE(lines[1].contains("num_ctx_capped_to")) << lines[1];
+}
+
 }  // namespace
 }  // namespace airlock::server::testing
