@@ -47,8 +47,14 @@ json openai_options(const ojson& body) {
   return o;
 }
 
+// Fields that would change the output if honoured: refused rather than silently dropped.
 void refuse_unsupported(const ojson& body) {
   if (auto n = body.find("n"); n != body.end() && !n->is_null() && *n != 1) throw Error("n: only n = 1 is supported");
+  if (auto b = body.find("best_of"); b != body.end() && !b->is_null() && *b != 1)
+    throw Error("best_of: only best_of = 1 is supported");
+  if (auto e = body.find("echo"); e != body.end() && *e == true) throw Error("echo: echoing the prompt is not supported");
+  if (auto l = body.find("logit_bias"); l != body.end() && !l->is_null() && !l->empty())
+    throw Error("logit_bias: not supported");
 }
 
 // Chat message content may be a string or a list of parts; only text parts are accepted.
