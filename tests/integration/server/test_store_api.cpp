@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gguf/gguf.h"
 #include "server_harness.h"
 #include "tensor/thread_pool.h"
 #include "store/store.h"
@@ -54,6 +55,15 @@ TEST_F(StoreApi, ShowReportsDetailsAndMetadata) {
   EXPECT_EQ(r.body["model_info"]["llama.embedding_length"], 256);
   EXPECT_EQ(r.body["model_info"]["llama.block_count"], 2);
   EXPECT_TRUE(r.body["model_info"]["tokenizer.ggml.tokens"].is_null());  // only with verbose
+  uint64_t parameters = 0;  // every tensor's elements, counted here from the shapes
+  for (const auto& t : gguf::File::open(fixtures::dir() / "models" / "llama-spm-q8_0.gguf")->tensors()) {
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < t.n_dims; ++d) n *= static_cast<uint64_t>(t.ne[d]);
+    parameters += n;
+  }
+  EXPECT_EQ(r.body["model_info"]["general.parameter_count"], parameters);
+  auto verbose = post_json(*client_, "/api/show", {{"model", "llama"}, {"verbose", true}});
+  EXPECT_TRUE(verbose.body["model_info"]["tokenizer.ggml.tokens"].is_array()) << verbose.raw.substr(0, 200);
   EXPECT_NE(r.body["modelfile"].get<std::string>().find("FROM "), std::string::npos);
   auto missing = post_json(*client_, "/api/show", {{"model", "ghost"}});
   EXPECT_EQ(missing.status, 404);
