@@ -190,7 +190,7 @@ std::shared_ptr<Request> Model::submit(std::vector<int32_t> prompt, const Genera
     if (cb && !cb(text)) r->cancelled = true;
   };
   const tokenizer::Tokenizer* tok = &impl_->codec->tokenizer();
-  job->on_token = [r, tok, cb = callbacks.on_token](int32_t id, float logprob) {
+  job->on_token = [r, tok, cb = callbacks.on_token](int32_t id, float logprob, std::span<const TokenChoice>) {
     {
       std::lock_guard lock(r->mu);
       r->result.tokens.push_back(id);
@@ -261,7 +261,8 @@ GenerateResult Session::generate(std::span<const int32_t> prompt, const Generate
        .stop = opts.stop,
        .context_shift = opts.context_shift,
        .n_keep = opts.n_keep,
-       .constraint = constraint.get()},
+       .constraint = constraint.get(),
+       .think = {}},
       text, on_text);
   GenerateResult r;
   r.text = g.text;

@@ -103,7 +103,7 @@ void Scheduler::assign(std::shared_ptr<Job> job) {
   ctx_.truncate(s.seq, static_cast<int64_t>(keep));
   s.tokens = job->prompt;
   GenerateParams params{.sampling = job->sampling, .num_predict = job->num_predict, .stop = job->stop,
-                        .constraint = job->constraint.get()};
+                        .constraint = job->constraint.get(), .think = job->think};
   s.sequence.emplace(params, text_(), n_vocab_, job->prompt);
   s.next = -1;
   s.stats = {};
@@ -116,7 +116,7 @@ void Scheduler::assign(std::shared_ptr<Job> job) {
   if (s.sequence->done()) finish(s);
 }
 
-void Scheduler::step(Slot& s, int32_t token, float logprob) {
+void Scheduler::step(Slot& s, int32_t token, const Logprobs& lp) {
   if (s.eval_start == Clock::time_point{}) {
     s.stats.ttft_ns = ns_since(s.job->submitted);
     s.eval_start = Clock::now();
@@ -126,8 +126,9 @@ void Scheduler::step(Slot& s, int32_t token, float logprob) {
   const std::string text = seq.accept(token);
   if (seq.tokens().size() > before) {  // not an end token
     s.tokens.push_back(token);
-    if (s.job->on_token) s.job->on_token(token, logprob);
+    if (s.job->on_token) s.job->on_token(token, lp.chosen, lp.top);
   }
+  if (std::string t = seq.take_thinking(); !t.empty() && s.job->on_thinking) s.job->on_thinking(t);
   if (!text.empty() && s.job->on_text) s.job->on_text(text);
   if (!seq.done() && context_full(ctx_.seq_len(s.seq), ctx_.n_ctx())) seq.end(DoneReason::Length);
   if (seq.done()) return finish(s);
@@ -137,6 +138,7 @@ void Scheduler::step(Slot& s, int32_t token, float logprob) {
 void Scheduler::finish(Slot& s) {
   Sequence& seq = *s.sequence;
   const std::string tail = seq.finish();
+  if (std::string t = seq.take_thinking(); !t.empty() && s.job->on_thinking) s.job->on_thinking(t);
   if (!tail.empty() && s.job->on_text) s.job->on_text(tail);
   if (s.eval_start != Clock::time_point{}) s.stats.eval_ns = ns_since(s.eval_start);
   s.stats.eval_tokens = static_cast<int64_t>(seq.tokens().size());
@@ -221,10 +223,10 @@ void Scheduler::loop() {
       try {
         // The sampled token takes position seq_len: the room left counts it.
         const int64_t room = ctx_.n_ctx() - ctx_.seq_len(s.seq);
-        float logprob = std::numeric_limits<float>::quiet_NaN();
+        Logprobs lp{.n_top = s.job->top_logprobs, .chosen = std::numeric_limits<float>::quiet_NaN(), .top = {}};
         const int32_t token = s.sequence->sample(logits.data() + j * static_cast<size_t>(n_vocab_), room,
-                                                 s.job->logprobs ? &logprob : nullptr);
-        step(s, token, logprob);
+                                                 s.job->logprobs ? &lp : nullptr);
+        step(s, token, lp);
       } catch (const std::exception& e) {
         fail(s, Error(e.what(), ErrorKind::Fault));
       }

@@ -16,11 +16,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "engine/sequence.h"
 #include "engine/session.h"
 #include "grammar/constraint.h"
 #include "model/context.h"
@@ -42,16 +44,20 @@ struct Job {
   std::vector<std::string> stop;
   std::unique_ptr<grammar::GrammarConstraint> constraint;  // optional: output constrained to it
   int64_t num_batch = 0;     // most prompt tokens evaluated per step; 0: as many as the batch holds
+  ThinkParams think;         // thinking models: the block reported to on_thinking, unconstrained
   bool logprobs = false;     // report each token's log-probability to on_token
+  size_t top_logprobs = 0;   // and this many most likely alternatives (with logprobs)
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled{false};  // set by whoever waits for it when nobody listens any more
 
   // Called on the scheduler's thread, in this order: on_text for each piece of text as soon as it
   // is safe to show, on_token (optional) for each generated token with its log-probability (NaN
-  // unless logprobs), then exactly one of on_done and on_error.
+  // unless logprobs) and top alternatives, then exactly one of on_done and on_error. on_token
+  // comes before the on_text of the text the token completes.
   std::function<void(std::string_view text)> on_text;
-  std::function<void(int32_t token, float logprob)> on_token;
+  std::function<void(std::string_view thinking)> on_thinking;  // with think.split, before on_text
+  std::function<void(int32_t token, float logprob, std::span<const TokenChoice> top)> on_token;
   std::function<void(DoneReason reason, const JobStats& stats)> on_done;
   std::function<void(const Error& error, const JobStats& stats)> on_error;
 };
@@ -80,7 +86,7 @@ class Scheduler {
   void loop();
   void expire_queued_locked();
   void assign(std::shared_ptr<Job> job);
-  void step(Slot& s, int32_t token, float logprob);
+  void step(Slot& s, int32_t token, const Logprobs& lp);
   void finish(Slot& s);
   void fail(Slot& s, const Error& error);
 

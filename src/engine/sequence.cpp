@@ -10,9 +10,20 @@ Sequence::Sequence(const GenerateParams& params, TokenText text, int32_t n_vocab
     : params_(params), text_(std::move(text)), sampler_(params.sampling, n_vocab), stops_(params.stop),
       constraint_(params.constraint) {
   for (int32_t t : prompt) sampler_.accept(t);
-  if (constraint_) sampler_.set_filter([this](float* logits, int32_t) { constraint_->apply(logits, budget_); });
+  if (params_.think.split) think_.emplace(params_.think.inside);
+  if (constraint_) sampler_.set_filter([this](float* logits, int32_t) { apply_constraint(logits); });
   if (params_.num_predict == 0) reason_ = DoneReason::Length;
   else if (constraint_ && constraint_->done()) reason_ = DoneReason::Stop;
+}
+
+void Sequence::apply_constraint(float* logits) {
+  if (!constrained_now()) return;
+  // Before the answer has begun the model may still open its thinking block.
+  const int32_t open = params_.think.open_token;
+  const bool may_open = think_ && !think_->answering() && open >= 0;
+  const float open_logit = may_open ? logits[open] : 0;
+  constraint_->apply(logits, budget_);
+  if (may_open) logits[open] = open_logit;
 }
 
 void Sequence::finish_as(DoneReason stop_or_length) {
@@ -20,7 +31,7 @@ void Sequence::finish_as(DoneReason stop_or_length) {
   reason_ = constraint_ && budget_forced_ ? DoneReason::Length : stop_or_length;
 }
 
-int32_t Sequence::sample(const float* logits, int64_t room, float* logprob) {
+int32_t Sequence::sample(const float* logits, int64_t room, Logprobs* lp) {
   if (constraint_) {
     int64_t left = room;
     if (params_.num_predict > 0) left = std::min(left, params_.num_predict - static_cast<int64_t>(tokens_.size()));
@@ -29,21 +40,26 @@ int32_t Sequence::sample(const float* logits, int64_t room, float* logprob) {
     budget_forced_ = budget_forced_ || budget_ <= constraint_->shortest_completion_bytes() + 1;
   }
   const int32_t token = sampler_.sample(logits);
-  if (logprob) *logprob = sampler_.logprob(token);
+  if (lp) {
+    lp->chosen = sampler_.logprob(token);
+    lp->top = sampler_.top_logprobs(lp->n_top);
+  }
   return token;
 }
 
 std::string Sequence::accept(int32_t token) {
   sampler_.accept(token);
-  if (constraint_) constraint_->accept(token);
+  const bool opens_block = think_ && !think_->answering() && token == params_.think.open_token;
+  const bool constrained = constrained_now() && !opens_block;
+  if (constrained) constraint_->accept(token);
   if (text_.is_end(token)) {
     finish_as(DoneReason::Stop);
     return "";
   }
   tokens_.push_back(token);
-  std::string out = stops_.feed(text_.piece(token));
+  std::string out = stops_.feed(split(text_.piece(token)));
   if (stops_.stopped()) reason_ = DoneReason::Stop;
-  else if (constraint_ && constraint_->done()) finish_as(DoneReason::Stop);  // nothing can follow
+  else if (constrained && constraint_->done()) finish_as(DoneReason::Stop);  // nothing can follow
   else if (params_.num_predict > 0 && static_cast<int64_t>(tokens_.size()) >= params_.num_predict)
     reason_ = DoneReason::Length;
   return out;
@@ -54,9 +70,22 @@ void Sequence::end(DoneReason reason) {
   if (!reason_ || reason == DoneReason::Cancel) reason_ = reason;
 }
 
+std::string Sequence::split(const std::string& text) {
+  if (!think_) return text;
+  ThinkSplit::Parts parts = think_->feed(text);
+  thinking_ += parts.thinking;
+  return std::move(parts.answer);
+}
+
 std::string Sequence::finish() {
   if (reason_ == DoneReason::Cancel || stops_.stopped()) return "";
-  std::string tail = stops_.feed(text_.finish());
+  std::string rest = split(text_.finish());
+  if (think_) {
+    ThinkSplit::Parts parts = think_->finish();
+    thinking_ += parts.thinking;
+    rest += parts.answer;
+  }
+  std::string tail = stops_.feed(rest);
   if (!stops_.stopped()) tail += stops_.flush();
   return tail;
 }

@@ -10,9 +10,11 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/session.h"
+#include "engine/think_split.h"
 #include "sample/sampler.h"
 #include "sample/stop_matcher.h"
 
@@ -22,6 +24,13 @@ namespace airlock::engine {
 // at most n_ctx positions (as the familiar server counts them), so it ends when no position is
 // left for another token. The rule every generation loop applies when its context does not shift.
 inline bool context_full(int64_t pos, int64_t n_ctx) { return pos + 1 >= n_ctx; }
+
+// What Sequence::sample() reports about the distribution it sampled from, when asked.
+struct Logprobs {
+  size_t n_top = 0;               // alternatives wanted
+  float chosen = 0;               // the sampled token's log-probability
+  std::vector<TokenChoice> top;   // the n_top most likely tokens, most likely first
+};
 
 class Sequence {
  public:
@@ -35,9 +44,9 @@ class Sequence {
 
   // The next token from one row of logits. `room`: context positions left for it and every later
   // token (INT64_MAX for a context that shifts), which bounds a constraint's budget. Call only
-  // while !done(). With `logprob`, its log-probability under the distribution sampled from (after
-  // penalties and the constraint's mask, before temperature).
-  int32_t sample(const float* logits, int64_t room, float* logprob = nullptr);
+  // while !done(). With `lp`, its log-probability and lp->n_top alternatives under the
+  // distribution sampled from (after penalties and the constraint's mask, before temperature).
+  int32_t sample(const float* logits, int64_t room, Logprobs* lp = nullptr);
   // Takes the token sample() returned: returns the text it makes safe to show ("" while held
   // back), and ends the sequence on an end token, a stop string, a complete constraint or
   // num_predict. The caller then evaluates the token unless done(), or ends it with end().
@@ -47,6 +56,9 @@ class Sequence {
   // The text still held back once it is over (incomplete UTF-8, a stop-string prefix that never
   // completed); nothing after a stop string or a cancel.
   std::string finish();
+  // With params.think.split: the thinking text produced since the last call (accept() and
+  // finish() return only the answer). Stop strings apply to the answer only.
+  std::string take_thinking() { return std::exchange(thinking_, {}); }
 
   const std::vector<int32_t>& tokens() const { return tokens_; }
   // The constraint's output was narrowed to its shortest completion by the budget.
@@ -54,6 +66,12 @@ class Sequence {
 
  private:
   void finish_as(DoneReason stop_or_length);
+  // Whether the constraint masks (and then follows) the token sampled now: not inside a thinking
+  // block.
+  bool constrained_now() const { return constraint_ && !(think_ && think_->thinking()); }
+  void apply_constraint(float* logits);
+  // The answer part of `text`; the thinking part goes to thinking_.
+  std::string split(const std::string& text);
 
   GenerateParams params_;
   TokenText text_;
@@ -64,6 +82,8 @@ class Sequence {
   bool budget_forced_ = false;
   std::vector<int32_t> tokens_;
   std::optional<DoneReason> reason_;
+  std::optional<ThinkSplit> think_;
+  std::string thinking_;
 };
 
 }  // namespace airlock::engine

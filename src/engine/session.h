@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/think_split.h"
 #include "grammar/constraint.h"
 #include "model/context.h"
 #include "sample/sampler.h"
@@ -33,6 +34,9 @@ struct GenerateParams {
   // left (num_predict and context): done() or EOS after a complete output ends with "stop"; an
   // output finished under budget pressure, or at the budget, ends with "length" (still complete).
   grammar::GrammarConstraint* constraint = nullptr;
+  // Thinking models: the block before the answer is reported apart (Sequence::take_thinking) and
+  // never constrained.
+  ThinkParams think;
 };
 
 // How generated tokens become text: `piece` returns the text that token completes (it may hold

@@ -206,14 +206,42 @@ int32_t Sampler::draw() {
   return cand_.back().id;  // rounding left u just above the total
 }
 
-float Sampler::logprob(int32_t token) const {
+double Sampler::log_normaliser() const {
   float max = -std::numeric_limits<float>::infinity();
   for (float x : work_) max = std::max(max, x);
-  if (!std::isfinite(max) || token < 0 || token >= n_vocab_) return -std::numeric_limits<float>::infinity();
+  if (!std::isfinite(max)) return std::numeric_limits<double>::quiet_NaN();
   double sum = 0;
   for (float x : work_)
     if (std::isfinite(x)) sum += std::exp(static_cast<double>(x - max));
-  return static_cast<float>(static_cast<double>(work_[static_cast<size_t>(token)] - max) - std::log(sum));
+  return static_cast<double>(max) + std::log(sum);
+}
+
+float Sampler::logprob(int32_t token) const {
+  const double norm = log_normaliser();
+  if (std::isnan(norm) || token < 0 || token >= n_vocab_) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(static_cast<double>(work_[static_cast<size_t>(token)]) - norm);
+}
+
+std::vector<TokenChoice> Sampler::top_logprobs(size_t n) const {
+  std::vector<TokenChoice> heap;  // a min-heap on the logit: its front is the weakest kept
+  if (n == 0) return heap;
+  const double norm = log_normaliser();
+  if (std::isnan(norm)) return heap;
+  auto weaker = [](const TokenChoice& a, const TokenChoice& b) { return a.logprob > b.logprob; };
+  heap.reserve(n + 1);
+  for (int32_t id = 0; id < n_vocab_; ++id) {
+    const float x = work_[static_cast<size_t>(id)];
+    if (!std::isfinite(x) || (heap.size() == n && x <= heap.front().logprob)) continue;
+    heap.push_back({id, x});
+    std::push_heap(heap.begin(), heap.end(), weaker);
+    if (heap.size() > n) {
+      std::pop_heap(heap.begin(), heap.end(), weaker);
+      heap.pop_back();
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), weaker);  // ascending under `weaker`: most likely first
+  for (auto& c : heap) c.logprob = static_cast<float>(static_cast<double>(c.logprob) - norm);
+  return heap;
 }
 
 int32_t Sampler::sample(const float* logits) {

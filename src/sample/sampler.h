@@ -15,6 +15,12 @@ namespace airlock {
 // masks the tokens it forbids by setting them to -infinity.
 using LogitsFilter = std::function<void(float* logits, int32_t n_vocab)>;
 
+// A token with its log-probability, as reported to a caller that asked for logprobs.
+struct TokenChoice {
+  int32_t id;
+  float logprob;
+};
+
 struct TokenProb {
   int32_t id;
   float logit;  // after penalties (and temperature, once that step has run)
@@ -42,6 +48,9 @@ class Sampler {
   // the logits after the filter (a constraint's mask) and the penalties, before temperature and
   // truncation, as the familiar servers report it. O(n_vocab); call only when asked for.
   float logprob(int32_t token) const;
+  // The n most likely tokens under that same distribution, most likely first; masked tokens never
+  // appear, so there may be fewer. One pass over the vocabulary with a heap of n: no sort of it.
+  std::vector<TokenChoice> top_logprobs(size_t n) const;
   // Records a token of the sequence (prompt or generated) for the penalties.
   void accept(int32_t token);
   // Forgets the accepted tokens and restarts the random stream from the seed.
@@ -55,6 +64,8 @@ class Sampler {
   const std::vector<TokenProb>& candidates() const { return cand_; }
 
  private:
+  // max + log(sum(exp(logit - max))) over work_: the log of the softmax's denominator.
+  double log_normaliser() const;
   void apply_penalties(float* logits) const;
   int32_t argmax(const float* logits);
   void build_candidates(const float* logits);

@@ -23,12 +23,28 @@ namespace airlock::server {
 // What a generation reports: the engine scheduler's per-job counters.
 using GenStats = engine::JobStats;
 
+// One generated token of a request that asked for logprobs: its raw bytes (a piece of a
+// multi-byte character stays partial), its log-probability and the most likely alternatives.
+struct TokenLogprob {
+  struct Alt {
+    std::string token;
+    float logprob;
+  };
+  std::string token;
+  float logprob = 0;
+  std::vector<Alt> top;
+};
+
 struct GenEvent {
   enum class Kind { Text, Done, Error } kind = Kind::Text;
   std::string text;         // Text: the piece; Error: the message
   std::string done_reason;  // Done: "stop", "length"
   GenStats stats;
   ErrorKind error = ErrorKind::Fault;  // Error: whose fault, for the status when nothing was sent yet
+  // Text, Done: the tokens generated since the previous event (with logprobs asked for). A token
+  // whose text is still held back (a possible stop string) travels with the event that shows it.
+  std::vector<TokenLogprob> logprobs;
+  std::string thinking;  // Text: a piece of a thinking model's block (beside or instead of text)
 };
 
 class EventChannel {
@@ -62,7 +78,9 @@ struct GenRequest : engine::Job {
   engine::CompiledConstraint compiled;  // `format`/`grammar`/tools: output constrained to it
   // Called when a cancelled request leaves the scheduler, with what it had generated.
   std::function<void(const GenStats&)> on_cancelled;
+  bool hide_thinking = false;  // a thinking block is split off and dropped (think false)
   EventChannel channel;
+  std::vector<TokenLogprob> unsent_logprobs;  // the scheduler's thread only
 };
 
 }  // namespace airlock::server

@@ -212,6 +212,7 @@ void HttpServer::routes() {
     if (note.prompt_tokens >= 0) line["prompt_tokens"] = note.prompt_tokens;
     if (note.eval_tokens >= 0) line["eval_tokens"] = note.eval_tokens;
     if (!note.ignored_options.empty()) line["ignored_options"] = note.ignored_options;
+    if (note.num_ctx_capped_to >= 0) line["num_ctx_capped_to"] = note.num_ctx_capped_to;
     if (note.cancelled) line["cancelled"] = true;
     std::fprintf(log_, "%s\n", line.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
     std::fflush(log_);

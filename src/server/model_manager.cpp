@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "gguf/gguf.h"
+#include "server/request_note.h"
 #include "tensor/thread_pool.h"
 
 namespace airlock::server {
@@ -76,10 +77,10 @@ ModelManager::Settings ModelManager::settle(const LoadOptions& load, int64_t n_c
                                             const nlohmann::json& parameters) const {
   Settings s;
   if (load.num_ctx > 0) {
-    if (load.num_ctx > n_ctx_train)
-      throw Error("options.num_ctx: " + std::to_string(load.num_ctx) +
-                               " is more than the model's trained context (" + std::to_string(n_ctx_train) + ")");
-    s.n_ctx = load.num_ctx;
+    // Scripts send one num_ctx to every model (4096 is common); a model trained for less serves
+    // its trained context instead, noted in the request log and shown by /api/ps.
+    s.n_ctx = std::min(load.num_ctx, n_ctx_train);
+    if (s.n_ctx < load.num_ctx) request_note().num_ctx_capped_to = s.n_ctx;
   } else {
     // A Modelfile's num_ctx was checked for type when the model was created; the server's default
     // may be more than a small model was trained for. Both are capped, as the familiar server does.

@@ -65,8 +65,8 @@ class ModelManager {
   // Loads the model if needed. `load`: the request's num_ctx / num_thread (zero: the Modelfile's
   // num_ctx PARAMETER, else the server's num_ctx and thread pool); nullopt: any loaded instance
   // will do (tokenize, embeddings), else one with the defaults. Throws airlock::Error: NotFound
-  // "model 'x' not found", BadRequest for a num_ctx beyond the model's trained context, Fault for
-  // a model that fails to load.
+  // "model 'x' not found", Fault for a model that fails to load. A num_ctx beyond the model's
+  // trained context is capped to it.
   std::shared_ptr<Lease> acquire(const std::string& name, std::optional<KeepAlive> keep_alive,
                                  std::optional<LoadOptions> load = std::nullopt);
   // keep_alive 0 with no prompt: unload now (waits for nothing; in-flight requests keep their lease).
@@ -94,8 +94,7 @@ class ModelManager {
     int64_t n_ctx = 0;
     int threads = 0;
   };
-  // The settings an instance must have to serve `load`. Throws airlock::Error for a num_ctx beyond
-  // the model's trained context.
+  // The settings an instance must have to serve `load`; a num_ctx is capped at the trained context.
   Settings settle(const LoadOptions& load, int64_t n_ctx_train, const nlohmann::json& parameters) const;
   // Caller holds mu_. A live instance of model `key` that serves `load`, or entries_.end().
   Entries::iterator find_locked(const std::string& key, const std::optional<LoadOptions>& load);

@@ -2,15 +2,18 @@
 // /api/embeddings, /api/ps, plus /api/tokenize and /api/detokenize.
 #include <airlock/error.h>
 
+#include "server/embed_dimensions.h"
 #include "server/format.h"
 #include "server/metrics.h"
 #include "server/model_manager.h"
+#include "server/logprobs.h"
 #include "server/prompt.h"
 #include "server/rag_chat.h"
 #include "server/request_note.h"
 #include "server/request_options.h"
 #include "server/server_state.h"
 #include "server/stream.h"
+#include "server/thinking.h"
 #include "server/tools.h"
 
 namespace airlock::server {
@@ -39,12 +42,13 @@ void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point
   j["eval_duration"] = done.stats.eval_ns;
 }
 
-std::shared_ptr<GenRequest> make_request(const Runner& r, const std::string& text, const ojson& body) {
+std::shared_ptr<GenRequest> make_request(const Runner& r, std::vector<int32_t> prompt, const ojson& body) {
   auto req = std::make_shared<GenRequest>();
-  req->prompt = tokenize_prompt(r, text);
+  req->prompt = std::move(prompt);
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
   req->compiled = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
+  read_logprobs(body, *req, false);
   return req;
 }
 
@@ -71,10 +75,11 @@ std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_ha
 void run_generation(ServerState& state, const httplib::Request& http, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
                     Clock::time_point start, const ToolSetup& tools = {}, std::shared_ptr<RagStep> rag = nullptr) {
-  auto piece_json = [model, chat](const std::string& text) {
+  auto piece_json = [model, chat](const std::string& text, const std::string& thinking = "") {
     json j = {{"model", model}, {"created_at", now_iso()}, {"done", false}};
     if (chat) j["message"] = {{"role", "assistant"}, {"content", text}};
     else j["response"] = text;
+    if (!thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = thinking;
     return j;
   };
   auto call_json = [piece_json](const ToolCall& call) {
@@ -84,32 +89,45 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   };
   submit(state, *lease, req);
   const int64_t load_ns = lease->load_ns();
+  const bool logprobs = req->logprobs;
   if (!stream) {
     Collected c = collect(state, http, *req);
     const auto call = reply_tool_call(tools, c.text);
     json j = call ? call_json(*call) : piece_json(c.text);
+    if (!c.thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = c.thinking;
+    if (logprobs) j["logprobs"] = native_logprobs(c.logprobs);
     add_stats(j, c.done, load_ns, start);
     if (rag) j["sources"] = rag->sources(c.text);
     send_json(res, j);
     return;
   }
+  // Tokens whose text is held back (a tool call being recognised) go with the next line sent.
+  auto unsent = std::make_shared<std::vector<TokenLogprob>>();
+  auto keep = [unsent](const GenEvent& ev) { unsent->insert(unsent->end(), ev.logprobs.begin(), ev.logprobs.end()); };
+  auto with_logprobs = [unsent, logprobs](json j) {
+    if (logprobs && !unsent->empty()) j["logprobs"] = native_logprobs(*unsent);
+    unsent->clear();
+    return j;
+  };
   StreamFormat f;
   f.content_type = "application/x-ndjson";
   // With tools, a reply that is a call is held back and sent as one tool_calls chunk.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
-  f.piece = [piece_json, reply, rag](const std::string& text) {
-    if (rag) rag->seen(text);
-    if (!reply) return ndjson(piece_json(text));
-    const std::string out = reply->feed(text);
-    return out.empty() ? std::string() : ndjson(piece_json(out));
+  f.piece = [piece_json, reply, keep, with_logprobs, rag](const GenEvent& ev) {
+    keep(ev);
+    if (rag) rag->seen(ev.text);
+    if (!reply || !ev.thinking.empty()) return ndjson(with_logprobs(piece_json(ev.text, ev.thinking)));
+    const std::string out = reply->feed(ev.text);
+    return out.empty() ? std::string() : ndjson(with_logprobs(piece_json(out)));
   };
-  f.done = [piece_json, call_json, reply, load_ns, start, rag](const GenEvent& done) {
+  f.done = [piece_json, call_json, reply, keep, with_logprobs, load_ns, start, rag](const GenEvent& done) {
+    keep(done);
     std::string out;
     if (reply) {
-      if (const auto call = reply->finish()) out = ndjson(call_json(*call));
-      else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(piece_json(rest));
+      if (const auto call = reply->finish()) out = ndjson(with_logprobs(call_json(*call)));
+      else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(with_logprobs(piece_json(rest)));
     }
-    json j = piece_json("");
+    json j = with_logprobs(piece_json(""));
     add_stats(j, done, load_ns, start);
     if (rag) j["sources"] = rag->sources();
     return out + j.dump() + "\n";
@@ -131,6 +149,10 @@ GenerationCall parse_generation_call(const httplib::Request& http) {
   note_model(c.model);
   if (c.model.empty()) throw Error("model is required");
   refuse_unsupported(c.body);
+  // truncate and shift: airlock behaves as both false whatever they say (a prompt that does not
+  // fit is refused, a full context ends the answer with "length"); only their type is checked.
+  bool_field(c.body, "truncate", false);
+  bool_field(c.body, "shift", false);
   c.keep_alive = parse_keep_alive(c.body.value("keep_alive", json()));
   return c;
 }
@@ -141,17 +163,21 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   const std::string prompt = string_field(body, "prompt");
   const std::string system = string_field(body, "system");
   const std::string tmpl = string_field(body, "template");
+  const std::string suffix = string_field(body, "suffix");
   const bool raw = bool_field(body, "raw", false);
   const bool stream = bool_field(body, "stream", true);
   const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
   if (prompt.empty()) return load_only(state, res, model, keep_alive, load, false);
+  const std::optional<bool> think = read_think(body);
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
   std::string text;
   if (raw) text = prompt;
   else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
-  else text = render_generate(r, prompt, system);
-  auto req = make_request(r, text, body);
+  else text = render_generate(r, prompt, system, think_variables(r, think));
+  // With a suffix the prompt is the code model's fill-in-the-middle layout, not a chat turn.
+  auto req = make_request(r, suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix), body);
+  set_thinking(r, text, think, *req);
   run_generation(state, http, res, std::move(lease), std::move(req), model, stream, false, start);
 }
 
@@ -161,6 +187,7 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const bool stream = bool_field(body, "stream", true);
   ojson messages = body.value("messages", ojson::array());
   if (!messages.is_array()) throw Error("messages: expected an array");
+  const std::optional<bool> think = read_think(body);
   const LoadOptions load = load_options(json::parse(body.value("options", ojson()).dump()));
   if (messages.empty()) return load_only(state, res, model, keep_alive, load, true);
   const auto rag = rag_step(state, body, messages);
@@ -169,7 +196,9 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   const Runner& r = lease->runner();
   // The native API has no tool_choice: the model answers in text or calls one of the tools.
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
-  auto req = make_request(r, render_chat(r, messages, tools.template_tools), body);
+  const std::string text = render_chat(r, messages, tools.template_tools, think_variables(r, think));
+  auto req = make_request(r, tokenize_prompt(r, text), body);
+  set_thinking(r, text, think, *req);
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");
     req->compiled = r.constraint(tools.gbnf, "");
@@ -197,6 +226,7 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
   if (model.empty()) throw Error("model is required");
   const auto keep_alive = parse_keep_alive(body.value("keep_alive", json()));
   const bool truncate = bool_field(body, "truncate", true);
+  const size_t dimensions = legacy ? 0 : read_dimensions(body);
   const std::vector<std::string> inputs =
       legacy ? std::vector<std::string>{string_field(body, "prompt")} : embed_inputs(body.value("input", json()));
   // num_ctx is the most tokens an input may have; the other keys are checked as for generation.
@@ -211,7 +241,7 @@ void embed(ServerState& state, const httplib::Request& http, httplib::Response& 
     auto ids = r.tokenizer().encode(text, true, false);
     tokens += static_cast<int64_t>(ids.size());
     // The legacy route answers the raw pooled vector, the current one a unit vector.
-    embeddings.push_back(r.embed(std::move(ids), truncate, !legacy));
+    embeddings.push_back(cut_to_dimensions(r.embed(std::move(ids), truncate, !legacy), dimensions));
   }
   state.metrics.generation(tokens, 0, 0);
   request_note().prompt_tokens = tokens;

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstring>
 
+#include "server/embed_dimensions.h"
 #include "server/format.h"
+#include "server/logprobs.h"
 #include "server/prompt.h"
 #include "server/rag_chat.h"
 #include "server/request_note.h"
@@ -14,6 +16,7 @@
 #include "server/model_manager.h"
 #include "server/server_state.h"
 #include "server/stream.h"
+#include "server/thinking.h"
 #include "server/tools.h"
 #include "store/store.h"
 
@@ -47,8 +50,14 @@ json openai_options(const ojson& body) {
   return o;
 }
 
+// Fields that would change the output if honoured: refused rather than silently dropped.
 void refuse_unsupported(const ojson& body) {
   if (auto n = body.find("n"); n != body.end() && !n->is_null() && *n != 1) throw Error("n: only n = 1 is supported");
+  if (auto b = body.find("best_of"); b != body.end() && !b->is_null() && *b != 1)
+    throw Error("best_of: only best_of = 1 is supported");
+  if (auto e = body.find("echo"); e != body.end() && *e == true) throw Error("echo: echoing the prompt is not supported");
+  if (auto l = body.find("logit_bias"); l != body.end() && !l->is_null() && !l->empty())
+    throw Error("logit_bias: not supported");
 }
 
 // Chat message content may be a string or a list of parts; only text parts are accepted.
@@ -101,7 +110,6 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (p.is_array() && p.size() == 1) p = p[0];
     if (!p.is_string()) throw Error("prompt: expected a string");
     prompt = p.get<std::string>();
-    if (body.contains("suffix") && !body["suffix"].is_null()) throw Error("suffix is not supported yet");
   }
   // OpenAI has no num_ctx / num_thread: the Modelfile's or the server's settings.
   auto lease = state.models.acquire(model, std::nullopt, LoadOptions{});
@@ -109,8 +117,12 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
                                             r.chat_prompt().chat_template().source())
                                : ToolSetup{};
+  const std::optional<bool> think = chat ? read_reasoning_effort(body) : std::nullopt;
+  const std::string text = chat ? render_chat(r, messages, tools.template_tools, think_variables(r, think)) : prompt;
   auto req = std::make_shared<GenRequest>();
-  req->prompt = tokenize_prompt(r, chat ? render_chat(r, messages, tools.template_tools) : prompt);
+  const std::string suffix = chat ? "" : string_field(body, "suffix");
+  req->prompt = suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix);
+  if (chat) set_thinking(r, text, think, *req);
   // OpenAI has no repeat penalty: off unless the model's Modelfile sets one.
   req->sampling.repeat_penalty = 1.0f;
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
@@ -122,6 +134,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     if (m.rfind("num_predict", 0) == 0) m = "max_tokens" + m.substr(11);
     throw Error(m);
   }
+  if (chat) read_logprobs(body, *req, true);
+  else read_completion_logprobs(body, *req);
   req->compiled = constraint_for_response_format(r, body.value("response_format", ojson()));
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("response_format: cannot be combined with tools");
@@ -129,6 +143,13 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   }
   submit(state, *lease, req);
 
+  const bool logprobs = req->logprobs;
+  // A choice's logprobs: null unless asked for; completions count text_offset across chunks.
+  auto text_offset = std::make_shared<size_t>(0);
+  auto logprobs_json = [logprobs, chat, text_offset](const std::vector<TokenLogprob>& tokens) {
+    if (!logprobs) return json();
+    return chat ? openai_chat_logprobs(tokens) : openai_completion_logprobs(tokens, *text_offset);
+  };
   const std::string id = new_id(chat ? "chatcmpl" : "cmpl");
   const int64_t created = std::time(nullptr);
   const char* object = chat ? "chat.completion" : "text_completion";
@@ -136,7 +157,7 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
                {"system_fingerprint", "fp_airlock"}};
   if (!stream) {
     Collected c = collect(state, http, *req);
-    json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", nullptr}};
+    json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", logprobs_json(c.logprobs)}};
     if (!chat) choice["text"] = c.text;
     else if (const auto call = reply_tool_call(tools, c.text)) {
       choice["message"] = {{"role", "assistant"}, {"content", nullptr},
@@ -145,15 +166,21 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     } else {
       choice["message"] = {{"role", "assistant"}, {"content", c.text}};
     }
+    if (chat && !c.thinking.empty()) choice["message"]["reasoning_content"] = c.thinking;
     base["choices"] = json::array({choice});
     base["usage"] = usage(c.done.stats);
     if (rag) base["sources"] = rag->sources(c.text);
     return send_json(res, base);
   }
   if (chat) base["object"] = "chat.completion.chunk";
-  auto chunk = [base, chat](const json& delta_or_text, const json& finish) {
+  // Tokens whose text is held back (a tool call being recognised) go with the next chunk sent.
+  auto unsent = std::make_shared<std::vector<TokenLogprob>>();
+  auto keep = [unsent](const GenEvent& ev) { unsent->insert(unsent->end(), ev.logprobs.begin(), ev.logprobs.end()); };
+  auto chunk = [base, chat, unsent, logprobs_json](const json& delta_or_text, const json& finish) {
     json j = base;
     json choice = {{"index", 0}, {"finish_reason", finish}, {"logprobs", nullptr}};
+    if (!unsent->empty()) choice["logprobs"] = logprobs_json(*unsent);
+    unsent->clear();
     if (chat) choice["delta"] = delta_or_text;
     else choice["text"] = delta_or_text;
     j["choices"] = json::array({choice});
@@ -174,13 +201,17 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   f.start = [chunk, chat, reply] {
     return chat && !reply ? sse(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)) : std::string();
   };
-  f.piece = [chunk, chat, reply, opening, rag](const std::string& text) {
-    if (rag) rag->seen(text);
-    if (!reply) return sse(chunk(chat ? json{{"content", text}} : json(text), nullptr));
-    const std::string out = reply->feed(text);
+  f.piece = [chunk, chat, reply, opening, keep, rag](const GenEvent& ev) {
+    keep(ev);
+    if (rag) rag->seen(ev.text);
+    if (!ev.thinking.empty()) return reply ? opening({{"reasoning_content", ev.thinking}})
+                                           : sse(chunk({{"reasoning_content", ev.thinking}}, nullptr));
+    if (!reply) return sse(chunk(chat ? json{{"content", ev.text}} : json(ev.text), nullptr));
+    const std::string out = reply->feed(ev.text);
     return out.empty() ? std::string() : opening({{"content", out}});
   };
-  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent, rag](const GenEvent& done) {
+  f.done = [chunk, chat, base, include_usage, reply, opening, role_sent, keep, rag](const GenEvent& done) {
+    keep(done);
     std::string out;
     json finish = finish_reason(done);
     if (reply) {
@@ -229,7 +260,10 @@ void embeddings(ServerState& state, const httplib::Request& http, httplib::Respo
   if (model.empty()) throw Error("model is required");
   const std::string encoding = string_field(body, "encoding_format", "float");
   if (encoding != "float" && encoding != "base64") throw Error("encoding_format: expected float or base64");
-  if (body.contains("dimensions") && !body["dimensions"].is_null()) throw Error("dimensions is not supported");
+  const size_t dimensions = read_dimensions(body);
+  // Not OpenAI's but the familiar server's: false refuses an input longer than the context instead of
+  // cutting it.
+  const bool truncate = bool_field(body, "truncate", true);
   const json input = body.value("input", json());
   std::vector<std::string> texts;
   if (input.is_string()) texts.push_back(input.get<std::string>());
@@ -246,7 +280,7 @@ void embeddings(ServerState& state, const httplib::Request& http, httplib::Respo
   for (size_t i = 0; i < texts.size(); ++i) {
     auto ids = r.tokenizer().encode(texts[i], true, false);
     tokens += static_cast<int64_t>(ids.size());
-    const std::vector<float> v = r.embed(std::move(ids), true, true);
+    const std::vector<float> v = cut_to_dimensions(r.embed(std::move(ids), truncate, true), dimensions);
     json e = {{"object", "embedding"}, {"index", i}};
     e["embedding"] = encoding == "base64" ? json(base64(v.data(), v.size() * sizeof(float))) : json(v);
     data.push_back(std::move(e));

@@ -19,7 +19,8 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const nlohmann::ordered_json& tools) {
+std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const nlohmann::ordered_json& tools,
+                        const nlohmann::ordered_json& extra) {
   if (!messages.is_array()) throw Error("messages: expected an array");
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
@@ -32,19 +33,25 @@ std::string render_chat(const Runner& r, nlohmann::ordered_json messages, const 
       throw Error(where + ".content: expected a string");
   }
   prepare_tool_messages(messages);
+  // Earlier thinking, as the native API sends it, reaches templates under the name they read
+  // (Qwen3's: reasoning_content, which OpenAI clients send as it is).
+  for (auto& m : messages)
+    if (m.contains("thinking") && m["thinking"].is_string() && !m.contains("reasoning_content"))
+      m["reasoning_content"] = m["thinking"];
   const auto& sys = r.resolved().system;
   const bool has_system = !messages.empty() && messages[0]["role"] == "system";
   if (sys && !sys->empty() && !has_system)
     messages.insert(messages.begin(), nlohmann::ordered_json{{"role", "system"}, {"content", *sys}});
-  return r.chat_prompt().render(messages, tools);
+  return r.chat_prompt().render(messages, tools, extra);
 }
 
-std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system) {
+std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system,
+                            const nlohmann::ordered_json& extra) {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   const std::string sys = !system.empty() ? system : r.resolved().system.value_or("");
   if (!sys.empty()) messages.push_back({{"role", "system"}, {"content", sys}});
   messages.push_back({{"role", "user"}, {"content", prompt}});
-  return r.chat_prompt().render(messages);
+  return r.chat_prompt().render(messages, nullptr, extra);
 }
 
 std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt) {
@@ -102,6 +109,13 @@ std::string render_go_template(const std::string& tmpl, const std::string& syste
   }
   if (!stack.empty()) throw Error("template: {{ if }} without {{ end }}");
   return out;
+}
+
+std::vector<int32_t> fill_in_middle_prompt(const Runner& r, const std::string& prefix, const std::string& suffix) {
+  if (!r.fim())
+    throw Error("suffix: model '" + r.resolved().ref.display() +
+                "' does not support fill-in-the-middle (its vocabulary has no FIM tokens)");
+  return engine::fim_prompt(r.tokenizer(), *r.fim(), prefix, suffix);
 }
 
 std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text) { return r.chat_prompt().tokenize(text); }

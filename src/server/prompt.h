@@ -14,17 +14,23 @@ namespace airlock::server {
 
 // messages: [{role, content}, ...], tool turns included (see prepare_tool_messages); a Modelfile
 // SYSTEM is put first when no system message is given. `tools` (null: none) is the template's
-// `tools` variable. Throws airlock::Error for bad messages or a failing template.
+// `tools` variable, `extra` further variables (null: none). Throws airlock::Error for bad messages
+// or a failing template.
 std::string render_chat(const Runner& r, nlohmann::ordered_json messages,
-                        const nlohmann::ordered_json& tools = nullptr);
+                        const nlohmann::ordered_json& tools = nullptr, const nlohmann::ordered_json& extra = nullptr);
 
 // /api/generate without raw: `system` (else the Modelfile's) and `prompt` as a chat turn.
-std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system);
+std::string render_generate(const Runner& r, const std::string& prompt, const std::string& system,
+                            const nlohmann::ordered_json& extra = nullptr);
 
 // A Go template using only {{ .System }}, {{ .Prompt }}, {{ .Response }} and
 // {{ if .X }}...{{ else }}...{{ end }} (trim markers "{{-"/"-}}" honoured). Anything else throws
 // airlock::Error naming the action.
 std::string render_go_template(const std::string& tmpl, const std::string& system, const std::string& prompt);
+
+// `suffix` with a prompt: the fill-in-the-middle prompt of a code model. Throws airlock::Error for a
+// model whose vocabulary has no FIM tokens.
+std::vector<int32_t> fill_in_middle_prompt(const Runner& r, const std::string& prefix, const std::string& suffix);
 
 // Tokens with BOS as the model asks (once, even if the template wrote its text) and the text of
 // control tokens recognised (templates write them).

@@ -13,6 +13,7 @@ struct RequestNote {
   int64_t prompt_tokens = -1;  // -1: not counted (no generation or embedding)
   int64_t eval_tokens = -1;
   std::vector<std::string> ignored_options;  // accepted hardware hints without an effect here
+  int64_t num_ctx_capped_to = -1;  // the request's num_ctx was above the model's trained context
   bool cancelled = false;  // the client went away before the answer was complete
 };
 

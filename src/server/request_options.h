@@ -28,7 +28,7 @@ void apply_options(const nlohmann::json& options, GenRequest& req, OptionSource 
 
 // The options that decide which instance of a model serves the request. 0: not asked for.
 struct LoadOptions {
-  int64_t num_ctx = 0;   // context positions; checked against the model's trained context on load
+  int64_t num_ctx = 0;   // context positions; capped at the model's trained context on load
   int num_thread = 0;    // compute threads, 1 .. this machine's hardware threads
 };
 // Reads num_ctx and num_thread from `options` (null or an object); throws airlock::Error for a

@@ -33,6 +33,7 @@ Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, Thread
     encoder_ = std::make_unique<engine::Encoder>(*model_, params_.num_ctx, pool_);
     return;
   }
+  fim_ = engine::find_fim_tokens(model_->file(), *tok_);
   model::ContextParams cp;
   cp.n_ctx = std::min<int64_t>(params_.num_ctx, model_->hparams().n_ctx_train);
   cp.n_seq = params_.num_parallel;
@@ -56,13 +57,47 @@ bool Runner::submit(const std::shared_ptr<GenRequest>& req) {
   if (req->compiled.grammar)
     req->constraint = std::make_unique<grammar::GrammarConstraint>(req->compiled.grammar, token_trie(), req->compiled.automaton);
   GenRequest* r = req.get();  // the scheduler holds the request until its last callback
-  r->on_text = [r](std::string_view text) { r->channel.push({GenEvent::Kind::Text, std::string(text), "", {}, ErrorKind::Fault}); };
-  r->on_done = [r](engine::DoneReason reason, const GenStats& stats) {
+  if (r->logprobs) {
+    const tokenizer::Tokenizer* tok = tok_.get();
+    r->on_token = [r, tok](int32_t id, float logprob, std::span<const TokenChoice> top) {
+      TokenLogprob t{tok->token_text(id), logprob, {}};
+      for (const auto& c : top) t.top.push_back({tok->token_text(c.id), c.logprob});
+      r->unsent_logprobs.push_back(std::move(t));
+    };
+  }
+  // Tokens go with the next event that shows text (thinking or answer).
+  auto text_event = [r] {
+    GenEvent ev;
+    ev.logprobs = std::move(r->unsent_logprobs);
+    r->unsent_logprobs.clear();
+    return ev;
+  };
+  r->on_text = [r, text_event](std::string_view text) {
+    GenEvent ev = text_event();
+    ev.text = text;
+    r->channel.push(std::move(ev));
+  };
+  if (!r->hide_thinking)
+    r->on_thinking = [r, text_event](std::string_view thinking) {
+      GenEvent ev = text_event();
+      ev.thinking = thinking;
+      r->channel.push(std::move(ev));
+    };
+  r->on_done = [r, text_event](engine::DoneReason reason, const GenStats& stats) {
     if (reason == engine::DoneReason::Cancel && r->on_cancelled) r->on_cancelled(stats);
-    r->channel.push({GenEvent::Kind::Done, "", engine::done_reason_name(reason), stats, ErrorKind::Fault});
+    GenEvent ev = text_event();
+    ev.kind = GenEvent::Kind::Done;
+    ev.done_reason = engine::done_reason_name(reason);
+    ev.stats = stats;
+    r->channel.push(std::move(ev));
   };
   r->on_error = [r](const Error& e, const GenStats& stats) {
-    r->channel.push({GenEvent::Kind::Error, e.what(), "", stats, e.kind});
+    GenEvent ev;
+    ev.kind = GenEvent::Kind::Error;
+    ev.text = e.what();
+    ev.stats = stats;
+    ev.error = e.kind;
+    r->channel.push(std::move(ev));
   };
   return scheduler_->submit(req);
 }

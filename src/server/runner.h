@@ -13,6 +13,7 @@
 #include "engine/chat_prompt.h"
 #include "engine/constraint.h"
 #include "engine/encoder.h"
+#include "engine/fill_in_middle.h"
 #include "engine/scheduler.h"
 #include "grammar/token_trie.h"
 #include "model/model.h"
@@ -67,6 +68,8 @@ class Runner {
   bool is_encoder() const { return !model_->arch().causal; }
   const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
   const engine::ChatPrompt& chat_prompt() const { return *chat_; }
+  // The vocabulary's fill-in-the-middle tokens (code models), nullopt when it has none.
+  const std::optional<engine::FimTokens>& fim() const { return fim_; }
   const store::ResolvedModel& resolved() const { return resolved_; }
   int64_t n_ctx() const;
   int64_t n_ctx_train() const;
@@ -91,6 +94,7 @@ class Runner {
   std::unique_ptr<model::Model> model_;
   std::unique_ptr<tokenizer::Tokenizer> tok_;
   std::unique_ptr<engine::ChatPrompt> chat_;
+  std::optional<engine::FimTokens> fim_;
   mutable engine::ConstraintCache constraints_;  // internally synchronised
   std::unique_ptr<engine::Scheduler> scheduler_;  // decoder models
   std::unique_ptr<engine::Encoder> encoder_;      // embedding models

@@ -51,7 +51,7 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
           }
         std::string out;
         switch (ev.kind) {
-          case GenEvent::Kind::Text: out = format.piece(ev.text); break;
+          case GenEvent::Kind::Text: out = format.piece(ev); break;
           case GenEvent::Kind::Done:
             metrics->generation(ev.stats.prompt_tokens, ev.stats.eval_tokens, ev.stats.eval_ns);
             note_tokens(ev.stats);
@@ -92,8 +92,10 @@ Collected collect(ServerState& state, const httplib::Request& http, GenRequest& 
       }
     }
     if (!got) continue;
+    for (auto& t : ev.logprobs) c.logprobs.push_back(std::move(t));
     if (ev.kind == GenEvent::Kind::Text) {
       c.text += ev.text;
+      c.thinking += ev.thinking;
       continue;
     }
     if (ev.kind == GenEvent::Kind::Error) throw Error(ev.text, ev.error);

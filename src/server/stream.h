@@ -18,7 +18,7 @@ struct StreamFormat {
   std::string content_type;
   // Wire text for: the first bytes (may be empty), a text piece, the final event, a mid-stream error.
   std::function<std::string()> start;
-  std::function<std::string(const std::string& text)> piece;
+  std::function<std::string(const GenEvent& text)> piece;
   std::function<std::string(const GenEvent& done)> done;
   std::function<std::string(const GenEvent& error)> error;
 };
@@ -32,6 +32,8 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
 
 struct Collected {
   std::string text;
+  std::string thinking;
+  std::vector<TokenLogprob> logprobs;  // every token's, with logprobs asked for
   GenEvent done;
 };
 // Waits for the whole answer; throws the event's airlock::Error on an Error event. A client

@@ -169,5 +169,28 @@ TEST_F(OpenAiApi, ErrorsInOpenAiFormat) {
   EXPECT_EQ(n2.status, 400);
 }
 
+// Fields that would change the output are refused, naming the field; their neutral values pass.
+TEST_F(OpenAiApi, FieldsThatWouldChangeTheOutputAnswer400) {
+  const json msgs = json::array({{{"role", "user"}, {"content", "hi"}}});
+  struct Case {
+    const char* path;
+    json extra;
+    const char* field;
+  } cases[] = {{"/v1/chat/completions", {{"messages", msgs}, {"logit_bias", {{"50256", -100}}}}, "logit_bias"},
+               {"/v1/completions", {{"prompt", "hi"}, {"echo", true}}, "echo"},
+               {"/v1/completions", {{"prompt", "hi"}, {"best_of", 3}}, "best_of"}};
+  for (const auto& c : cases) {
+    json body = {{"model", "stories"}, {"max_tokens", 2}};
+    body.update(c.extra);
+    auto r = post_json(*client_, c.path, body);
+    EXPECT_EQ(r.status, 400) << body << r.raw;
+    EXPECT_NE(r.raw.find(c.field), std::string::npos) << r.raw;
+  }
+  auto neutral = post_json(*client_, "/v1/completions", {{"model", "stories"}, {"prompt", "hi"}, {"max_tokens", 2},
+                                                         {"echo", false}, {"best_of", 1}, {"logit_bias", json::object()},
+                                                         {"parallel_tool_calls", true}, {"user", "u1"}});
+  EXPECT_EQ(neutral.status, 200) << neutral.raw;
+}
+
 }  // namespace
 }  // namespace airlock::server::testing

@@ -145,14 +145,28 @@ TEST_F(RequestOptions, ModelfileNumCtxIsTheDefaultARequestOverrides) {
 }
 
 TEST_F(RequestOptions, NumCtxOutOfRangeIs400) {
-  const int64_t trained = trained_context("qwen2-gpt2-q8_0");
-  for (const json& bad : {json(trained + 1), json(0), json(-5), json(1.5), json("64")}) {
+  for (const json& bad : {json(0), json(-5), json(1.5), json("64")}) {
     auto r = generate("qwen", "hello", {{"num_ctx", bad}});
     EXPECT_EQ(r.status, 400) << bad << " " << r.raw;
     EXPECT_NE(r.body.value("error", "").find("num_ctx"), std::string::npos) << r.raw;
   }
+}
+
+// A script sends one num_ctx to every model: above a model's trained context it gets that.
+TEST_F(RequestOptions, NumCtxAboveTheTrainedContextIsCapped) {
+  const int64_t trained = trained_context("qwen2-gpt2-q8_0");
+  for (const json& options : {json{{"num_ctx", trained + 1}}, json{{"num_ctx", trained * 64}}}) {
+    auto r = generate("qwen", "hello", {{"num_predict", 2}, {"num_ctx", options["num_ctx"]}});
+    ASSERT_EQ(r.status, 200) << r.raw;
+    auto ps = loaded("qwen");
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_EQ(ps[0]["context_length"], trained);
+  }
+  // The capped request is served by the instance already loaded with the trained context.
+  auto again = generate("qwen", "hello", {{"num_predict", 2}, {"num_ctx", trained + 100}});
+  EXPECT_EQ(again.body["load_duration"], 0) << again.raw;
   auto load_only = post_json(*client_, "/api/generate", {{"model", "qwen"}, {"options", {{"num_ctx", trained + 1}}}});
-  EXPECT_EQ(load_only.status, 400) << load_only.raw;
+  EXPECT_EQ(load_only.status, 200) << load_only.raw;
 }
 
 TEST_F(RequestOptions, EmbedNumCtxLimitsTheInput) {
@@ -275,6 +289,33 @@ TEST(RequestLog, LineCarriesModelStatusDurationAndTokens) {
   EXPECT_EQ(lines[2]["status"], 404);
   EXPECT_EQ(lines[2]["model"], "nope");
   EXPECT_FALSE(lines[2].contains("eval_tokens"));
+}
+
+TEST(RequestLog, ACappedNumCtxIsNoted) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempDir dir;
+  import_fixture_models(dir.path());
+  auto f = gguf::File::open(fixtures::dir() / "models" / "stories260K.gguf");
+  const int64_t trained = *f->get_int(*f->get_string("general.architecture") + ".context_length");
+  const auto log_path = dir.path() / "requests.log";
+  std::FILE* log = std::fopen(log_path.c_str(), "w");
+  ASSERT_NE(log, nullptr);
+  {
+    RunningServer server(dir.path(), {}, log);
+    auto c = server.client();
+    for (int64_t num_ctx : {trained * 8, trained}) {
+      auto r = post_json(*c, "/api/generate", {{"model", "stories"}, {"prompt", "Once"}, {"stream", false},
+                                               {"options", {{"num_predict", 1}, {"num_ctx", num_ctx}}}});
+      ASSERT_EQ(r.status, 200) << r.raw;
+    }
+  }
+  std::fclose(log);
+  std::ifstream in(log_path);
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].value("num_ctx_capped_to", int64_t{-1}), trained) << lines[0];
+  EXPECT_FALSE(lines[1].contains("num_ctx_capped_to")) << lines[1];
 }
 
 }  // namespace

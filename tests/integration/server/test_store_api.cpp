@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gguf/gguf.h"
 #include "server_harness.h"
 #include "tensor/thread_pool.h"
 #include "store/store.h"
@@ -54,6 +55,15 @@ TEST_F(StoreApi, ShowReportsDetailsAndMetadata) {
   EXPECT_EQ(r.body["model_info"]["llama.embedding_length"], 256);
   EXPECT_EQ(r.body["model_info"]["llama.block_count"], 2);
   EXPECT_TRUE(r.body["model_info"]["tokenizer.ggml.tokens"].is_null());  // only with verbose
+  uint64_t parameters = 0;  // every tensor's elements, counted here from the shapes
+  for (const auto& t : gguf::File::open(fixtures::dir() / "models" / "llama-spm-q8_0.gguf")->tensors()) {
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < t.n_dims; ++d) n *= static_cast<uint64_t>(t.ne[d]);
+    parameters += n;
+  }
+  EXPECT_EQ(r.body["model_info"]["general.parameter_count"], parameters);
+  auto verbose = post_json(*client_, "/api/show", {{"model", "llama"}, {"verbose", true}});
+  EXPECT_TRUE(verbose.body["model_info"]["tokenizer.ggml.tokens"].is_array()) << verbose.raw.substr(0, 200);
   EXPECT_NE(r.body["modelfile"].get<std::string>().find("FROM "), std::string::npos);
   auto missing = post_json(*client_, "/api/show", {{"model", "ghost"}});
   EXPECT_EQ(missing.status, 404);
@@ -125,6 +135,38 @@ TEST_F(StoreApi, BlobUploadCheckedAndCreateFromIt) {
   EXPECT_EQ(missing_blob.status, 400);
   auto bad_modelfile = post_json(*client_, "/api/create", {{"model", "m4"}, {"modelfile", "FROMM x"}});
   EXPECT_EQ(bad_modelfile.status, 400);
+}
+
+// As `ollama create --quantize` sends it: from a model in the store, F32 weights quantised.
+TEST_F(StoreApi, CreateQuantisesTheFromModel) {
+  auto r = post_json(*client_, "/api/create", {{"model", "s8"}, {"from", "stories"}, {"quantize", "q8_0"}, {"stream", false}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  auto show = post_json(*client_, "/api/show", {{"model", "s8"}});
+  EXPECT_EQ(show.body["details"]["quantization_level"], "Q8_0") << show.raw;
+  EXPECT_EQ(post_json(*client_, "/api/show", {{"model", "stories"}}).body["details"]["quantization_level"], "F32");
+  auto g = post_json(*client_, "/api/generate", {{"model", "s8"}, {"prompt", "Once"}, {"raw", true}, {"stream", false},
+                                                 {"options", {{"num_predict", 4}}}});
+  EXPECT_EQ(g.status, 200) << g.raw;
+  EXPECT_EQ(g.body["eval_count"], 4);
+  // Streamed: the quantising step is reported before success.
+  auto s = post_stream(*client_, "/api/create", {{"model", "s4"}, {"from", "stories"}, {"quantize", "Q4_K_M"}});
+  ASSERT_EQ(s.status, 200);
+  const auto lines = ndjson_lines(s.body);
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_NE(lines.front()["status"].get<std::string>().find("quantizing"), std::string::npos) << s.body;
+  EXPECT_EQ(lines.back()["status"], "success");
+  for (const json& bad : {json{{"from", "stories"}, {"quantize", "q9_z"}}, json{{"from", "llama"}, {"quantize", "q4_K_M"}}}) {
+    json body = {{"model", "bad"}, {"stream", false}};
+    body.update(bad);
+    auto refused = post_json(*client_, "/api/create", body);
+    EXPECT_EQ(refused.status, 400) << bad << refused.raw;
+  }
+  EXPECT_EQ(names().count("bad:latest"), 0u);
+}
+
+TEST_F(StoreApi, ShowCapabilitiesFollowTheArchitecture) {
+  EXPECT_EQ(post_json(*client_, "/api/show", {{"model", "bge"}}).body["capabilities"], json::array({"embedding"}));
+  EXPECT_EQ(post_json(*client_, "/api/show", {{"model", "stories"}}).body["capabilities"], json::array({"completion"}));
 }
 
 TEST_F(StoreApi, PullAndPushAreRefusedOffline) {

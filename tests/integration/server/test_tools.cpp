@@ -275,6 +275,12 @@ TEST_F(Tools, ToolChoiceNoneRendersWithoutToolsAndAnswersText) {
   EXPECT_GT(with.body["usage"]["prompt_tokens"].get<int>(), plain.body["usage"]["prompt_tokens"].get<int>() + 100);
 }
 
+TEST_F(Tools, ShowListsToolsWhereTheTemplateTakesThem) {
+  auto caps = [&](const char* model) { return post_json(*client_, "/api/show", {{"model", model}}).body["capabilities"]; };
+  EXPECT_EQ(caps("qwen-tools"), json::array({"completion", "tools"}));
+  EXPECT_EQ(caps("llama"), json::array({"completion"}));  // no template: ChatML fallback, tools held only
+}
+
 TEST_F(Tools, BadToolsAndChoicesAnswer400NamingTheField) {
   auto openai_error = [&](const json& extra) {
     json body = {{"model", "llama"}, {"messages", user("hi")}, {"max_tokens", 4}};
