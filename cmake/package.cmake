@@ -28,6 +28,8 @@ set(find_PkgConfig::HTTPLIB "airlock_find_pkg_module(HTTPLIB cpp-httplib)")
 set(pc_PkgConfig::HTTPLIB "cpp-httplib")
 set(find_nlohmann_json::nlohmann_json "find_dependency(nlohmann_json 3)")
 set(pc_nlohmann_json::nlohmann_json "nlohmann_json")
+set(find_ZLIB::ZLIB "find_dependency(ZLIB)")
+set(pc_ZLIB::ZLIB "zlib")
 # Needed by the public headers themselves (tools.h includes nlohmann/json.hpp), not only to link.
 set(public_deps nlohmann_json::nlohmann_json)
 
