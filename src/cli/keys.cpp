@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store/durable_file.h"
 #include "store/signing.h"
@@ -40,6 +41,7 @@ airlock::cli::Registrar reg("keys", [](CLI::App& app) {
     auto k = store::PublicKey::parse(store::read_small_file(o->pubfile, 4096), o->pubfile);
     auto s = cli::open_store();
     store::trust_key(s.trusted_keys_dir(), k);
+    cli::audit_admin("keys_trust", {{"key_id", k.key_id}});
     std::printf("trusted key %s\n", k.key_id.c_str());
   });
   auto* list = cmd->add_subcommand("list", "List trusted keys");

@@ -17,7 +17,7 @@ struct ServeArgs {
   std::string host, api_key_file, config;
   std::optional<int> port, parallel, threads;
   std::optional<int64_t> num_ctx, max_body_mb;
-  std::optional<std::string> import_dir;
+  std::optional<std::string> import_dir, audit, audit_content;
   bool no_auth = false, no_demo = false, print_config = false;
   std::vector<std::string> origins;
 };
@@ -47,6 +47,8 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
   flag(c.num_ctx, a.num_ctx, "num_ctx", "--num-ctx");
   flag(c.max_body_mb, a.max_body_mb, "max_body_mb", "--max-body-mb");
   flag(c.import_dir, a.import_dir, "import_dir", "--import-dir");
+  flag(c.audit_dir, a.audit, "audit", "--audit");
+  flag(c.audit_content, a.audit_content, "audit_content", "--audit-content");
   if (a.no_auth) {
     c.no_auth = true;
     c.sources["no_auth"] = "--no-auth";
@@ -116,6 +118,9 @@ airlock::cli::Registrar reg("serve", [](CLI::App& app) {
   cmd->add_flag("--no-demo", a->no_demo, "Do not create the demo model in an empty store");
   cmd->add_option("--max-body-mb", a->max_body_mb, "Largest request body in MiB, blob uploads aside (env AIRLOCK_MAX_BODY_MB, default 32)");
   cmd->add_option("--import-dir", a->import_dir, "Folder /api/create may read GGUF files from by path (env AIRLOCK_IMPORT_DIR; default: none)");
+  cmd->add_option("--audit", a->audit, "Write the audit trail to this folder (env AIRLOCK_AUDIT; default: off)");
+  cmd->add_option("--audit-content", a->audit_content,
+                  "What audit records keep of prompts and answers: full, hash (SHA-256) or none (env AIRLOCK_AUDIT_CONTENT)");
   cmd->callback([a] { run(*a); });
 });
 

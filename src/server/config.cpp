@@ -34,6 +34,7 @@ constexpr IntRange kRanges[] = {
     {"port", 0, 65535},           {"num_parallel", 1, 256},     {"max_queue", 0, 100000},
     {"max_loaded_models", 1, 64}, {"request_timeout", 1, 604800}, {"num_ctx", 1, int64_t{1} << 24},
     {"threads", 0, 1024},         {"max_body_mb", 1, 65536},
+    {"audit_fsync_ms", 0, 60000}, {"audit_retention_days", 0, 36500}, {"audit_max_file_mb", 1, 65536},
 };
 
 const IntRange& range_of(const std::string& key) {
@@ -123,6 +124,13 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "threads") c.threads = static_cast<int>(integer());
   else if (key == "max_body_mb") c.max_body_mb = integer();
   else if (key == "import_dir") c.import_dir = path();
+  else if (key == "audit") c.audit_dir = path();
+  else if (key == "audit_content") c.audit_content = string();
+  else if (key == "audit_fsync_ms") c.audit_fsync_ms = integer();
+  else if (key == "audit_required") c.audit_required = boolean();
+  else if (key == "audit_retention_days") c.audit_retention_days = integer();
+  else if (key == "audit_max_file_mb") c.audit_max_file_mb = integer();
+  else if (key == "audit_sign_key") c.audit_sign_key = path();
   else if (key == "keep_alive") {
     if (!v.is_string() && !v.is_number())
       throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
@@ -139,7 +147,8 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
                    "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
-                   "max_body_mb, import_dir)");
+                   "max_body_mb, import_dir, audit, audit_content, audit_fsync_ms, audit_required, "
+                   "audit_retention_days, audit_max_file_mb, audit_sign_key)");
 }
 
 }  // namespace
@@ -162,6 +171,9 @@ void ServerConfig::validate() const {
   check(num_ctx, "num_ctx");
   check(threads, "threads");
   check(max_body_mb, "max_body_mb");
+  check(audit_fsync_ms, "audit_fsync_ms");
+  check(audit_retention_days, "audit_retention_days");
+  check(audit_max_file_mb, "audit_max_file_mb");
   // What the server cannot run with at all, whoever set it.
   if (port < 0 || port > 65535) throw Error("serve: port " + std::to_string(port) + " is out of range");
   if (num_parallel < 1) throw Error("serve: num_parallel must be at least 1");
@@ -169,6 +181,13 @@ void ServerConfig::validate() const {
   if (max_body_mb < 1) throw Error("serve: max_body_mb must be at least 1");
   if (!import_dir.empty() && !fs::is_directory(import_dir))
     throw Error("serve: import_dir " + import_dir.string() + " is not a folder");
+  if (audit_content != "full" && audit_content != "hash" && audit_content != "none") {
+    const auto it = sources.find("audit_content");
+    throw Error((it == sources.end() ? std::string("serve: audit_content") : it->second) + ": '" + audit_content +
+                "' is not one of full, hash, none");
+  }
+  if (!audit_sign_key.empty() && !fs::is_regular_file(audit_sign_key))
+    throw Error("serve: audit_sign_key " + audit_sign_key.string() + " is not a file");
   if (!loopback() && api_keys.empty() && !no_auth)
     throw Error("serve: binding to " + host +
                 " (not loopback) needs --api-key-file, or --no-auth to serve without authentication");
@@ -215,6 +234,14 @@ void apply_env(ServerConfig& c) {
   if (auto v = env("AIRLOCK_IMPORT_DIR")) {
     c.import_dir = *v;
     c.sources["import_dir"] = "AIRLOCK_IMPORT_DIR";
+  }
+  if (auto v = env("AIRLOCK_AUDIT")) {
+    c.audit_dir = *v;
+    c.sources["audit"] = "AIRLOCK_AUDIT";
+  }
+  if (auto v = env("AIRLOCK_AUDIT_CONTENT")) {
+    c.audit_content = *v;
+    c.sources["audit_content"] = "AIRLOCK_AUDIT_CONTENT";
   }
   if (!env("AIRLOCK_CONTEXT_LENGTH")) set_int_env(c, c.num_ctx, "num_ctx", "OLLAMA_CONTEXT_LENGTH");
   set_int_env(c, c.num_ctx, "num_ctx", "AIRLOCK_CONTEXT_LENGTH");
@@ -310,6 +337,13 @@ json describe(const ServerConfig& c) {
   put("create_demo", c.create_demo);
   put("max_body_mb", c.max_body_mb);
   put("import_dir", c.import_dir.string());
+  put("audit", c.audit_dir.string());
+  put("audit_content", c.audit_content);
+  put("audit_fsync_ms", c.audit_fsync_ms);
+  put("audit_required", c.audit_required);
+  put("audit_retention_days", c.audit_retention_days);
+  put("audit_max_file_mb", c.audit_max_file_mb);
+  put("audit_sign_key", c.audit_sign_key.string());
   return out;
 }
 

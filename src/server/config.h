@@ -39,6 +39,15 @@ struct ServerConfig {
   // none, so over HTTP a model comes only from the store or an uploaded blob.
   std::filesystem::path import_dir;
 
+  // Audit trail (src/audit): off while audit_dir is empty.
+  std::filesystem::path audit_dir;
+  std::string audit_content = "full";  // full | hash | none: what records keep of prompts and answers
+  int64_t audit_fsync_ms = 0;          // 0: fdatasync after every record; N: every N ms
+  bool audit_required = true;          // refuse requests (503) while records cannot be written
+  int64_t audit_retention_days = 0;    // 0: keep every segment
+  int64_t audit_max_file_mb = 64;      // rotate a segment at this size (and at each UTC day)
+  std::filesystem::path audit_sign_key;  // an `airlock keys generate` secret key: signs each segment
+
   // Setting name (the config file key) -> where its value came from ("--parallel",
   // "AIRLOCK_NUM_PARALLEL", "/etc/airlock.json: num_parallel"); absent: the default.
   std::map<std::string, std::string> sources;
@@ -52,14 +61,16 @@ struct ServerConfig {
 // Applies AIRLOCK_HOST (else OLLAMA_HOST, "host[:port]" or "http://host:port"), AIRLOCK_MODELS (else
 // OLLAMA_MODELS), AIRLOCK_NUM_PARALLEL, AIRLOCK_MAX_QUEUE, AIRLOCK_MAX_LOADED_MODELS,
 // AIRLOCK_KEEP_ALIVE, AIRLOCK_ORIGINS (comma-separated), AIRLOCK_REQUEST_TIMEOUT (seconds),
-// AIRLOCK_MAX_BODY_MB, AIRLOCK_IMPORT_DIR,
+// AIRLOCK_MAX_BODY_MB, AIRLOCK_IMPORT_DIR, AIRLOCK_AUDIT, AIRLOCK_AUDIT_CONTENT,
 // AIRLOCK_CONTEXT_LENGTH (else OLLAMA_CONTEXT_LENGTH) over c; unset variables leave c alone.
 // Throws airlock::Error naming the variable for a bad value.
 void apply_env(ServerConfig& c);
 
 // Applies a JSON config file over c. Keys: host, port, models, num_parallel, max_queue,
 // max_loaded_models, keep_alive ("5m" or seconds), request_timeout (seconds), num_ctx, threads,
-// origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir. Relative paths are relative to the
+// origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir, audit,
+// audit_content, audit_fsync_ms, audit_required, audit_retention_days, audit_max_file_mb,
+// audit_sign_key. Relative paths are relative to the
 // file's folder. Throws airlock::Error "FILE: KEY: problem" for an unreadable file, bad JSON, an
 // unknown key or a value of the wrong type or range.
 void apply_config_file(ServerConfig& c, const std::filesystem::path& file);

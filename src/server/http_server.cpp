@@ -5,13 +5,19 @@
 
 #include <httplib.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <fstream>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <random>
 
+#include "audit/trail.h"
 #include "model/synth.h"
+#include "server/audit_record.h"
 #include "server/client_connection.h"
 #include "server/metrics.h"
 #include "server/model_manager.h"
@@ -61,15 +67,30 @@ bool same_key(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-bool authorized(const ServerConfig& c, const httplib::Request& req) {
+// The name of the key the request carries ("key-file:N" for line N's key of api_key_file), or
+// empty when it carries none that is accepted.
+std::string authorized(const ServerConfig& c, const httplib::Request& req) {
   std::string key = req.get_header_value("X-API-Key");
   const std::string auth = req.get_header_value("Authorization");
   if (key.empty() && auth.rfind("Bearer ", 0) == 0) key = auth.substr(7);
-  if (key.empty()) return false;
-  bool ok = false;
-  for (const auto& k : c.api_keys) ok |= same_key(key, k);
-  return ok;
+  if (key.empty()) return "";
+  size_t found = 0;
+  for (size_t i = 0; i < c.api_keys.size(); ++i)
+    if (same_key(key, c.api_keys[i])) found = i + 1;
+  return found == 0 ? "" : "key-file:" + std::to_string(found);
 }
+
+// "<8 hex of this server's start>-<counter>": unique across restarts without coordination.
+std::string next_request_id() {
+  static const std::string prefix = [] {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", std::random_device{}());
+    return std::string(buf);
+  }();
+  static std::atomic<uint64_t> counter{0};
+  return prefix + "-" + std::to_string(++counter);
+}
+
 
 ErrorStyle style_for(const std::string& path) {
   return path.rfind("/v1/", 0) == 0 ? ErrorStyle::OpenAI : ErrorStyle::Native;
@@ -115,6 +136,10 @@ int refuse_body(const ServerConfig& c, const httplib::Request& req, std::string&
 
 HttpServer::HttpServer(ServerConfig config, std::FILE* log) : config_(std::move(config)), log_(log) {
   config_.validate();
+  // The trail opens first: a server that is to be audited and cannot be does not start.
+  audit_ = open_audit(config_);
+  if (audit_)
+    audit_->append({{"type", "server_start"}, {"version", AIRLOCK_VERSION}, {"pid", ::getpid()}, {"settings", describe(config_)}});
   // glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), after
   // which request bodies and per-model tables of that size live in heap arenas and fragment them:
   // a server that had taken a few MB-sized bodies kept ~4 MB per model load/unload cycle. A fixed
@@ -140,6 +165,13 @@ HttpServer::~HttpServer() {
   stop();
   // Streams still running hold leases on models_: let the HTTP threads finish first.
   http_.reset();
+  if (audit_) {
+    try {
+      audit_->append({{"type", "server_stop"}, {"pid", ::getpid()}});
+    } catch (const Error& e) {
+      std::fprintf(stderr, "serve: audit: %s\n", e.what());
+    }
+  }
 }
 
 int HttpServer::bind() {
@@ -163,9 +195,12 @@ void HttpServer::routes() {
   ServerState& st = *state_;
   const ServerConfig& cfg = config_;
 
-  h.set_pre_routing_handler([&cfg](const httplib::Request& req, httplib::Response& res) {
+  audit::Trail* trail = audit_.get();
+  const bool capture = trail && audit::parse_content(cfg.audit_content) != audit::Content::None;
+  h.set_pre_routing_handler([&cfg, trail, capture](const httplib::Request& req, httplib::Response& res) {
     t_start = Clock::now();
-    reset_request_note();
+    begin_request_note({next_request_id(), "", capture});
+    res.set_header("X-Request-Id", request_note().who.request_id);
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty()) {
       if (!origin_allowed(cfg, origin)) {
@@ -187,8 +222,14 @@ void HttpServer::routes() {
       send_error(res, style_for(req.path), status, why);
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Served unaudited is worse than not served: refuse while records cannot be written.
+    if (trail && cfg.audit_required && !trail->healthy() && !(trail->recover() && trail->healthy())) {
+      send_error(res, style_for(req.path), 503, "the audit trail cannot be written (disk full?): requests are refused until it can");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const bool open_path = req.path == "/health" || web_ui_open_path(req.path);
-    if (!cfg.api_keys.empty() && !open_path && !authorized(cfg, req)) {
+    if (!cfg.api_keys.empty()) request_note().who.key_name = authorized(cfg, req);
+    if (!cfg.api_keys.empty() && !open_path && request_note().who.key_name.empty()) {
       res.set_header("WWW-Authenticate", "Bearer");
       send_error(res, style_for(req.path), 401, "unauthorized: send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'");
       return httplib::Server::HandlerResponse::Handled;
@@ -200,8 +241,16 @@ void HttpServer::routes() {
     const double seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     const std::string& model = noted_model();
     metrics_->request(res.status, seconds, model);
+    if (audit_) {
+      try {
+        audit_->append(audit_record(req, res, request_note(), seconds, audit::parse_content(config_.audit_content)));
+      } catch (const Error& e) {
+        std::fprintf(stderr, "serve: audit record of request %s lost: %s\n", request_note().who.request_id.c_str(), e.what());
+      }
+    }
     if (!log_) return;
     json line = {{"time", iso_time(std::chrono::system_clock::now())},
+                 {"request_id", request_note().who.request_id},
                  {"remote", req.remote_addr},
                  {"method", req.method},
                  {"path", req.path},

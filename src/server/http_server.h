@@ -1,5 +1,5 @@
 // The HTTP server: both APIs on one httplib server, with API-key checks, CORS, one structured log
-// line per request, GET / /health /metrics /api/version, and the demo model for an empty store.
+// line and (when configured) one audit record per request, GET / /health /metrics /api/version, and the demo model for an empty store.
 #pragma once
 #include <atomic>
 #include <cstdio>
@@ -11,6 +11,9 @@
 
 namespace airlock {
 class ThreadPool;
+}
+namespace airlock::audit {
+class Trail;
 }
 
 namespace airlock::server {
@@ -39,6 +42,7 @@ class HttpServer {
   void routes();
   ServerConfig config_;
   std::FILE* log_;
+  std::unique_ptr<audit::Trail> audit_;  // null: no audit trail; outlives the HTTP threads
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ModelManager> models_;
