@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "common/json_depth.h"
+#include "server/api_keys.h"
 #include "store/store.h"
 
 namespace airlock::server {
@@ -34,6 +35,7 @@ constexpr IntRange kRanges[] = {
     {"port", 0, 65535},           {"num_parallel", 1, 256},     {"max_queue", 0, 100000},
     {"max_loaded_models", 1, 64}, {"request_timeout", 1, 604800}, {"num_ctx", 1, int64_t{1} << 24},
     {"threads", 0, 1024},         {"max_body_mb", 1, 65536},
+    {"rate_limit_rpm", 0, 1000000000}, {"rate_limit_tpm", 0, 1000000000},
     {"audit_fsync_ms", 0, 60000}, {"audit_retention_days", 0, 36500}, {"audit_max_file_mb", 1, 65536},
 };
 
@@ -124,6 +126,9 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "threads") c.threads = static_cast<int>(integer());
   else if (key == "max_body_mb") c.max_body_mb = integer();
   else if (key == "import_dir") c.import_dir = path();
+  else if (key == "keys_file") c.keys_file = path();
+  else if (key == "rate_limit_rpm") c.rate_limit_rpm = integer();
+  else if (key == "rate_limit_tpm") c.rate_limit_tpm = integer();
   else if (key == "audit") c.audit_dir = path();
   else if (key == "audit_content") c.audit_content = string();
   else if (key == "audit_fsync_ms") c.audit_fsync_ms = integer();
@@ -147,7 +152,7 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
                    "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
-                   "max_body_mb, import_dir, audit, audit_content, audit_fsync_ms, audit_required, "
+                   "max_body_mb, import_dir, keys_file, rate_limit_rpm, rate_limit_tpm, audit, audit_content, audit_fsync_ms, audit_required, "
                    "audit_retention_days, audit_max_file_mb, audit_sign_key)");
 }
 
@@ -155,6 +160,11 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
 
 bool ServerConfig::loopback() const {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+fs::path ServerConfig::keys_path() const {
+  if (!keys_file.empty()) return keys_file;
+  return models_dir.empty() ? fs::path() : models_dir / "api-keys";
 }
 
 void ServerConfig::validate() const {
@@ -171,6 +181,8 @@ void ServerConfig::validate() const {
   check(num_ctx, "num_ctx");
   check(threads, "threads");
   check(max_body_mb, "max_body_mb");
+  check(rate_limit_rpm, "rate_limit_rpm");
+  check(rate_limit_tpm, "rate_limit_tpm");
   check(audit_fsync_ms, "audit_fsync_ms");
   check(audit_retention_days, "audit_retention_days");
   check(audit_max_file_mb, "audit_max_file_mb");
@@ -188,9 +200,10 @@ void ServerConfig::validate() const {
   }
   if (!audit_sign_key.empty() && !fs::is_regular_file(audit_sign_key))
     throw Error("serve: audit_sign_key " + audit_sign_key.string() + " is not a file");
-  if (!loopback() && api_keys.empty() && !no_auth)
+  if (!loopback() && api_keys.empty() && !no_auth && (keys_path().empty() || read_keys_file(keys_path()).empty()))
     throw Error("serve: binding to " + host +
-                " (not loopback) needs --api-key-file, or --no-auth to serve without authentication");
+                " (not loopback) needs API keys (airlock keys add, or --api-key-file), or --no-auth to serve without "
+                "authentication");
 }
 
 void set_host_port(ServerConfig& c, const std::string& value, const std::string& origin) {
@@ -333,6 +346,9 @@ json describe(const ServerConfig& c) {
   put("threads", c.threads);
   put("origins", c.cors_origins);
   put("api_keys", std::to_string(c.api_keys.size()) + " key(s)");
+  put("keys_file", c.keys_path().string());
+  put("rate_limit_rpm", c.rate_limit_rpm);
+  put("rate_limit_tpm", c.rate_limit_tpm);
   put("no_auth", c.no_auth);
   put("create_demo", c.create_demo);
   put("max_body_mb", c.max_body_mb);

@@ -28,7 +28,10 @@ struct ServerConfig {
   std::chrono::seconds request_timeout{600};
   int64_t num_ctx = 2048;       // positions per slot (a request's `num_ctx` may ask for another)
   int threads = 0;              // compute threads; 0: one per physical core
-  std::vector<std::string> api_keys;
+  std::vector<std::string> api_keys;  // the plain api_key_file's keys (admin scope)
+  std::filesystem::path keys_file;    // named, scoped, hashed keys; empty: <models>/api-keys
+  int64_t rate_limit_rpm = 0;         // per key, requests per minute; 0: no limit
+  int64_t rate_limit_tpm = 0;         // per key, prompt + generated tokens per minute; 0: no limit
   bool no_auth = false;
   std::vector<std::string> cors_origins;  // beyond the localhost origins always allowed
   bool create_demo = true;      // synthesise the demo model into an empty store
@@ -53,6 +56,8 @@ struct ServerConfig {
   std::map<std::string, std::string> sources;
 
   bool loopback() const;
+  // Where the scoped keys live (keys_file, else <models>/api-keys); empty without a store.
+  std::filesystem::path keys_path() const;
   // Refuses a non-loopback bind without keys (unless no_auth), and any value a source set out of
   // its range, naming the source. Throws airlock::Error.
   void validate() const;
@@ -70,7 +75,7 @@ void apply_env(ServerConfig& c);
 // max_loaded_models, keep_alive ("5m" or seconds), request_timeout (seconds), num_ctx, threads,
 // origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir, audit,
 // audit_content, audit_fsync_ms, audit_required, audit_retention_days, audit_max_file_mb,
-// audit_sign_key. Relative paths are relative to the
+// audit_sign_key, keys_file, rate_limit_rpm, rate_limit_tpm. Relative paths are relative to the
 // file's folder. Throws airlock::Error "FILE: KEY: problem" for an unreadable file, bad JSON, an
 // unknown key or a value of the wrong type or range.
 void apply_config_file(ServerConfig& c, const std::filesystem::path& file);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -17,9 +18,11 @@
 
 #include "audit/trail.h"
 #include "model/synth.h"
+#include "server/api_keys.h"
 #include "server/audit_record.h"
 #include "server/client_connection.h"
 #include "server/metrics.h"
+#include "server/rate_limit.h"
 #include "server/model_manager.h"
 #include "server/request_note.h"
 #include "server/routed_server.h"
@@ -60,24 +63,12 @@ bool origin_allowed(const ServerConfig& c, const std::string& origin) {
                      [&](const std::string& o) { return o == "*" || o == origin; });
 }
 
-// Compares without stopping at the first difference, so timing does not reveal a key's prefix.
-bool same_key(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<size_t>(b.size(), 1)]);
-  return diff == 0;
-}
-
-// The name of the key the request carries ("key-file:N" for line N's key of api_key_file), or
-// empty when it carries none that is accepted.
-std::string authorized(const ServerConfig& c, const httplib::Request& req) {
+// The key a request carries (X-API-Key, else Authorization: Bearer), or empty.
+std::string presented_key(const httplib::Request& req) {
   std::string key = req.get_header_value("X-API-Key");
   const std::string auth = req.get_header_value("Authorization");
   if (key.empty() && auth.rfind("Bearer ", 0) == 0) key = auth.substr(7);
-  if (key.empty()) return "";
-  size_t found = 0;
-  for (size_t i = 0; i < c.api_keys.size(); ++i)
-    if (same_key(key, c.api_keys[i])) found = i + 1;
-  return found == 0 ? "" : "key-file:" + std::to_string(found);
+  return key;
 }
 
 // "<8 hex of this server's start>-<counter>": unique across restarts without coordination.
@@ -145,6 +136,8 @@ HttpServer::HttpServer(ServerConfig config, std::FILE* log) : config_(std::move(
   // a server that had taken a few MB-sized bodies kept ~4 MB per model load/unload cycle. A fixed
   // threshold keeps every block of 256 KiB or more in its own mapping, returned on free.
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  keys_ = std::make_unique<KeyRing>(config_.api_keys, config_.keys_path());
+  limits_ = std::make_unique<RateLimiter>(config_.rate_limit_rpm, config_.rate_limit_tpm);
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   metrics_ = std::make_unique<Metrics>();
   models_ = std::make_unique<ModelManager>(config_, pool_.get());
@@ -197,7 +190,9 @@ void HttpServer::routes() {
 
   audit::Trail* trail = audit_.get();
   const bool capture = trail && audit::parse_content(cfg.audit_content) != audit::Content::None;
-  h.set_pre_routing_handler([&cfg, trail, capture](const httplib::Request& req, httplib::Response& res) {
+  KeyRing* keys = keys_.get();
+  RateLimiter* limits = limits_.get();
+  h.set_pre_routing_handler([&cfg, trail, capture, keys, limits](const httplib::Request& req, httplib::Response& res) {
     t_start = Clock::now();
     begin_request_note({next_request_id(), "", capture});
     res.set_header("X-Request-Id", request_note().who.request_id);
@@ -228,10 +223,31 @@ void HttpServer::routes() {
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool open_path = req.path == "/health" || web_ui_open_path(req.path);
-    if (!cfg.api_keys.empty()) request_note().who.key_name = authorized(cfg, req);
-    if (!cfg.api_keys.empty() && !open_path && request_note().who.key_name.empty()) {
+    std::optional<Caller> caller;
+    try {
+      if (keys->empty()) return httplib::Server::HandlerResponse::Unhandled;
+      if (const std::string key = presented_key(req); !key.empty()) caller = keys->find(key);
+    } catch (const Error& e) {  // a hand-edited keys file with a bad line
+      send_error(res, style_for(req.path), 500, e.what());
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!caller) {
+      if (open_path) return httplib::Server::HandlerResponse::Unhandled;
       res.set_header("WWW-Authenticate", "Bearer");
       send_error(res, style_for(req.path), 401, "unauthorized: send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    request_note().who.key_name = caller->name;
+    if (caller->scope == Scope::Inference && management_route(req.method, req.path)) {
+      send_error(res, style_for(req.path), 403,
+                 "forbidden: the key '" + caller->name + "' has scope inference; managing models needs an admin key");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (const int64_t wait = limits->admit(caller->name)) {
+      res.set_header("Retry-After", std::to_string(wait));
+      send_error(res, style_for(req.path), 429,
+                 "rate limit of the key '" + caller->name + "' reached (rate_limit_rpm / rate_limit_tpm): retry in " +
+                     std::to_string(wait) + " s");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -241,6 +257,8 @@ void HttpServer::routes() {
     const double seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     const std::string& model = noted_model();
     metrics_->request(res.status, seconds, model);
+    if (const RequestNote& n = request_note(); !n.who.key_name.empty())
+      limits_->spend_tokens(n.who.key_name, std::max<int64_t>(n.prompt_tokens, 0) + std::max<int64_t>(n.eval_tokens, 0));
     if (audit_) {
       try {
         audit_->append(audit_record(req, res, request_note(), seconds, audit::parse_content(config_.audit_content)));

@@ -21,6 +21,8 @@ namespace airlock::server {
 class ModelManager;
 class Metrics;
 class RoutedServer;
+class KeyRing;
+class RateLimiter;
 struct ServerState;
 
 class HttpServer {
@@ -43,6 +45,8 @@ class HttpServer {
   ServerConfig config_;
   std::FILE* log_;
   std::unique_ptr<audit::Trail> audit_;  // null: no audit trail; outlives the HTTP threads
+  std::unique_ptr<KeyRing> keys_;
+  std::unique_ptr<RateLimiter> limits_;
   std::unique_ptr<ThreadPool> pool_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ModelManager> models_;
