@@ -127,6 +127,10 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "max_body_mb") c.max_body_mb = integer();
   else if (key == "import_dir") c.import_dir = path();
   else if (key == "keys_file") c.keys_file = path();
+  else if (key == "read_only") c.read_only = boolean();
+  else if (key == "lockdown") c.lockdown = boolean();
+  else if (key == "tls_cert") c.tls_cert = path();
+  else if (key == "tls_key") c.tls_key = path();
   else if (key == "rate_limit_rpm") c.rate_limit_rpm = integer();
   else if (key == "rate_limit_tpm") c.rate_limit_tpm = integer();
   else if (key == "audit") c.audit_dir = path();
@@ -152,7 +156,7 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
                    "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
-                   "max_body_mb, import_dir, keys_file, rate_limit_rpm, rate_limit_tpm, audit, audit_content, audit_fsync_ms, audit_required, "
+                   "max_body_mb, import_dir, read_only, lockdown, tls_cert, tls_key, keys_file, rate_limit_rpm, rate_limit_tpm, audit, audit_content, audit_fsync_ms, audit_required, "
                    "audit_retention_days, audit_max_file_mb, audit_sign_key)");
 }
 
@@ -193,6 +197,8 @@ void ServerConfig::validate() const {
   if (max_body_mb < 1) throw Error("serve: max_body_mb must be at least 1");
   if (!import_dir.empty() && !fs::is_directory(import_dir))
     throw Error("serve: import_dir " + import_dir.string() + " is not a folder");
+  if (tls_cert.empty() != tls_key.empty())
+    throw Error("serve: TLS needs both a certificate and a key (--tls-cert and --tls-key)");
   if (audit_content != "full" && audit_content != "hash" && audit_content != "none") {
     const auto it = sources.find("audit_content");
     throw Error((it == sources.end() ? std::string("serve: audit_content") : it->second) + ": '" + audit_content +
@@ -346,6 +352,10 @@ json describe(const ServerConfig& c) {
   put("threads", c.threads);
   put("origins", c.cors_origins);
   put("api_keys", std::to_string(c.api_keys.size()) + " key(s)");
+  put("read_only", c.read_only);
+  put("lockdown", c.lockdown);
+  put("tls_cert", c.tls_cert.string());
+  put("tls_key", c.tls_key.string());
   put("keys_file", c.keys_path().string());
   put("rate_limit_rpm", c.rate_limit_rpm);
   put("rate_limit_tpm", c.rate_limit_tpm);

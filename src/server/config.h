@@ -29,6 +29,13 @@ struct ServerConfig {
   int64_t num_ctx = 2048;       // positions per slot (a request's `num_ctx` may ask for another)
   int threads = 0;              // compute threads; 0: one per physical core
   std::vector<std::string> api_keys;  // the plain api_key_file's keys (admin scope)
+  // Every model-management route refused (403) and nothing written to the store, so a store on
+  // a read-only mount serves.
+  bool read_only = false;
+  // Serve under the egress lock-down (src/lockdown): no socket but AF_UNIX can be made once the
+  // listening socket is bound; configured paths on network file systems refuse to start.
+  bool lockdown = false;
+  std::filesystem::path tls_cert, tls_key;  // PEM; both set: HTTPS only
   std::filesystem::path keys_file;    // named, scoped, hashed keys; empty: <models>/api-keys
   int64_t rate_limit_rpm = 0;         // per key, requests per minute; 0: no limit
   int64_t rate_limit_tpm = 0;         // per key, prompt + generated tokens per minute; 0: no limit
@@ -75,7 +82,7 @@ void apply_env(ServerConfig& c);
 // max_loaded_models, keep_alive ("5m" or seconds), request_timeout (seconds), num_ctx, threads,
 // origins (array of strings), api_key_file, no_auth, no_demo, max_body_mb, import_dir, audit,
 // audit_content, audit_fsync_ms, audit_required, audit_retention_days, audit_max_file_mb,
-// audit_sign_key, keys_file, rate_limit_rpm, rate_limit_tpm. Relative paths are relative to the
+// audit_sign_key, read_only, lockdown, tls_cert, tls_key, keys_file, rate_limit_rpm, rate_limit_tpm. Relative paths are relative to the
 // file's folder. Throws airlock::Error "FILE: KEY: problem" for an unreadable file, bad JSON, an
 // unknown key or a value of the wrong type or range.
 void apply_config_file(ServerConfig& c, const std::filesystem::path& file);

@@ -27,6 +27,7 @@
 #include "server/request_note.h"
 #include "server/routed_server.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "server/web_ui.h"
 #include "store/store.h"
 #include "tensor/thread_pool.h"
@@ -142,8 +143,10 @@ HttpServer::HttpServer(ServerConfig config, std::FILE* log) : config_(std::move(
   metrics_ = std::make_unique<Metrics>();
   models_ = std::make_unique<ModelManager>(config_, pool_.get());
   state_ = std::make_unique<ServerState>(ServerState{config_, *models_, *metrics_});
-  http_ = std::make_unique<RoutedServer>();
-  // A client that stops sending mid-request is dropped after this long without a byte.
+  if (config_.tls_cert.empty()) http_ = std::make_unique<RoutedServer>();
+  else http_ = make_tls_server(config_.tls_cert, config_.tls_key);
+  // A client that stops sending mid-request (or mid TLS handshake) is dropped after this long
+  // without a byte.
   http_->set_read_timeout(std::chrono::seconds(10));
   // Every connection holds a thread while it streams or waits in a model's queue: size the pool
   // for the slots of every model plus their queues, bounded.
@@ -181,7 +184,11 @@ void HttpServer::stop() {
   if (http_) http_->stop();
 }
 bool HttpServer::running() const { return http_->is_running(); }
-std::string HttpServer::answer(std::string_view request) { return http_->answer(request); }
+std::string HttpServer::answer(std::string_view request) {
+  auto* routed = dynamic_cast<RoutedServer*>(http_.get());
+  if (!routed) throw Error("answer(): in-process requests are for the plain HTTP server, not TLS");
+  return routed->answer(request);
+}
 
 void HttpServer::routes() {
   auto& h = *http_;
@@ -220,6 +227,10 @@ void HttpServer::routes() {
     // Served unaudited is worse than not served: refuse while records cannot be written.
     if (trail && cfg.audit_required && !trail->healthy() && !(trail->recover() && trail->healthy())) {
       send_error(res, style_for(req.path), 503, "the audit trail cannot be written (disk full?): requests are refused until it can");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (cfg.read_only && management_route(req.method, req.path)) {
+      send_error(res, style_for(req.path), 403, "read-only mode: models cannot be created, copied or deleted here (--read-only)");
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool open_path = req.path == "/health" || web_ui_open_path(req.path);

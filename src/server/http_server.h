@@ -12,6 +12,9 @@
 namespace airlock {
 class ThreadPool;
 }
+namespace httplib {
+class Server;
+}
 namespace airlock::audit {
 class Trail;
 }
@@ -37,7 +40,7 @@ class HttpServer {
   void serve();
   void stop();
   bool running() const;
-  // One request's bytes answered in process, without a socket (fuzzing, tests).
+  // One request's bytes answered in process, without a socket (fuzzing, tests); plain HTTP only.
   std::string answer(std::string_view request);
 
  private:
@@ -51,7 +54,7 @@ class HttpServer {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<ModelManager> models_;
   std::unique_ptr<ServerState> state_;
-  std::unique_ptr<RoutedServer> http_;
+  std::unique_ptr<httplib::Server> http_;  // a RoutedServer, or an SSLServer with TLS
 };
 
 // When the store holds no model, writes the synthetic `demo` model into it, so that a first
