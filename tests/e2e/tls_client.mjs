@@ -11,5 +11,8 @@ try {
   for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
   console.log(JSON.stringify({ ok: true, whole: whole.choices[0].message.content, streamed }));
 } catch (e) {
-  console.log(JSON.stringify({ ok: false, error: String(e.cause?.code ?? e.cause?.message ?? e.message) }));
+  // The TLS reason sits at the end of the cause chain (APIConnectionError -> fetch failed -> ...).
+  const reasons = [];
+  for (let c = e; c; c = c.cause) reasons.push(c.code ?? c.message);
+  console.log(JSON.stringify({ ok: false, error: reasons.join(' <- ') }));
 }
