@@ -63,6 +63,7 @@ class Trail {
   void sign_locked();
   void retire_expired_locked();
   void sync_loop();
+  void sync_through(uint64_t seq);  // every record up to seq on disk; throws airlock::Error
 
   TrailOptions opt_;
   mutable std::mutex mu_;
@@ -74,6 +75,8 @@ class Trail {
   std::atomic<bool> healthy_{true};
   uint64_t lost_ = 0;  // records that failed since the last good write
   bool dirty_ = false, stopping_ = false;
+  std::mutex sync_mu_;  // one fdatasync at a time; taken without mu_ held
+  uint64_t synced_ = 0;  // records up to this seq are on disk
   std::condition_variable cv_;
   std::thread syncer_;
 };

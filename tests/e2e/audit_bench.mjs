@@ -30,7 +30,8 @@ const end = performance.now() + seconds * 1000;
 const t0 = performance.now();
 await Promise.all(Array.from({ length: streams }, async () => {
   while (performance.now() < end) {
-    generated += await one(++n);
+    const t = await one(++n);  // awaited first: `generated += await` would lose concurrent updates
+    generated += t;
     ++requests;
   }
 }));
