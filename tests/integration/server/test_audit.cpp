@@ -184,8 +184,17 @@ TEST_F(AuditServer, ManagementRequestsAreAdminRecords) {
 
 TEST_F(AuditServer, RequiredAuditRefusesRequestsItCannotRecord) {
   start("full");
-  ASSERT_EQ(get_json(*client_, "/api/tags").status, 200);
+  auto first = client_->Get("/api/tags");
+  ASSERT_EQ(first->status, 200);
   const auto seg = audit::segment_path(audit_.path(), 1);
+  // Records are written after the answer: wait for this one before limiting the file.
+  const std::string first_id = first->get_header_value("X-Request-Id");
+  auto recorded = [&] {
+    std::ifstream in(seg);
+    return std::string((std::istreambuf_iterator<char>(in)), {}).find(first_id) != std::string::npos;
+  };
+  for (int i = 0; i < 250 && !recorded(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(recorded());
   // A file size limit makes the next record's write fail, as a full disk does.
   std::signal(SIGXFSZ, SIG_IGN);
   rlimit old{};
