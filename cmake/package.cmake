@@ -18,6 +18,8 @@ set(find_Threads::Threads "find_dependency(Threads)")
 set(pc_Threads::Threads "")  # no .pc: -pthread goes into Libs.private
 set(find_OpenSSL::Crypto "find_dependency(OpenSSL)")
 set(pc_OpenSSL::Crypto "libcrypto")
+set(find_OpenSSL::SSL "find_dependency(OpenSSL)")
+set(pc_OpenSSL::SSL "libssl")
 set(find_SQLite::SQLite3 "find_dependency(SQLite3)")
 set(pc_SQLite::SQLite3 "sqlite3")
 set(find_LibArchive::LibArchive "find_dependency(LibArchive)")
@@ -32,8 +34,12 @@ set(find_PkgConfig::POPPLER_CPP "airlock_find_pkg_module(POPPLER_CPP poppler-cpp
 set(pc_PkgConfig::POPPLER_CPP "poppler-cpp")
 set(find_ZLIB::ZLIB "find_dependency(ZLIB)")
 set(pc_ZLIB::ZLIB "zlib")
+set(find_PkgConfig::SECCOMP "airlock_find_pkg_module(SECCOMP libseccomp)")
+set(pc_PkgConfig::SECCOMP "libseccomp")
 set(find_nlohmann_json::nlohmann_json "find_dependency(nlohmann_json 3)")
 set(pc_nlohmann_json::nlohmann_json "nlohmann_json")
+set(find_ZLIB::ZLIB "find_dependency(ZLIB)")
+set(pc_ZLIB::ZLIB "zlib")
 # Needed by the public headers themselves (tools.h includes nlohmann/json.hpp), not only to link.
 set(public_deps nlohmann_json::nlohmann_json)
 

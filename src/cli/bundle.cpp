@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store/bundle.h"
 #include "store/durable_file.h"
@@ -90,6 +91,9 @@ airlock::cli::Registrar reg("bundle", [](CLI::App& app) {
       store::ProgressPrinter p("importing");
       info = store::import_bundle(s, o->file, {"", p.fn(), o->validate ? cli::engine_validator() : nullptr});
     }
+    nlohmann::ordered_json models = nlohmann::ordered_json::array();
+    for (const auto& m : info.models) models.push_back({{"model", m.name}, {"digest", m.digest}});
+    cli::audit_admin("bundle_import", {{"file", o->file}, {"signature", signature_text(info)}, {"models", models}});
     std::printf("imported %s (%s)\n", o->file.c_str(), signature_text(info).c_str());
     print_models(info);
   });

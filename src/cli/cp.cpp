@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store_cli.h"
 
@@ -18,6 +19,7 @@ airlock::cli::Registrar reg("cp", [](CLI::App& app) {
   cmd->callback([o] {
     using namespace airlock;
     std::string d = cli::open_store().copy(o->src, o->dst);
+    cli::audit_admin("cp", {{"from", o->src}, {"to", o->dst}, {"digest", d}});
     std::printf("copied %s to %s %s\n", o->src.c_str(), store::ModelRef::parse(o->dst).display().c_str(), d.c_str());
   });
 });

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store/durable_file.h"
 #include "store/progress.h"
@@ -32,6 +33,7 @@ airlock::cli::Registrar reg("create", [](CLI::App& app) {
       d = s.create(o->name, mf, std::filesystem::absolute(mf_path).parent_path(),
                    {"create -f " + mf_path.string(), p.fn(), nullptr}, o->quantize);
     }
+    cli::audit_admin("create", {{"model", o->name}, {"digest", d}});
     std::printf("created %s %s\n", store::ModelRef::parse(o->name).display().c_str(), d.c_str());
   });
 });

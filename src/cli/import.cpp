@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store/progress.h"
 #include "store_cli.h"
@@ -38,6 +39,7 @@ airlock::cli::Registrar reg("import", [](CLI::App& app) {
         store::ProgressPrinter p("copying " + n);
         std::string dst = o->name.empty() ? n : o->name;
         std::string d = s.import_from_store(other, n, dst, {"store " + o->from_store, p.fn(), validate});
+        cli::audit_admin("import", {{"model", dst}, {"from_store", o->from_store}, {"digest", d}});
         std::printf("imported %s %s\n", store::ModelRef::parse(dst).display().c_str(), d.c_str());
       }
       return;
@@ -49,6 +51,7 @@ airlock::cli::Registrar reg("import", [](CLI::App& app) {
       store::ProgressPrinter p("importing " + o->args[0]);
       d = s.import_gguf(o->args[0], o->name, {"import " + o->args[0], p.fn(), validate});
     }
+    cli::audit_admin("import", {{"model", o->name}, {"file", o->args[0]}, {"digest", d}});
     std::printf("imported %s %s\n", store::ModelRef::parse(o->name).display().c_str(), d.c_str());
   });
 });

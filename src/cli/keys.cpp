@@ -1,4 +1,5 @@
-// airlock keys generate [-o PREFIX] | keys trust PUBFILE | keys list
+// airlock keys generate [-o PREFIX] | keys trust PUBFILE | keys list (bundle signing keys), and
+// keys add NAME --scope S | keys ls | keys revoke NAME (API keys, api_keys_cli.cpp)
 #include <airlock/error.h>
 #include <sys/stat.h>
 
@@ -6,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "api_keys_cli.h"
+#include "cli_audit.h"
 #include "command.h"
 #include "store/durable_file.h"
 #include "store/signing.h"
@@ -19,7 +22,8 @@ struct Options {
 
 airlock::cli::Registrar reg("keys", [](CLI::App& app) {
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("keys", "Signing keys for bundles");
+  auto* cmd = app.add_subcommand(
+      "keys", "Bundle signing keys (generate, trust, list) and the server's API keys (add, ls, revoke)");
   cmd->require_subcommand(1);
   auto* gen = cmd->add_subcommand("generate", "Make a key pair: PREFIX.key (secret) and PREFIX.pub");
   gen->add_option("--output,-o", o->prefix, "file name prefix (default: airlock)");
@@ -40,13 +44,15 @@ airlock::cli::Registrar reg("keys", [](CLI::App& app) {
     auto k = store::PublicKey::parse(store::read_small_file(o->pubfile, 4096), o->pubfile);
     auto s = cli::open_store();
     store::trust_key(s.trusted_keys_dir(), k);
+    cli::audit_admin("keys_trust", {{"key_id", k.key_id}});
     std::printf("trusted key %s\n", k.key_id.c_str());
   });
-  auto* list = cmd->add_subcommand("list", "List trusted keys");
+  auto* list = cmd->add_subcommand("list", "List trusted bundle signing keys (API keys: keys ls)");
   list->callback([] {
     using namespace airlock;
     for (const auto& k : store::trusted_keys(cli::open_store().trusted_keys_dir()))
       std::printf("%s\n", k.key_id.c_str());
   });
+  airlock::cli::add_api_key_commands(cmd);
 });
 }  // namespace

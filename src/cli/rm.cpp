@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store_cli.h"
 
@@ -15,6 +16,7 @@ airlock::cli::Registrar reg("rm", [](CLI::App& app) {
     auto s = airlock::cli::open_store();
     for (const auto& n : *names) {
       s.remove(n);
+      airlock::cli::audit_admin("rm", {{"model", n}});
       std::printf("removed %s\n", n.c_str());
     }
   });

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "cli_audit.h"
 #include "command.h"
 #include "store_cli.h"
 
@@ -19,6 +20,7 @@ airlock::cli::Registrar reg("rollback", [](CLI::App& app) {
   cmd->callback([o] {
     using namespace airlock;
     std::string d = cli::open_store().rollback(o->name, o->to.empty() ? std::nullopt : std::optional(o->to));
+    cli::audit_admin("rollback", {{"model", o->name}, {"digest", d}});
     std::printf("%s now at %s\n", store::ModelRef::parse(o->name).display().c_str(), d.c_str());
   });
 });

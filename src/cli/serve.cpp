@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "command.h"
+#include "lockdown/lockdown.h"
+#include "lockdown/network_paths.h"
 #include "server/http_server.h"
 
 namespace {
@@ -17,9 +19,9 @@ struct ServeArgs {
   std::string host, api_key_file, config;
   std::optional<int> port, parallel, threads;
   std::optional<int64_t> num_ctx, max_body_mb;
-  std::optional<std::string> import_dir, rag_root;
+  std::optional<std::string> import_dir, rag_root, audit, audit_content, tls_cert, tls_key;
   bool no_rag_strict = false;
-  bool no_auth = false, no_demo = false, print_config = false;
+  bool no_auth = false, no_demo = false, print_config = false, read_only = false, lockdown = false;
   std::vector<std::string> origins;
 };
 
@@ -53,9 +55,21 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
     c.rag_strict = false;
     c.sources["rag_strict"] = "--no-rag-strict";
   }
+  flag(c.audit_dir, a.audit, "audit", "--audit");
+  flag(c.tls_cert, a.tls_cert, "tls_cert", "--tls-cert");
+  flag(c.tls_key, a.tls_key, "tls_key", "--tls-key");
+  flag(c.audit_content, a.audit_content, "audit_content", "--audit-content");
   if (a.no_auth) {
     c.no_auth = true;
     c.sources["no_auth"] = "--no-auth";
+  }
+  if (a.read_only) {
+    c.read_only = true;
+    c.sources["read_only"] = "--read-only";
+  }
+  if (a.lockdown) {
+    c.lockdown = true;
+    c.sources["lockdown"] = "--lockdown";
   }
   if (a.no_demo) {
     c.create_demo = false;
@@ -73,6 +87,12 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
   return c;
 }
 
+std::vector<std::pair<std::string, std::filesystem::path>> configured_paths(const airlock::server::ServerConfig& c) {
+  return {{"models", c.models_dir},     {"audit", c.audit_dir},       {"import_dir", c.import_dir},
+          {"keys_file", c.keys_path()}, {"tls_cert", c.tls_cert},     {"tls_key", c.tls_key},
+          {"audit_sign_key", c.audit_sign_key}};
+}
+
 void run(const ServeArgs& a) {
   using namespace airlock::server;
   const ServerConfig c = effective_config(a);
@@ -83,12 +103,20 @@ void run(const ServeArgs& a) {
   if (c.no_auth && !c.loopback())
     std::fprintf(stderr, "serve: WARNING: --no-auth: anyone who can reach %s:%d can use every model\n",
                  c.host.c_str(), c.port);
-  if (c.create_demo && ensure_demo_model(c.models_dir))
+  if (c.create_demo && !c.read_only && ensure_demo_model(c.models_dir))
     std::fprintf(stderr, "serve: the store %s was empty: created the synthetic model 'demo'\n", c.models_dir.string().c_str());
+  if (c.lockdown) airlock::lockdown::refuse_network_paths(configured_paths(c));
   HttpServer server(c);
   const int port = server.bind();
-  std::fprintf(stderr, "serve: airlock listening on http://%s:%d (models in %s, %d slots per model)\n",
-               c.host.c_str(), port, c.models_dir.string().c_str(), c.num_parallel);
+  if (c.lockdown) {
+    // After bind (the listening socket exists) and before the first request.
+    airlock::lockdown::install();
+    const airlock::lockdown::Probe p = airlock::lockdown::probe_egress();
+    if (!p.refused) throw airlock::Error("serve: lockdown self-test failed, not serving: " + p.detail);
+    std::fprintf(stderr, "serve: lockdown on: egress self-test: %s\n", p.detail.c_str());
+  }
+  std::fprintf(stderr, "serve: airlock listening on %s://%s:%d (models in %s, %d slots per model)\n",
+               c.tls_cert.empty() ? "http" : "https", c.host.c_str(), port, c.models_dir.string().c_str(), c.num_parallel);
   std::signal(SIGPIPE, SIG_IGN);
   // A signal handler may only set flags; a watcher thread does the stopping.
   static volatile std::sig_atomic_t stop_requested = 0;
@@ -126,6 +154,15 @@ airlock::cli::Registrar reg("serve", [](CLI::App& app) {
                   "Folder POST /api/rag/collections/NAME/ingest may read documents from by path (env AIRLOCK_RAG_ROOT; default: none)");
   cmd->add_flag("--no-rag-strict", a->no_rag_strict,
                 "Let the model answer a rag request even when retrieval found nothing relevant");
+  cmd->add_flag("--read-only", a->read_only,
+                "Refuse every model-management request (403) and never write to the store (a read-only mount serves)");
+  cmd->add_flag("--lockdown", a->lockdown,
+                "Egress lock-down: once listening, no socket but AF_UNIX can be made (seccomp); refuses network file systems");
+  cmd->add_option("--tls-cert", a->tls_cert, "PEM certificate (chain) to serve HTTPS with (TLS 1.2+)");
+  cmd->add_option("--tls-key", a->tls_key, "PEM private key of --tls-cert (unencrypted)");
+  cmd->add_option("--audit", a->audit, "Write the audit trail to this folder (env AIRLOCK_AUDIT; default: off)");
+  cmd->add_option("--audit-content", a->audit_content,
+                  "What audit records keep of prompts and answers: full, hash (SHA-256) or none (env AIRLOCK_AUDIT_CONTENT)");
   cmd->callback([a] { run(*a); });
 });
 

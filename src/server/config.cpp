@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "common/json_depth.h"
+#include "server/api_keys.h"
 #include "store/store.h"
 
 namespace airlock::server {
@@ -34,6 +35,8 @@ constexpr IntRange kRanges[] = {
     {"port", 0, 65535},           {"num_parallel", 1, 256},     {"max_queue", 0, 100000},
     {"max_loaded_models", 1, 64}, {"request_timeout", 1, 604800}, {"num_ctx", 1, int64_t{1} << 24},
     {"threads", 0, 1024},         {"max_body_mb", 1, 65536},
+    {"rate_limit_rpm", 0, 1000000000}, {"rate_limit_tpm", 0, 1000000000},
+    {"audit_fsync_ms", 0, 60000}, {"audit_retention_days", 0, 36500}, {"audit_max_file_mb", 1, 65536},
 };
 
 const IntRange& range_of(const std::string& key) {
@@ -125,6 +128,20 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "import_dir") c.import_dir = path();
   else if (key == "rag_root") c.rag_root = path();
   else if (key == "rag_strict") c.rag_strict = boolean();
+  else if (key == "keys_file") c.keys_file = path();
+  else if (key == "read_only") c.read_only = boolean();
+  else if (key == "lockdown") c.lockdown = boolean();
+  else if (key == "tls_cert") c.tls_cert = path();
+  else if (key == "tls_key") c.tls_key = path();
+  else if (key == "rate_limit_rpm") c.rate_limit_rpm = integer();
+  else if (key == "rate_limit_tpm") c.rate_limit_tpm = integer();
+  else if (key == "audit") c.audit_dir = path();
+  else if (key == "audit_content") c.audit_content = string();
+  else if (key == "audit_fsync_ms") c.audit_fsync_ms = integer();
+  else if (key == "audit_required") c.audit_required = boolean();
+  else if (key == "audit_retention_days") c.audit_retention_days = integer();
+  else if (key == "audit_max_file_mb") c.audit_max_file_mb = integer();
+  else if (key == "audit_sign_key") c.audit_sign_key = path();
   else if (key == "keep_alive") {
     if (!v.is_string() && !v.is_number())
       throw Error("expected a duration string (\"5m\") or seconds, got " + v.dump());
@@ -141,13 +158,20 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
                    "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
-                   "max_body_mb, import_dir, rag_root, rag_strict)");
+                   "max_body_mb, import_dir, rag_root, rag_strict, read_only, lockdown, tls_cert, tls_key, keys_file, "
+                   "rate_limit_rpm, rate_limit_tpm, audit, audit_content, audit_fsync_ms, audit_required, "
+                   "audit_retention_days, audit_max_file_mb, audit_sign_key)");
 }
 
 }  // namespace
 
 bool ServerConfig::loopback() const {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+fs::path ServerConfig::keys_path() const {
+  if (!keys_file.empty()) return keys_file;
+  return models_dir.empty() ? fs::path() : models_dir / "api-keys";
 }
 
 void ServerConfig::validate() const {
@@ -164,6 +188,11 @@ void ServerConfig::validate() const {
   check(num_ctx, "num_ctx");
   check(threads, "threads");
   check(max_body_mb, "max_body_mb");
+  check(rate_limit_rpm, "rate_limit_rpm");
+  check(rate_limit_tpm, "rate_limit_tpm");
+  check(audit_fsync_ms, "audit_fsync_ms");
+  check(audit_retention_days, "audit_retention_days");
+  check(audit_max_file_mb, "audit_max_file_mb");
   // What the server cannot run with at all, whoever set it.
   if (port < 0 || port > 65535) throw Error("serve: port " + std::to_string(port) + " is out of range");
   if (num_parallel < 1) throw Error("serve: num_parallel must be at least 1");
@@ -173,9 +202,19 @@ void ServerConfig::validate() const {
     throw Error("serve: import_dir " + import_dir.string() + " is not a folder");
   if (!rag_root.empty() && !fs::is_directory(rag_root))
     throw Error("serve: rag_root " + rag_root.string() + " is not a folder");
-  if (!loopback() && api_keys.empty() && !no_auth)
+  if (tls_cert.empty() != tls_key.empty())
+    throw Error("serve: TLS needs both a certificate and a key (--tls-cert and --tls-key)");
+  if (audit_content != "full" && audit_content != "hash" && audit_content != "none") {
+    const auto it = sources.find("audit_content");
+    throw Error((it == sources.end() ? std::string("serve: audit_content") : it->second) + ": '" + audit_content +
+                "' is not one of full, hash, none");
+  }
+  if (!audit_sign_key.empty() && !fs::is_regular_file(audit_sign_key))
+    throw Error("serve: audit_sign_key " + audit_sign_key.string() + " is not a file");
+  if (!loopback() && api_keys.empty() && !no_auth && (keys_path().empty() || read_keys_file(keys_path()).empty()))
     throw Error("serve: binding to " + host +
-                " (not loopback) needs --api-key-file, or --no-auth to serve without authentication");
+                " (not loopback) needs API keys (airlock keys add, or --api-key-file), or --no-auth to serve without "
+                "authentication");
 }
 
 void set_host_port(ServerConfig& c, const std::string& value, const std::string& origin) {
@@ -223,6 +262,14 @@ void apply_env(ServerConfig& c) {
   if (auto v = env("AIRLOCK_RAG_ROOT")) {
     c.rag_root = *v;
     c.sources["rag_root"] = "AIRLOCK_RAG_ROOT";
+  }
+  if (auto v = env("AIRLOCK_AUDIT")) {
+    c.audit_dir = *v;
+    c.sources["audit"] = "AIRLOCK_AUDIT";
+  }
+  if (auto v = env("AIRLOCK_AUDIT_CONTENT")) {
+    c.audit_content = *v;
+    c.sources["audit_content"] = "AIRLOCK_AUDIT_CONTENT";
   }
   if (!env("AIRLOCK_CONTEXT_LENGTH")) set_int_env(c, c.num_ctx, "num_ctx", "OLLAMA_CONTEXT_LENGTH");
   set_int_env(c, c.num_ctx, "num_ctx", "AIRLOCK_CONTEXT_LENGTH");
@@ -314,12 +361,26 @@ json describe(const ServerConfig& c) {
   put("threads", c.threads);
   put("origins", c.cors_origins);
   put("api_keys", std::to_string(c.api_keys.size()) + " key(s)");
+  put("read_only", c.read_only);
+  put("lockdown", c.lockdown);
+  put("tls_cert", c.tls_cert.string());
+  put("tls_key", c.tls_key.string());
+  put("keys_file", c.keys_path().string());
+  put("rate_limit_rpm", c.rate_limit_rpm);
+  put("rate_limit_tpm", c.rate_limit_tpm);
   put("no_auth", c.no_auth);
   put("create_demo", c.create_demo);
   put("max_body_mb", c.max_body_mb);
   put("import_dir", c.import_dir.string());
   put("rag_root", c.rag_root.string());
   put("rag_strict", c.rag_strict);
+  put("audit", c.audit_dir.string());
+  put("audit_content", c.audit_content);
+  put("audit_fsync_ms", c.audit_fsync_ms);
+  put("audit_required", c.audit_required);
+  put("audit_retention_days", c.audit_retention_days);
+  put("audit_max_file_mb", c.audit_max_file_mb);
+  put("audit_sign_key", c.audit_sign_key.string());
   return out;
 }
 

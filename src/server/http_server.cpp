@@ -5,19 +5,29 @@
 
 #include <httplib.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <random>
 
+#include "audit/trail.h"
 #include "model/synth.h"
+#include "server/api_keys.h"
+#include "server/audit_record.h"
 #include "server/client_connection.h"
 #include "server/metrics.h"
+#include "server/rate_limit.h"
 #include "server/model_manager.h"
 #include "server/request_note.h"
 #include "server/routed_server.h"
 #include "server/server_state.h"
+#include "server/tls.h"
 #include "server/web_ui.h"
 #include "store/store.h"
 #include "tensor/thread_pool.h"
@@ -54,22 +64,25 @@ bool origin_allowed(const ServerConfig& c, const std::string& origin) {
                      [&](const std::string& o) { return o == "*" || o == origin; });
 }
 
-// Compares without stopping at the first difference, so timing does not reveal a key's prefix.
-bool same_key(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % std::max<size_t>(b.size(), 1)]);
-  return diff == 0;
-}
-
-bool authorized(const ServerConfig& c, const httplib::Request& req) {
+// The key a request carries (X-API-Key, else Authorization: Bearer), or empty.
+std::string presented_key(const httplib::Request& req) {
   std::string key = req.get_header_value("X-API-Key");
   const std::string auth = req.get_header_value("Authorization");
   if (key.empty() && auth.rfind("Bearer ", 0) == 0) key = auth.substr(7);
-  if (key.empty()) return false;
-  bool ok = false;
-  for (const auto& k : c.api_keys) ok |= same_key(key, k);
-  return ok;
+  return key;
 }
+
+// "<8 hex of this server's start>-<counter>": unique across restarts without coordination.
+std::string next_request_id() {
+  static const std::string prefix = [] {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", std::random_device{}());
+    return std::string(buf);
+  }();
+  static std::atomic<uint64_t> counter{0};
+  return prefix + "-" + std::to_string(++counter);
+}
+
 
 ErrorStyle style_for(const std::string& path) {
   return path.rfind("/v1/", 0) == 0 ? ErrorStyle::OpenAI : ErrorStyle::Native;
@@ -115,17 +128,25 @@ int refuse_body(const ServerConfig& c, const httplib::Request& req, std::string&
 
 HttpServer::HttpServer(ServerConfig config, std::FILE* log) : config_(std::move(config)), log_(log) {
   config_.validate();
+  // The trail opens first: a server that is to be audited and cannot be does not start.
+  audit_ = open_audit(config_);
+  if (audit_)
+    audit_->append({{"type", "server_start"}, {"version", AIRLOCK_VERSION}, {"pid", ::getpid()}, {"settings", describe(config_)}});
   // glibc raises its mmap threshold to the size of each large block freed (up to 32 MiB), after
   // which request bodies and per-model tables of that size live in heap arenas and fragment them:
   // a server that had taken a few MB-sized bodies kept ~4 MB per model load/unload cycle. A fixed
   // threshold keeps every block of 256 KiB or more in its own mapping, returned on free.
   mallopt(M_MMAP_THRESHOLD, 256 << 10);
+  keys_ = std::make_unique<KeyRing>(config_.api_keys, config_.keys_path());
+  limits_ = std::make_unique<RateLimiter>(config_.rate_limit_rpm, config_.rate_limit_tpm);
   pool_ = std::make_unique<ThreadPool>(config_.threads);
   metrics_ = std::make_unique<Metrics>();
   models_ = std::make_unique<ModelManager>(config_, pool_.get());
   state_ = std::make_unique<ServerState>(ServerState{config_, *models_, *metrics_});
-  http_ = std::make_unique<RoutedServer>();
-  // A client that stops sending mid-request is dropped after this long without a byte.
+  if (config_.tls_cert.empty()) http_ = std::make_unique<RoutedServer>();
+  else http_ = make_tls_server(config_.tls_cert, config_.tls_key);
+  // A client that stops sending mid-request (or mid TLS handshake) is dropped after this long
+  // without a byte.
   http_->set_read_timeout(std::chrono::seconds(10));
   // Every connection holds a thread while it streams or waits in a model's queue: size the pool
   // for the slots of every model plus their queues, bounded.
@@ -140,6 +161,13 @@ HttpServer::~HttpServer() {
   stop();
   // Streams still running hold leases on models_: let the HTTP threads finish first.
   http_.reset();
+  if (audit_) {
+    try {
+      audit_->append({{"type", "server_stop"}, {"pid", ::getpid()}});
+    } catch (const Error& e) {
+      std::fprintf(stderr, "serve: audit: %s\n", e.what());
+    }
+  }
 }
 
 int HttpServer::bind() {
@@ -156,16 +184,25 @@ void HttpServer::stop() {
   if (http_) http_->stop();
 }
 bool HttpServer::running() const { return http_->is_running(); }
-std::string HttpServer::answer(std::string_view request) { return http_->answer(request); }
+std::string HttpServer::answer(std::string_view request) {
+  auto* routed = dynamic_cast<RoutedServer*>(http_.get());
+  if (!routed) throw Error("answer(): in-process requests are for the plain HTTP server, not TLS");
+  return routed->answer(request);
+}
 
 void HttpServer::routes() {
   auto& h = *http_;
   ServerState& st = *state_;
   const ServerConfig& cfg = config_;
 
-  h.set_pre_routing_handler([&cfg](const httplib::Request& req, httplib::Response& res) {
+  audit::Trail* trail = audit_.get();
+  const bool capture = trail && audit::parse_content(cfg.audit_content) != audit::Content::None;
+  KeyRing* keys = keys_.get();
+  RateLimiter* limits = limits_.get();
+  h.set_pre_routing_handler([&cfg, trail, capture, keys, limits](const httplib::Request& req, httplib::Response& res) {
     t_start = Clock::now();
-    reset_request_note();
+    begin_request_note({next_request_id(), "", capture});
+    res.set_header("X-Request-Id", request_note().who.request_id);
     const std::string origin = req.get_header_value("Origin");
     if (!origin.empty()) {
       if (!origin_allowed(cfg, origin)) {
@@ -187,10 +224,41 @@ void HttpServer::routes() {
       send_error(res, style_for(req.path), status, why);
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Served unaudited is worse than not served: refuse while records cannot be written.
+    if (trail && cfg.audit_required && !trail->healthy() && !(trail->recover() && trail->healthy())) {
+      send_error(res, style_for(req.path), 503, "the audit trail cannot be written (disk full?): requests are refused until it can");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (cfg.read_only && management_route(req.method, req.path)) {
+      send_error(res, style_for(req.path), 403, "read-only mode: models cannot be created, copied or deleted here (--read-only)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const bool open_path = req.path == "/health" || web_ui_open_path(req.path);
-    if (!cfg.api_keys.empty() && !open_path && !authorized(cfg, req)) {
+    std::optional<Caller> caller;
+    try {
+      if (keys->empty()) return httplib::Server::HandlerResponse::Unhandled;
+      if (const std::string key = presented_key(req); !key.empty()) caller = keys->find(key);
+    } catch (const Error& e) {  // a hand-edited keys file with a bad line
+      send_error(res, style_for(req.path), 500, e.what());
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!caller) {
+      if (open_path) return httplib::Server::HandlerResponse::Unhandled;
       res.set_header("WWW-Authenticate", "Bearer");
       send_error(res, style_for(req.path), 401, "unauthorized: send an API key as 'Authorization: Bearer <key>' or 'X-API-Key'");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    request_note().who.key_name = caller->name;
+    if (caller->scope == Scope::Inference && management_route(req.method, req.path)) {
+      send_error(res, style_for(req.path), 403,
+                 "forbidden: the key '" + caller->name + "' has scope inference; managing models needs an admin key");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (const int64_t wait = limits->admit(caller->name)) {
+      res.set_header("Retry-After", std::to_string(wait));
+      send_error(res, style_for(req.path), 429,
+                 "rate limit of the key '" + caller->name + "' reached (rate_limit_rpm / rate_limit_tpm): retry in " +
+                     std::to_string(wait) + " s");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -200,8 +268,18 @@ void HttpServer::routes() {
     const double seconds = std::chrono::duration<double>(Clock::now() - t_start).count();
     const std::string& model = noted_model();
     metrics_->request(res.status, seconds, model);
+    if (const RequestNote& n = request_note(); !n.who.key_name.empty())
+      limits_->spend_tokens(n.who.key_name, std::max<int64_t>(n.prompt_tokens, 0) + std::max<int64_t>(n.eval_tokens, 0));
+    if (audit_) {
+      try {
+        audit_->append(audit_record(req, res, request_note(), seconds, audit::parse_content(config_.audit_content)));
+      } catch (const Error& e) {
+        std::fprintf(stderr, "serve: audit record of request %s lost: %s\n", request_note().who.request_id.c_str(), e.what());
+      }
+    }
     if (!log_) return;
     json line = {{"time", iso_time(std::chrono::system_clock::now())},
+                 {"request_id", request_note().who.request_id},
                  {"remote", req.remote_addr},
                  {"method", req.method},
                  {"path", req.path},

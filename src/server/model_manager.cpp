@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "server/request_note.h"
 #include "gguf/gguf.h"
 #include "server/request_note.h"
 #include "tensor/thread_pool.h"
@@ -115,6 +116,7 @@ std::shared_ptr<Lease> ModelManager::lease_locked(Entry& e, std::optional<KeepAl
   ++e.users;
   e.last_used = Clock::now();
   if (keep_alive) e.keep_alive = *keep_alive;
+  request_note().model_digest = e.runner->resolved().digest;  // the handler's thread: for the audit
   return std::make_shared<Lease>(*this, e.runner, keep_alive, load_ns);
 }
 

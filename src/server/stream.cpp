@@ -14,6 +14,11 @@ void note_tokens(const GenStats& s) {
   request_note().eval_tokens = s.eval_tokens;
 }
 
+// For the audit record, when it keeps the answer.
+void note_output(const std::string& text) {
+  if (request_note().who.capture_output) request_note().output += text;
+}
+
 // How often a waiting handler looks at its client.
 constexpr std::chrono::milliseconds kClientCheck{200};
 }  // namespace
@@ -51,7 +56,10 @@ void stream_events(ServerState& state, httplib::Response& res, std::shared_ptr<L
           }
         std::string out;
         switch (ev.kind) {
-          case GenEvent::Kind::Text: out = format.piece(ev); break;
+          case GenEvent::Kind::Text:
+            note_output(ev.text);
+            out = format.piece(ev);
+            break;
           case GenEvent::Kind::Done:
             metrics->generation(ev.stats.prompt_tokens, ev.stats.eval_tokens, ev.stats.eval_ns);
             note_tokens(ev.stats);
@@ -94,6 +102,7 @@ Collected collect(ServerState& state, const httplib::Request& http, GenRequest& 
     if (!got) continue;
     for (auto& t : ev.logprobs) c.logprobs.push_back(std::move(t));
     if (ev.kind == GenEvent::Kind::Text) {
+      note_output(ev.text);
       c.text += ev.text;
       c.thinking += ev.thinking;
       continue;

@@ -13,20 +13,20 @@ export function rssKiB(pid) {
   return Number(m[1]);
 }
 
-// models: [[fixture file, name], ...]; env: extra environment for the server.
-export async function startServer(models, env = {}) {
+// models: [[fixture file, name], ...]; env: extra environment for the server; args: extra flags.
+export async function startServer(models, env = {}, args = []) {
   if (!bin || !fixtures) throw new Error('AIRLOCK_BIN and AIRLOCK_FIXTURES must be set');
   const store = mkdtempSync(join(tmpdir(), 'airlock-e2e-'));
   const childEnv = { ...process.env, AIRLOCK_MODELS: store, ...env };
   for (const [file, name] of models)
     execFileSync(bin, ['import', join(fixtures, 'models', file), '--name', name], { env: childEnv, stdio: 'ignore' });
-  const proc = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', '--no-demo'], { env: childEnv });
+  const proc = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', '--no-demo', ...args], { env: childEnv });
   let log = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start: ' + log)), 30000);
     proc.stderr.on('data', (d) => {
       log += d;
-      const m = log.match(/listening on (http:\/\/[0-9.]+:\d+)/);
+      const m = log.match(/listening on (https?:\/\/[0-9.]+:\d+)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${log}`)); });
