@@ -38,10 +38,12 @@ std::unique_ptr<audit::Trail> open_audit(const ServerConfig& c) {
 }
 
 bool management_route(const std::string& method, const std::string& path) {
+  // Document collections are managed data too: querying and chatting with them is inference.
+  const bool collection = path.rfind("/api/rag/collections", 0) == 0;
   if (method == "POST")
     return path == "/api/create" || path == "/api/copy" || path == "/api/pull" || path == "/api/push" ||
-           path.rfind("/api/blobs/", 0) == 0;
-  return method == "DELETE" && path == "/api/delete";
+           path.rfind("/api/blobs/", 0) == 0 || collection;
+  return method == "DELETE" && (path == "/api/delete" || collection);
 }
 
 ojson audit_record(const httplib::Request& req, const httplib::Response& res, const RequestNote& note, double seconds,

@@ -54,6 +54,13 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/push", "/api/push", true},
     {"GET", "/api/blobs/([^/]+)", "/api/blobs/sha256:00", false},
     {"POST", "/api/blobs/([^/]+)", "/api/blobs/sha256:00", true},
+    {"GET", "/api/rag/collections", "/api/rag/collections", false},
+    {"POST", "/api/rag/collections", "/api/rag/collections", true},
+    {"DELETE", "/api/rag/collections/([^/]+)", "/api/rag/collections/docs", true},
+    {"POST", "/api/rag/collections/([^/]+)/documents", "/api/rag/collections/docs/documents", true},
+    {"POST", "/api/rag/collections/([^/]+)/ingest", "/api/rag/collections/docs/ingest", true},
+    {"POST", "/api/rag/query", "/api/rag/query", false},
+    {"POST", "/api/rag/chat", "/api/rag/chat", false},
 };
 
 TEST(ApiKeys, RouteTableIsComplete) {
