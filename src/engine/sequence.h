@@ -61,8 +61,6 @@ class Sequence {
   std::string take_thinking() { return std::exchange(thinking_, {}); }
 
   const std::vector<int32_t>& tokens() const { return tokens_; }
-  // The constraint's output was narrowed to its shortest completion by the budget.
-  bool budget_forced() const { return budget_forced_; }
 
  private:
   void finish_as(DoneReason stop_or_length);

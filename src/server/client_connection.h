@@ -16,7 +16,6 @@ class ClientConnection {
   explicit ClientConnection(const httplib::Request& req);
   // Whether the client has closed or reset its end. Cheap: one poll() that does not wait.
   bool gone() const;
-  bool found() const { return fd_ >= 0; }
   // Reads and throws away what the client sends, until `max_bytes` or a pause of `idle`: a body
   // refused without being read is drained this way (when small enough), so that a client still
   // sending it reads the refusal instead of having its connection reset.
