@@ -91,6 +91,15 @@ void set_int_env(ServerConfig& c, T& field, const char* key, const char* var) {
   }
 }
 
+// Sets a text or path setting from the environment and records where it came from.
+template <typename T>
+void set_text_env(ServerConfig& c, T& field, const char* key, const char* var) {
+  if (auto v = env(var)) {
+    field = *v;
+    c.sources[key] = var;
+  }
+}
+
 // One key of the config file; throws the problem without the file and key, which the caller adds.
 void apply_file_key(ServerConfig& c, const std::string& key, const json& v, const fs::path& dir,
                     const std::string& origin) {
@@ -255,22 +264,10 @@ void apply_env(ServerConfig& c) {
   set_int_env(c, c.max_queue, "max_queue", "AIRLOCK_MAX_QUEUE");
   set_int_env(c, c.max_loaded_models, "max_loaded_models", "AIRLOCK_MAX_LOADED_MODELS");
   set_int_env(c, c.max_body_mb, "max_body_mb", "AIRLOCK_MAX_BODY_MB");
-  if (auto v = env("AIRLOCK_IMPORT_DIR")) {
-    c.import_dir = *v;
-    c.sources["import_dir"] = "AIRLOCK_IMPORT_DIR";
-  }
-  if (auto v = env("AIRLOCK_RAG_ROOT")) {
-    c.rag_root = *v;
-    c.sources["rag_root"] = "AIRLOCK_RAG_ROOT";
-  }
-  if (auto v = env("AIRLOCK_AUDIT")) {
-    c.audit_dir = *v;
-    c.sources["audit"] = "AIRLOCK_AUDIT";
-  }
-  if (auto v = env("AIRLOCK_AUDIT_CONTENT")) {
-    c.audit_content = *v;
-    c.sources["audit_content"] = "AIRLOCK_AUDIT_CONTENT";
-  }
+  set_text_env(c, c.import_dir, "import_dir", "AIRLOCK_IMPORT_DIR");
+  set_text_env(c, c.rag_root, "rag_root", "AIRLOCK_RAG_ROOT");
+  set_text_env(c, c.audit_dir, "audit", "AIRLOCK_AUDIT");
+  set_text_env(c, c.audit_content, "audit_content", "AIRLOCK_AUDIT_CONTENT");
   if (!env("AIRLOCK_CONTEXT_LENGTH")) set_int_env(c, c.num_ctx, "num_ctx", "OLLAMA_CONTEXT_LENGTH");
   set_int_env(c, c.num_ctx, "num_ctx", "AIRLOCK_CONTEXT_LENGTH");
   if (auto v = env("AIRLOCK_KEEP_ALIVE")) {
