@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/segments.h"
+#include "common/json_field.h"
 
 namespace airlock::audit {
 
@@ -28,12 +29,12 @@ std::string csv_field(const json& v) {
 }
 
 bool keeps(const Filter& f, const json& r, const std::string& line) {
-  const std::string time = r.value("time", "");
+  const std::string time = json_string_or(r, "time");
   if (!f.since.empty() && time.compare(0, f.since.size(), f.since) < 0) return false;
   if (!f.until.empty() && time.compare(0, f.until.size(), f.until) > 0) return false;
-  if (!f.key.empty() && r.value("key", "") != f.key) return false;
-  if (!f.model.empty() && r.value("model", "") != f.model) return false;
-  if (!f.type.empty() && r.value("type", "") != f.type) return false;
+  if (!f.key.empty() && json_string_or(r, "key") != f.key) return false;
+  if (!f.model.empty() && json_string_or(r, "model") != f.model) return false;
+  if (!f.type.empty() && json_string_or(r, "type") != f.type) return false;
   return f.text.empty() || line.find(f.text) != std::string::npos;
 }
 

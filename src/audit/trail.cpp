@@ -14,6 +14,7 @@
 
 #include "audit/chain.h"
 #include "audit/segments.h"
+#include "common/json_field.h"
 #include "store/durable_file.h"
 
 namespace airlock::audit {
@@ -153,7 +154,7 @@ void Trail::load_tail_locked() {
         const Opened o = open_line(last_line(prev, static_cast<uint64_t>(ps.st_size)));
         ::close(prev);
         if (o.record.is_object()) {
-          seq_ = o.record.value("seq", uint64_t{0});
+          seq_ = json_uint_or(o.record, "seq");
           last_hash_ = o.hash;
         }
       }
@@ -164,7 +165,7 @@ void Trail::load_tail_locked() {
       throw Error("audit: the last record of " + segment_name(file_) + " is unreadable (" + o.problem +
                       "); run airlock audit verify",
                   ErrorKind::Busy);
-    seq_ = o.record.value("seq", uint64_t{0});
+    seq_ = json_uint_or(o.record, "seq");
     last_hash_ = o.hash;
     char head[512] = {};
     const ssize_t n = ::pread(fd_, head, sizeof head - 1, 0);
@@ -221,7 +222,7 @@ void Trail::retire_expired_locked() {
     fs::remove(p, ec);
     if (ec) break;
     fs::remove(p.string() + ".sig", ec);
-    deleted.push_back({{"segment", p.filename().string()}, {"last_seq", o.record.value("seq", uint64_t{0})}, {"last_hash", o.hash}});
+    deleted.push_back({{"segment", p.filename().string()}, {"last_seq", json_uint_or(o.record, "seq")}, {"last_hash", o.hash}});
   }
   if (!deleted.empty())
     append_locked({{"type", "retention"}, {"retention_days", opt_.retention_days}, {"deleted", deleted}});

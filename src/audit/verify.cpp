@@ -5,6 +5,7 @@
 
 #include "audit/chain.h"
 #include "audit/segments.h"
+#include "common/json_field.h"
 
 namespace airlock::audit {
 
@@ -81,10 +82,10 @@ VerifyReport verify(const fs::path& dir, const std::vector<store::PublicKey>& ke
                      " (a record deleted, inserted or moved here)");
         if (rec["prev"] != prev) return bad(at + rec_seq + ": its prev hash does not match the record before it (inserted or reordered)");
       }
-      if (rec.value("type", "") == "retention" && rec.contains("deleted") && rec["deleted"].is_array())
+      if (json_string_or(rec, "type") == "retention" && rec.contains("deleted") && rec["deleted"].is_array())
         for (const auto& d : rec["deleted"])
           if (d.is_object() && d.contains("segment") && d["segment"].is_string())
-            deleted[d["segment"].get<std::string>()] = {d.value("last_seq", uint64_t{0}), d.value("last_hash", "")};
+            deleted[d["segment"].get<std::string>()] = {json_uint_or(d, "last_seq"), json_string_or(d, "last_hash")};
       seq = s;
       prev = o.hash;
       ++r.records;

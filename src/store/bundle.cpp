@@ -16,6 +16,7 @@
 #include <set>
 
 #include "common/json_depth.h"
+#include "common/json_field.h"
 #include "store/digest.h"
 #include "store/durable_file.h"
 
@@ -260,12 +261,12 @@ class BundleReader {
     std::string where = origin_ + ": index.json";
     require_json_depth_within(index_text_, where);
     json j = json::parse(index_text_, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "airlock-bundle")
+    if (j.is_discarded() || !j.is_object() || json_string_or(j, "format") != "airlock-bundle")
       throw Error(where + ": not an airlock bundle index");
-    if (j.value("version", 0) != 1) throw Error(where + ": unsupported bundle version");
+    if (json_uint_or(j, "version") != 1) throw Error(where + ": unsupported bundle version");
     try {
       info_.created = j.at("created").get<int64_t>();
-      info_.airlock_version = j.value("airlock_version", "");
+      info_.airlock_version = json_string_or(j, "airlock_version");
       for (const auto& f : j.at("files")) {
         FileRecord r{f.at("path").get<std::string>(), f.at("sha256").get<std::string>(), f.at("size").get<uint64_t>()};
         check_digest(r.digest, where + ": " + r.path);

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "common/json_field.h"
+
 namespace airlock::store {
 using nlohmann::json;
 
@@ -167,7 +169,7 @@ std::string Modelfile::render() const {
     }
   }
   for (const auto& msg : messages)
-    out += "MESSAGE " + msg.value("role", "user") + " " + quote(msg.value("content", "")) + "\n";
+    out += "MESSAGE " + json_string_or(msg, "role", "user") + " " + quote(json_string_or(msg, "content")) + "\n";
   if (license) out += "LICENSE " + quote(*license) + "\n";
   return out;
 }

@@ -235,3 +235,27 @@ TEST_F(Bundles, TarTricksAreRefusedAndWriteNothingOutside) {
   EXPECT_NE(error_of([&] { Store s(dir / "x"); import_bundle(s, dir / "nope.tar", {}); }).find("nope.tar"),
             std::string::npos);
 }
+
+// Fuzzer finding: an index whose "format" (or "version", "airlock_version") held an array threw
+// nlohmann's type_error out of the reader and aborted the process.
+TEST_F(Bundles, IndexFieldsOfTheWrongTypeAreRefused) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"format": [], "version": 1})", "not an airlock bundle"},
+      {R"({"format": {"a": 1}, "version": 1})", "not an airlock bundle"},
+      {R"({"format": "airlock-bundle", "version": "1"})", "unsupported bundle version"},
+      {R"({"format": "airlock-bundle", "version": [1]})", "unsupported bundle version"},
+  };
+  int n = 0;
+  for (const auto& [index, words] : cases) {
+    SCOPED_TRACE(index);
+    fs::path bad = edited("types.tar", [&](auto& e) { e[0].data = index; });
+    expect_refused(bad, words, dir / ("t" + std::to_string(n++)));
+  }
+  fs::path odd_version = edited("aversion.tar", [](auto& e) {
+    auto j = nlohmann::json::parse(e[0].data);
+    j["airlock_version"] = nlohmann::json::array();
+    e[0].data = j.dump();
+  });
+  Store s(dir / "t-ok");
+  EXPECT_NO_THROW(import_bundle(s, odd_version, {}));
+}
