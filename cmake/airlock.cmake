@@ -26,12 +26,18 @@ endfunction()
 
 # airlock_test(NAME SOURCES ... DEPS ... LABELS ...): one GoogleTest binary, its tests
 # registered one by one with ctest under the given labels (unit, integration, slow).
+# Binaries with the "unit" label are also gathered under the target airlock_unit_tests, so the
+# sanitizer stage of scripts/test.sh builds only what it runs.
 include(GoogleTest)
 find_package(GTest REQUIRED)
+add_custom_target(airlock_unit_tests)
 function(airlock_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} airlock_test_support GTest::gtest GTest::gtest_main)
+  if("unit" IN_LIST T_LABELS)
+    add_dependencies(airlock_unit_tests ${name})
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()

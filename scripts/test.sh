@@ -4,14 +4,16 @@
 #   1. release build, every ctest label (unit, integration, slow, e2e);
 #   2. the installed package: public headers, examples/ built against it and run
 #      (scripts/check_package.sh);
-#   3. AddressSanitizer + UndefinedBehaviorSanitizer build, unit tests;
-#   4. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 40) over its seed corpus.
+#   3. one clang build with AddressSanitizer + UndefinedBehaviorSanitizer: the unit tests, then
+#   4. each libFuzzer target for a bounded time (FUZZ_SECONDS, default 30) over its seed corpus.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc)}
-# 40 s per target keeps the whole run under 30 minutes on CI's 2 cores as targets are added.
-FUZZ_SECONDS=${FUZZ_SECONDS:-40}
+# 30 s per target keeps the whole run under 30 minutes on CI's 2 cores as targets are added.
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+# Each stage's heading says how long the run has taken so far, so a slow stage shows in CI's log.
+stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
 
 # Without the fixtures about ninety tests skip and the run still looks green: in CI that is an
 # error, not a pass.
@@ -28,30 +30,35 @@ fi
 bash scripts/setup.sh
 
 if command -v npm >/dev/null; then
-  echo "== web UI bundle matches its sources"
+  stage "web UI bundle matches its sources"
   bash scripts/check_web_bundle.sh
 fi
 
-echo "== release build"
+stage "release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$JOBS"
 (cd build && ctest -j "$JOBS" --output-on-failure)
 
-echo "== installed package and examples"
+stage "installed package and examples"
 bash scripts/check_package.sh build
 
-echo "== ASan/UBSan build, unit tests"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAIRLOCK_SANITIZE=ON >/dev/null
-cmake --build build-asan -j "$JOBS"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+# One clang build serves both sanitizer stages: every module carries AddressSanitizer, UBSan and
+# libFuzzer's coverage hooks, the unit tests link with the sanitizers' runtime and the fuzzers with
+# libFuzzer's, so the engine is compiled once for both.
+stage "ASan/UBSan + fuzzing build"
+cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DAIRLOCK_SANITIZE=ON -DAIRLOCK_FUZZ=ON >/dev/null
+fuzz_target=airlock_fuzzers
+[[ "$FUZZ_SECONDS" == 0 ]] && fuzz_target=
+cmake --build build-san -j "$JOBS" --target airlock_unit_tests $fuzz_target
+
+stage "ASan/UBSan unit tests"
+(cd build-san && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest -j "$JOBS" -L unit -LE slow --output-on-failure)
 
-if [[ -f tests/fuzz/CMakeLists.txt && "$FUZZ_SECONDS" != 0 ]]; then
-  echo "== fuzzing, ${FUZZ_SECONDS}s per target"
-  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-        -DCMAKE_CXX_COMPILER=clang++ -DAIRLOCK_FUZZ=ON -DAIRLOCK_TESTS=ON >/dev/null
-  cmake --build build-fuzz -j "$JOBS" --target airlock_fuzzers
-  for fuzzer in build-fuzz/tests/fuzz/fuzz_*; do
+if [[ -n "$fuzz_target" ]]; then
+  stage "fuzzing, ${FUZZ_SECONDS}s per target"
+  for fuzzer in build-san/tests/fuzz/fuzz_*; do
     [[ -x "$fuzzer" ]] || continue
     name=$(basename "$fuzzer")
     corpus=$(mktemp -d)
@@ -62,4 +69,4 @@ if [[ -f tests/fuzz/CMakeLists.txt && "$FUZZ_SECONDS" != 0 ]]; then
     rm -rf "$corpus"
   done
 fi
-echo "== all tests passed"
+stage "all tests passed"
