@@ -31,10 +31,11 @@ void install() {
   try {
     // Every thread, the ones already running included (the compute pool starts before serving).
     if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0) throw Error("lockdown: cannot apply seccomp to all threads");
-    const scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+    // Spelled out rather than SCMP_A0(): clang warns the macro leaves datum_b unset.
+    const scmp_arg_cmp not_unix{0, SCMP_CMP_NE, AF_UNIX, 0};
     rule(ctx, SCMP_SYS(socket), 1, &not_unix);
     // A destination address on a send (arg 4 of sendto) is an unconnected send: refused.
-    const scmp_arg_cmp has_dest = SCMP_A4(SCMP_CMP_NE, 0);
+    const scmp_arg_cmp has_dest{4, SCMP_CMP_NE, 0, 0};
     rule(ctx, SCMP_SYS(sendto), 1, &has_dest);
     // sendmsg/sendmmsg carry their address inside a struct the filter cannot read: refused.
     rule(ctx, SCMP_SYS(sendmsg), 0);
