@@ -10,14 +10,14 @@
 
 namespace airlock {
 
-namespace {
-
-// clang 14 rejects __builtin_cpu_supports("f16c"), which would break the clang (fuzz) build; CPUID
-// leaf 1 says it on every compiler.
+// clang 14 rejects __builtin_cpu_supports("f16c"), which would break the clang (sanitizer) build;
+// CPUID leaf 1 says it on every compiler.
 bool has_f16c() {
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
 }
+
+namespace {
 
 // -1: not forced; otherwise a CpuPath value.
 std::atomic<int> g_forced{-1};

@@ -18,6 +18,9 @@ CpuPath active_cpu_path();
 // airlock::Error for a path the CPU cannot run.
 void force_cpu_path(std::optional<CpuPath> path);
 
+// Whether the CPU converts halves in hardware (F16C); one check for every compiler.
+bool has_f16c();
+
 const char* cpu_path_name(CpuPath p);
 std::optional<CpuPath> parse_cpu_path(std::string_view name);
 

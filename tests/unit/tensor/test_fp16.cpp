@@ -75,7 +75,7 @@ TEST(Fp16, EveryHalfRoundTrips) {
       EXPECT_TRUE(std::isnan(f));
       continue;
     }
-    if (__builtin_cpu_supports("f16c")) {
+    if (has_f16c()) {
       ASSERT_EQ(std::bit_cast<uint32_t>(f), std::bit_cast<uint32_t>(hw_half_to_float(static_cast<uint16_t>(h))));
     }
     ASSERT_EQ(float_to_half(f), h) << h;
@@ -83,7 +83,7 @@ TEST(Fp16, EveryHalfRoundTrips) {
 }
 
 TEST(Fp16, MatchesHardwareOnRandomFloats) {
-  if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C";
+  if (!has_f16c()) GTEST_SKIP() << "no F16C";
   std::mt19937 rng(42);
   for (int i = 0; i < 2000000; ++i) {
     uint32_t u = rng();
