@@ -1,7 +1,8 @@
 // The web UI's management pages in Debian's headless Chromium against a real `airlock serve`:
 // documents (create a collection with the BERT fixture embedder, upload a file, a chat answer from
 // it whose sources open their chunk, delete after confirmation), model versions and signatures (a
-// bundle signed and imported with the CLI, a rollback from the page) and the server's status.
+// bundle signed and imported with the CLI, a rollback from the page), the server's status, and on
+// every page: named controls, keyboard order, contrast in both themes and a narrow screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -148,4 +149,51 @@ test('status: server settings, slots and counters', async () => {
   await post('/api/generate', { model: 'stories', prompt: 'Once', stream: false, options: { num_predict: 2 } });
   await page.getByRole('row', { name: /^stories:latest/ }).getByRole('cell', { name: '0 / 4' }).waitFor();
   await ui.close();
+});
+
+// WCAG relative luminance and contrast ratio of two #rrggbb colours.
+function contrast(a, b) {
+  const lum = (hex) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+// Controls a screen reader could not name: no label, aria-label(ledby), title or text.
+const unnamedControls = () => [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+  .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ||
+                    el.title || (el.matches('button, a') && el.textContent.trim())))
+  .map((el) => el.outerHTML.slice(0, 80));
+
+test('every page: named controls, keyboard order, contrast in both themes, no sideways scroll on a phone', async () => {
+  await post('/api/rag/collections', { name: 'manuals', embed_model: 'bge' });
+  for (const colorScheme of ['light', 'dark']) {
+    const ui = await open(browser, server.url, '/', { colorScheme, viewport: { width: 390, height: 844 } });
+    const { page } = ui;
+    const colours = await page.evaluate(() => Object.fromEntries(['fg', 'bg', 'muted', 'panel', 'accent', 'accent-fg', 'danger', 'ok', 'warn']
+      .map((v) => [v, getComputedStyle(document.documentElement).getPropertyValue(`--${v}`).trim()])));
+    for (const [text, background] of [['fg', 'bg'], ['fg', 'panel'], ['muted', 'bg'], ['muted', 'panel'], ['accent', 'bg'], ['accent', 'panel'],
+      ['accent-fg', 'accent'], ['danger', 'bg'], ['danger', 'panel'], ['ok', 'bg'], ['warn', 'bg']])
+      assert.ok(contrast(colours[text], colours[background]) >= 4.5, `${colorScheme}: ${text} on ${background} below 4.5:1`);
+    // Keyboard: the skip link first, then the pages in order, then the theme.
+    await page.locator('#model option').first().waitFor({ state: 'attached' });
+    const order = [];
+    for (let i = 0; i < 7; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement.getAttribute('aria-label') || document.activeElement.textContent.trim().slice(0, 20)));
+    }
+    assert.deepEqual(order.slice(0, 6), ['Skip to content', 'Chat', 'Documents', 'Models', 'Status', order[5]]);
+    assert.match(order[5], /System theme/);
+    for (const [hash, ready] of [['#/chat', '#prompt'], ['#/documents', '.search'], ['#/models', 'table.models'], ['#/status', '.settings-list']]) {
+      await page.goto(server.url + '/' + hash);
+      await page.locator(ready).first().waitFor();
+      assert.deepEqual(await page.evaluate(unnamedControls), [], `${hash}: controls without a name`);
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+      assert.ok(sideways <= 0, `${hash} (${colorScheme}): the page scrolls sideways by ${sideways} px at 390 px wide`);
+    }
+    await ui.close();
+  }
 });

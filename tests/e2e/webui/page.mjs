@@ -6,8 +6,8 @@ import { chromium } from 'playwright-core';
 export const launch = () => chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 
 // A fresh browser context (own IndexedDB and storage); close() fails the test on any page error.
-export async function open(browser, url, path = '/') {
-  const context = await browser.newContext();
+export async function open(browser, url, path = '/', contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
