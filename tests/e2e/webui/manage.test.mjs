@@ -123,7 +123,7 @@ test('models: signature of a bundle import, versions, and a rollback after confi
   const row = page.getByRole('row', { name: /^signed:latest/ });
   await row.getByText('Signed, trusted key').waitFor();
   assert.equal(await row.getByText('Signed, trusted key').getAttribute('title'), `key ${keyId}`);
-  assert.match(await page.getByRole('row', { name: /^stories:latest/ }).textContent(), /Local import \(no bundle\)/);
+  assert.match(await page.getByRole('row', { name: /^stories:latest/ }).textContent(), /Local import/);
 
   await page.getByRole('button', { name: 'Details of versioned:latest' }).click();
   const back = page.getByRole('button', { name: `Roll back versioned:latest to ${first.slice(7, 19)}` });

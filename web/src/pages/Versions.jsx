@@ -4,18 +4,19 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Confirm } from '../confirm.jsx';
 
+// state -> [label, badge class, what it means when no key names it]
 const SIGNATURES = {
   trusted: ['Signed, trusted key', 'ok'],
   untrusted: ['Signed by an untrusted key', 'warn'],
-  unsigned: ['Unsigned bundle', 'warn'],
-  none: ['Local import (no bundle)', ''],
-  unknown: ['Not recorded', ''],
+  unsigned: ['Unsigned bundle', 'warn', 'imported from a bundle without a signature'],
+  none: ['Local import', '', 'imported or created on this machine, not from a bundle'],
+  unknown: ['Not recorded', '', 'imported before airlock recorded signatures'],
 };
 
 export function SignatureBadge({ signature }) {
   if (!signature) return null;
-  const [label, cls] = SIGNATURES[signature.state] || SIGNATURES.unknown;
-  return <span class={`badge ${cls}`} title={signature.key_id ? `key ${signature.key_id}` : undefined}>{label}{signature.key_id ? ` ${signature.key_id.slice(0, 8)}` : ''}</span>;
+  const [label, cls, meaning] = SIGNATURES[signature.state] || SIGNATURES.unknown;
+  return <span class={`badge ${cls}`} title={signature.key_id ? `key ${signature.key_id}` : meaning}>{label}{signature.key_id ? ` ${signature.key_id.slice(0, 8)}` : ''}</span>;
 }
 
 const short = (digest) => digest.replace(/^sha256:/, '').slice(0, 12);
