@@ -38,6 +38,18 @@ test('documents: create a collection, upload a file, chat with it and open a cit
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await page.getByRole('rowheader', { name: 'plant' }).waitFor();
 
+  // A file the server cannot read: the bar shows its bytes going out, then the refusal by name.
+  await page.evaluate(() => {
+    window.bars = [];
+    new MutationObserver(() => {
+      const bar = document.querySelector('progress');
+      if (bar) window.bars.push([bar.value, bar.max]);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  });
+  await page.getByLabel('Upload files into plant').setInputFiles({ name: 'scan.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1 << 20, 7) });
+  await page.getByText('scan.bin: unsupported file type').waitFor();
+  const bars = await page.evaluate(() => window.bars);
+  assert.ok(bars.length > 0 && bars.every(([, max]) => max === 1 << 20), `progress ${JSON.stringify(bars)}`);
   await page.getByLabel('Upload files into plant').setInputFiles({ name: 'pump.txt', mimeType: 'text/plain', buffer: Buffer.from(PUMP) });
   await page.getByText('Uploaded: 1 added, 1 chunks.').waitFor();
   const stored = await json('/api/rag/collections/plant');
@@ -47,6 +59,9 @@ test('documents: create a collection, upload a file, chat with it and open a cit
 
   // A chat that answers from the collection: its reply lists the numbered sources.
   await page.getByRole('link', { name: 'Chat' }).click();
+  // The embedding model cannot chat: it leaves the model list once its capabilities are known.
+  await page.waitForFunction(() => { const o = [...document.querySelectorAll('#model option')].map((x) => x.value); return o.length && !o.includes('bge:latest'); });
+  assert.deepEqual(await page.locator('#model option').allTextContents(), ['llama:latest', 'stories:latest']);
   await chooseModel(page, 'llama:latest');
   await page.locator('#collection option', { hasText: 'plant' }).waitFor({ state: 'attached' });
   await page.selectOption('#collection', 'plant');

@@ -4,6 +4,7 @@
 // /api/chat; Stop aborts the request, which the server notices and cancels.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, getJson, ndjson } from '../api.js';
+import { capabilities, isEmbeddingOnly } from '../capabilities.js';
 import { deleteConversation, listConversations, newConversation, parseExport, saveConversation } from '../store.js';
 import { validate } from '../schema.js';
 import { Message } from './Message.jsx';
@@ -60,7 +61,13 @@ export function Chat() {
 
   useEffect(() => {
     listConversations().then(setConvs).catch((e) => setError(`Conversations are not stored: ${e.message}`));
-    getJson('/api/tags').then((r) => setModels(r.models.map((m) => m.name))).catch((e) => setError(e.message));
+    // Every model at once, then without the embedding models, which cannot chat.
+    getJson('/api/tags').then(async (r) => {
+      const names = r.models.map((m) => m.name);
+      setModels(names);
+      const caps = await capabilities(names);
+      setModels(names.filter((n) => !isEmbeddingOnly(caps[n])));
+    }).catch((e) => setError(e.message));
     // A server without the RAG routes (or a key that may not list them) offers no collection.
     getJson('/api/rag/collections').then((r) => setCollections(r.collections.map((c) => c.name)), () => setCollections([]));
     return () => abort.current?.abort();

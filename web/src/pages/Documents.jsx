@@ -5,15 +5,15 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, formatBytes, getJson, upload } from '../api.js';
+import { capabilities, isEmbeddingOnly } from '../capabilities.js';
 import { Confirm } from '../confirm.jsx';
 import { SourceText, where } from '../sources.jsx';
 
-// The store's embedding models: /api/show names an encoder's one capability "embedding".
+// The store's embedding models, the only ones a collection can use.
 async function embeddingModels() {
-  const tags = await getJson('/api/tags');
-  const shown = await Promise.all(tags.models.map((m) => getJson('/api/show', { method: 'POST', body: { model: m.name } })
-    .then((s) => ((s.capabilities || []).includes('embedding') ? m.name : null), () => null)));
-  return shown.filter(Boolean);
+  const names = (await getJson('/api/tags')).models.map((m) => m.name);
+  const caps = await capabilities(names);
+  return names.filter((n) => isEmbeddingOnly(caps[n]));
 }
 
 function CreateForm({ onCreated }) {
@@ -82,7 +82,7 @@ function UploadStatus({ state }) {
     const failures = state.report.failures || [];
     return (
       <div role="status">
-        <p class="ok">Uploaded: {reportText(state.report)}.</p>
+        <p class={failures.length ? '' : 'ok'}>Uploaded: {reportText(state.report)}.</p>
         {failures.length > 0 && <ul class="error">{failures.map((f) => <li>{typeof f === 'string' ? f : `${f.path}: ${f.reason}`}</li>)}</ul>}
       </div>
     );
