@@ -1,9 +1,11 @@
 // A model's versions over HTTP, as `airlock history` and `airlock rollback` give them:
 // POST /api/history {"model"} lists every version the name pointed to, newest first, with where
 // each came from and its bundle signature; POST /api/rollback {"model", "to"?} points the name back
-// at an earlier version (a management route: admin keys only, refused in read-only mode).
+// at an earlier version (a management route: admin keys only, refused in read-only mode). Any key
+// may read the history, so it names files without their folders.
 #include <airlock/error.h>
 
+#include <filesystem>
 #include <map>
 
 #include "server/model_manager.h"
@@ -22,6 +24,24 @@ std::string requested_model(const json& body) {
   if (!m.is_string() || m.get<std::string>().empty()) throw Error("model is required");
   note_model(m.get<std::string>());
   return m.get<std::string>();
+}
+
+// Server paths stay on the server (as /api/create's refusals keep them): a source that names a
+// file ("import /data/models/x.gguf", "bundle /media/usb/b.tar (signed ...)") shows its name only.
+std::string source_for_client(const std::string& source) {
+  for (const std::string prefix : {"import ", "store ", "create -f ", "bundle "}) {
+    if (source.rfind(prefix, 0) != 0) continue;
+    std::string path = source.substr(prefix.size()), signature;
+    if (prefix == "bundle ") {
+      const auto open = path.rfind(" (");
+      if (open != std::string::npos && path.back() == ')') {
+        signature = path.substr(open);
+        path.resize(open);
+      }
+    }
+    return prefix + std::filesystem::path(path).filename().string() + signature;
+  }
+  return source;
 }
 
 json signature_json(const store::SourceSignature& s) {
@@ -59,7 +79,7 @@ void history(ServerState& state, const httplib::Request& http, httplib::Response
     versions.push_back({{"digest", it->digest},
                         {"time", iso_time(std::chrono::system_clock::from_time_t(it->time))},
                         {"action", it->action},
-                        {"source", it->source},
+                        {"source", source_for_client(it->source)},
                         {"signature", signature_of(it->digest)},
                         {"current", is_current}});
   }

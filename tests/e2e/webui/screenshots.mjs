@@ -85,6 +85,7 @@ try {
       await page.goto(server.url + '/#/models');
       await page.getByText('Signed, trusted key').waitFor();
       await page.getByRole('button', { name: 'Details of stories:latest' }).click();
+      await page.locator('.details summary').first().waitFor();
       await page.locator('.versions tbody tr').nth(1).waitFor();
       await page.screenshot({ path: `${out}models-${scheme}.png` });
 

@@ -21,7 +21,7 @@ after(async () => {
   await server?.stop();
 });
 
-const open = (url, path) => openIn(browser, url, path);
+const open = (url, path, options) => openIn(browser, url, path, options);
 
 test('the page loads from a cold server in under 1 s', async () => {
   const cold = await startServer([['stories260K.gguf', 'stories']]);
@@ -189,6 +189,20 @@ test('edit and resend, regenerate, and export then import a conversation', async
   assert.deepEqual(await fresh.page.locator('li.msg .user-text').allTextContents(), ['Second version']);
   await fresh.close();
   rmSync(dirname(file), { recursive: true });
+});
+
+test('a reader at the end of a conversation stays there when the list shrinks', async () => {
+  const ui = await open(server.url, '/', { viewport: { width: 390, height: 844 } });
+  const { page } = ui;
+  await page.setInputFiles('input[type=file]', new URL('sample-chat.json', import.meta.url).pathname);
+  await page.getByRole('button', { name: 'Explain airlock', exact: true }).click();
+  const atEnd = () => page.evaluate(() => { const s = document.querySelector('.scroller'); return s.scrollHeight - s.scrollTop - s.clientHeight < 2; });
+  await page.waitForFunction(() => { const s = document.querySelector('.scroller'); return s.scrollHeight > s.clientHeight + 100 && s.scrollHeight - s.scrollTop - s.clientHeight < 2; });
+  await page.getByRole('button', { name: 'Settings' }).click();  // the settings panel takes room from the list
+  await page.locator('#settings').waitFor();
+  await page.waitForTimeout(100);  // a frame for the resize to be noticed
+  assert.ok(await atEnd(), 'the list kept its scroll position and hid the end');
+  await ui.close();
 });
 
 test('deleting a model asks for confirmation first', async () => {

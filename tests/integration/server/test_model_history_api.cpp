@@ -80,6 +80,15 @@ TEST_F(ModelHistoryApi, ListsVersionsAndRollsBackToThePreviousOne) {
   EXPECT_EQ(tag_digest("stories"), second);
 }
 
+TEST_F(ModelHistoryApi, SourcesNameFilesWithoutTheServersFolders) {
+  store::Store st(dir_->path());
+  st.import_gguf(fixtures::dir() / "models" / "stories260K.gguf", "tales", {"import /srv/secret dir/stories260K.gguf", nullptr, nullptr});
+  const JsonReply r = post_json(*client_, "/api/history", {{"model", "tales"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["versions"][0]["source"], "import stories260K.gguf");
+  EXPECT_EQ(r.raw.find("/srv/secret"), std::string::npos) << r.raw;
+}
+
 TEST_F(ModelHistoryApi, BadRequestsAreRefusedAndChangeNothing) {
   const std::string before = tag_digest("llama");
   auto none = post_json(*client_, "/api/rollback", {{"model", "llama"}});

@@ -58,6 +58,14 @@ export function Chat() {
     if (follow.current || shownId.current !== conv.id) scroller.current.scrollTop = scroller.current.scrollHeight;
     shownId.current = conv.id;
   }, [conv.messages]);
+  // The list also shrinks without a new message (the toolbar wraps when the collection picker
+  // appears, the settings open): a reader at the end stays there.
+  useEffect(() => {
+    const list = scroller.current;
+    const observer = new ResizeObserver(() => { if (follow.current) list.scrollTop = list.scrollHeight; });
+    observer.observe(list);
+    return () => observer.disconnect();
+  }, []);
 
   useEffect(() => {
     listConversations().then(setConvs).catch((e) => setError(`Conversations are not stored: ${e.message}`));
