@@ -196,12 +196,12 @@ test('a reader at the end of a conversation stays there when the list shrinks', 
   const { page } = ui;
   await page.setInputFiles('input[type=file]', new URL('sample-chat.json', import.meta.url).pathname);
   await page.getByRole('button', { name: 'Explain airlock', exact: true }).click();
-  const atEnd = () => page.evaluate(() => { const s = document.querySelector('.scroller'); return s.scrollHeight - s.scrollTop - s.clientHeight < 2; });
-  await page.waitForFunction(() => { const s = document.querySelector('.scroller'); return s.scrollHeight > s.clientHeight + 100 && s.scrollHeight - s.scrollTop - s.clientHeight < 2; });
+  const atEnd = () => { const s = document.querySelector('.scroller'); return s.scrollHeight - s.scrollTop - s.clientHeight < 2; };
+  await page.waitForFunction(() => { const s = document.querySelector('.scroller'); return s.scrollHeight > s.clientHeight + 100; });
+  await page.waitForFunction(atEnd);
   await page.getByRole('button', { name: 'Settings' }).click();  // the settings panel takes room from the list
   await page.locator('#settings').waitFor();
-  await page.waitForTimeout(100);  // a frame for the resize to be noticed
-  assert.ok(await atEnd(), 'the list kept its scroll position and hid the end');
+  await page.waitForFunction(atEnd, null, { timeout: 3000 }).catch(() => assert.fail('the list kept its scroll position and hid the end'));
   await ui.close();
 });
 
