@@ -42,7 +42,7 @@ bool management_route(const std::string& method, const std::string& path) {
   const bool collection = path.rfind("/api/rag/collections", 0) == 0;
   if (method == "POST")
     return path == "/api/create" || path == "/api/copy" || path == "/api/pull" || path == "/api/push" ||
-           path.rfind("/api/blobs/", 0) == 0 || collection;
+           path == "/api/rollback" || path.rfind("/api/blobs/", 0) == 0 || collection;
   return method == "DELETE" && (path == "/api/delete" || collection);
 }
 

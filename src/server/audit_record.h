@@ -19,7 +19,7 @@ namespace airlock::server {
 // The trail the audit_* settings describe; null when `audit` is not set. Throws airlock::Error.
 std::unique_ptr<audit::Trail> open_audit(const ServerConfig& c);
 
-// Routes that change the store (create, copy, delete, blob upload, pull/push): the ones an
+// Routes that change the store (create, copy, delete, rollback, blob upload, pull/push): the ones an
 // inference-only key may not use and read-only mode refuses.
 bool management_route(const std::string& method, const std::string& path);
 

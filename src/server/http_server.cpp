@@ -230,7 +230,7 @@ void HttpServer::routes() {
       return httplib::Server::HandlerResponse::Handled;
     }
     if (cfg.read_only && management_route(req.method, req.path)) {
-      send_error(res, style_for(req.path), 403, "read-only mode: models cannot be created, copied or deleted here (--read-only)");
+      send_error(res, style_for(req.path), 403, "read-only mode: models cannot be created, copied, deleted or rolled back here (--read-only)");
       return httplib::Server::HandlerResponse::Handled;
     }
     const bool open_path = req.path == "/health" || web_ui_open_path(req.path);
@@ -317,6 +317,8 @@ void HttpServer::routes() {
   register_store_api(h, st);
   register_openai_api(h, st);
   register_rag_api(h, st);
+  register_model_history_api(h, st);
+  register_status_api(h, st);
 }
 
 bool ensure_demo_model(const std::filesystem::path& models_dir) {

@@ -226,6 +226,8 @@ std::vector<LoadedInfo> ModelManager::loaded() const {
     i.kv_bytes = e.runner->is_encoder() ? 0 : e.runner->kv_bytes();
     i.n_ctx = e.runner->n_ctx();
     i.users = e.users;
+    i.pending = e.runner->is_encoder() ? 0 : e.runner->pending();
+    i.encoder = e.runner->is_encoder();
     i.expires = e.keep_alive < KeepAlive::zero()
                     ? std::chrono::system_clock::time_point::max()
                     : now_sys + std::chrono::duration_cast<std::chrono::system_clock::duration>(

@@ -55,6 +55,8 @@ struct LoadedInfo {
   int64_t n_ctx = 0;
   std::chrono::system_clock::time_point expires;  // max(): never
   size_t users = 0;
+  size_t pending = 0;    // generation requests queued or in a slot
+  bool encoder = false;  // an embedding model: no slots
 };
 
 class ModelManager {

@@ -54,6 +54,8 @@ void register_native_api(httplib::Server& http, ServerState& state);
 void register_store_api(httplib::Server& http, ServerState& state);
 void register_openai_api(httplib::Server& http, ServerState& state);
 void register_rag_api(httplib::Server& http, ServerState& state);
+void register_model_history_api(httplib::Server& http, ServerState& state);
+void register_status_api(httplib::Server& http, ServerState& state);
 
 }  // namespace airlock::server
 

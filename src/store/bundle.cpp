@@ -17,6 +17,7 @@
 
 #include "common/json_depth.h"
 #include "common/json_field.h"
+#include "store/bundle_source.h"
 #include "store/digest.h"
 #include "store/durable_file.h"
 
@@ -470,7 +471,7 @@ BundleInfo import_bundle(Store& store, const fs::path& file, const WriteOptions&
       opt.validate(store.resolve_manifest(ref, Manifest::parse(raw, ref.display()), sha256_of(raw)));
     }
   WriteOptions w = opt;
-  w.source = "bundle " + fs::absolute(file).string();
+  w.source = bundle_source(file, info);
   w.validate = nullptr;
   // All tags move as one change: a failure leaves every tag as it was.
   std::vector<std::pair<ModelRef, std::string>> tags;

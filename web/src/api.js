@@ -25,6 +25,26 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
 
 export async function getJson(path, opts) { return (await api(path, opts)).json(); }
 
+// A multipart upload through XMLHttpRequest, the one browser API that reports upload progress:
+// onProgress(sent, total) while the body goes out; resolves with the JSON answer.
+export function upload(path, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    if (apiKey()) xhr.setRequestHeader('Authorization', 'Bearer ' + apiKey());
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded, e.total); };
+    xhr.onerror = () => reject(new ApiError(0, 'the upload failed: no answer from the server'));
+    xhr.onload = () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status >= 200 && xhr.status < 300 && body) return resolve(body);
+      if (xhr.status === 401) askForKey();
+      reject(new ApiError(xhr.status, body?.error || xhr.statusText || `HTTP ${xhr.status}`));
+    };
+    xhr.send(form);
+  });
+}
+
 // Newline-delimited JSON as the native API streams it, one object at a time.
 export async function* ndjson(res) {
   const reader = res.body.getReader();
@@ -44,10 +64,16 @@ export async function* ndjson(res) {
   if (buf.trim()) yield JSON.parse(buf);
 }
 
-export function formatBytes(n) {
+// 1234567 -> "1.2 M" (decimal prefixes), the number part of a size or a count.
+export function formatCount(n) {
   if (!Number.isFinite(n)) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const prefixes = ['', 'K', 'M', 'G', 'T'];
   let i = 0;
-  while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
+  while (n >= 1000 && i < prefixes.length - 1) { n /= 1000; i++; }
+  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${prefixes[i]}`.trimEnd();
+}
+
+export function formatBytes(n) {
+  const count = formatCount(n);
+  return count && (/\d$/.test(count) ? `${count} B` : `${count}B`);
 }

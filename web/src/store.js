@@ -29,7 +29,7 @@ export const saveConversation = (c) => run('readwrite', (s) => s.put(c));
 export const deleteConversation = (id) => run('readwrite', (s) => s.delete(id));
 
 export function newConversation(model = '') {
-  return { id: newId(), title: 'New chat', model, system: '', options: {}, schema: '', messages: [], updated: Date.now() };
+  return { id: newId(), title: 'New chat', model, collection: '', system: '', options: {}, schema: '', messages: [], updated: Date.now() };
 }
 
 // An import file is what export wrote: {"airlock_conversations": 1, "conversations": [...]}.

@@ -7,43 +7,21 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer } from '../server.mjs';
+import { chooseModel, lastReply, launch, open as openIn, setOption } from './page.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 let server, browser;
 
 before(async () => {
   server = await startServer([['stories260K.gguf', 'stories'], ['llama-spm-q4_0.gguf', 'llama'], ['stories260K.gguf', 'spare']]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-// A fresh browser context (own IndexedDB and storage) with a guard against script and CSP errors.
-async function open(url, path = '/') {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) problems.push(m.text()); });
-  await page.goto(url + path);
-  return { page, problems, async close() { await context.close(); assert.deepEqual(problems, []); } };
-}
-
-async function chooseModel(page, name) {
-  await page.locator('#model option', { hasText: name }).first().waitFor({ state: 'attached' });
-  await page.selectOption('#model', name);
-}
-
-async function setOption(page, name, value) {
-  if (!(await page.locator('#settings').isVisible())) await page.getByRole('button', { name: 'Settings' }).click();
-  await page.fill(`input[name="${name}"]`, String(value));
-}
-
-const lastReply = (page) => page.locator('li.msg.assistant').last();
+const open = (url, path, options) => openIn(browser, url, path, options);
 
 test('the page loads from a cold server in under 1 s', async () => {
   const cold = await startServer([['stories260K.gguf', 'stories']]);
@@ -211,6 +189,20 @@ test('edit and resend, regenerate, and export then import a conversation', async
   assert.deepEqual(await fresh.page.locator('li.msg .user-text').allTextContents(), ['Second version']);
   await fresh.close();
   rmSync(dirname(file), { recursive: true });
+});
+
+test('a reader at the end of a conversation stays there when the list shrinks', async () => {
+  const ui = await open(server.url, '/', { viewport: { width: 390, height: 844 } });
+  const { page } = ui;
+  await page.setInputFiles('input[type=file]', new URL('sample-chat.json', import.meta.url).pathname);
+  await page.getByRole('button', { name: 'Explain airlock', exact: true }).click();
+  const atEnd = () => { const s = document.querySelector('.scroller'); return s.scrollHeight - s.scrollTop - s.clientHeight < 2; };
+  await page.waitForFunction(() => { const s = document.querySelector('.scroller'); return s.scrollHeight > s.clientHeight + 100; });
+  await page.waitForFunction(atEnd);
+  await page.getByRole('button', { name: 'Settings' }).click();  // the settings panel takes room from the list
+  await page.locator('#settings').waitFor();
+  await page.waitForFunction(atEnd, null, { timeout: 3000 }).catch(() => assert.fail('the list kept its scroll position and hid the end'));
+  await ui.close();
 });
 
 test('deleting a model asks for confirmation first', async () => {

@@ -61,6 +61,9 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/rag/collections/([^/]+)/ingest", "/api/rag/collections/docs/ingest", true},
     {"POST", "/api/rag/query", "/api/rag/query", false},
     {"POST", "/api/rag/chat", "/api/rag/chat", false},
+    {"POST", "/api/history", "/api/history", false},
+    {"POST", "/api/rollback", "/api/rollback", true},
+    {"GET", "/api/status", "/api/status", false},
 };
 
 TEST(ApiKeys, RouteTableIsComplete) {

@@ -163,6 +163,10 @@ TEST_F(AuditServer, ManagementRequestsAreAdminRecords) {
   start("full");
   auto cp = post_json(*client_, "/api/copy", {{"source", "stories"}, {"destination", "copied"}});
   ASSERT_EQ(cp.status, 200) << cp.raw;
+  auto made = post_json(*client_, "/api/create", {{"model", "copied"}, {"from", "stories"}, {"system", "Brief."}, {"stream", false}});
+  ASSERT_EQ(made.status, 200) << made.raw;
+  auto back = post_json(*client_, "/api/rollback", {{"model", "copied"}});
+  ASSERT_EQ(back.status, 200) << back.raw;
   auto del = client_->Delete("/api/delete", json{{"model", "copied"}}.dump(), "application/json");
   ASSERT_EQ(del->status, 200);
   auto unauth = server_->client()->Get("/api/tags");  // no key: 401, recorded too
@@ -175,7 +179,7 @@ TEST_F(AuditServer, ManagementRequestsAreAdminRecords) {
       actions.push_back(r["action"]);
       EXPECT_EQ(r["key"], "key-file:2");
     }
-  EXPECT_EQ(actions, (std::vector<std::string>{"copy", "delete"}));
+  EXPECT_EQ(actions, (std::vector<std::string>{"copy", "create", "rollback", "delete"}));
   bool saw_401 = false;
   for (const auto& r : rs) saw_401 |= r.value("status", 0) == 401 && r["key"].is_null();
   EXPECT_TRUE(saw_401);

@@ -34,6 +34,7 @@ void exercise(RunningServer& server) {
            {"/api/copy", {{"source", "stories"}, {"destination", "x"}}},
            {"/api/create", {{"model", "y"}, {"from", "stories"}}},
            {"/api/pull", {{"model", "stories"}}},
+           {"/api/rollback", {{"model", "stories"}}},
            {"/api/blobs/sha256:" + std::string(64, '0'), json::object()}}) {
     auto r = post_json(*c, path, body);
     EXPECT_EQ(r.status, 403) << path;

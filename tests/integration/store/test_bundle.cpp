@@ -7,6 +7,7 @@
 #include <set>
 
 #include "store/bundle.h"
+#include "store/bundle_source.h"
 #include "support/error_of.h"
 #include "support/fixtures.h"
 #include "tar_edit.h"
@@ -200,6 +201,33 @@ TEST_F(Bundles, SignaturesTrustAndRequirement) {
   auto info = import_bundle(s, dir / "signed.tar", {});
   EXPECT_EQ(info.signature, SignatureState::Trusted);
   EXPECT_EQ(s.resolve("stories").digest, digest_stories);
+}
+
+// The history keeps each bundle's signature state as it was on import, for the web UI's models page.
+TEST_F(Bundles, HistoryRecordsTheSignatureOfEachImport) {
+  SecretKey key = generate_key(), stranger = generate_key();
+  Store a(dir / "a");
+  export_bundle(a, {"stories"}, dir / "signed.tar", &key, nullptr);
+  export_bundle(a, {"stories"}, dir / "stranger.tar", &stranger, nullptr);
+  Store s(dir / "site");
+  trust_key(s.trusted_keys_dir(), key.public_key());
+  const auto last_signature = [&] { return source_signature(s.history("stories").back().source); };
+
+  import_bundle(s, dir / "b.tar", {});
+  EXPECT_EQ(last_signature().state, "unsigned");
+  s.remove("stories");  // so that the next import moves the tag again and is recorded
+  import_bundle(s, dir / "signed.tar", {});
+  EXPECT_EQ(last_signature().state, "trusted");
+  EXPECT_EQ(last_signature().key_id, key.key_id);
+  s.remove("stories");
+  import_bundle(s, dir / "stranger.tar", {});
+  EXPECT_EQ(last_signature().state, "untrusted");
+  EXPECT_EQ(last_signature().key_id, stranger.key_id);
+  EXPECT_NE(s.history("stories").back().source.find((dir / "stranger.tar").string()), std::string::npos);
+
+  EXPECT_EQ(source_signature("import /m/x.gguf").state, "none");
+  EXPECT_EQ(source_signature("bundle /old/a.tar").state, "unknown");  // recorded before the state was
+  EXPECT_EQ(source_signature("bundle /odd (unsigned)/a.tar").state, "unknown");
 }
 
 TEST_F(Bundles, TarTricksAreRefusedAndWriteNothingOutside) {

@@ -1,8 +1,10 @@
 // The chat page: conversations (IndexedDB) on the side, the selected one in the middle, its model,
-// system prompt, sampling settings and JSON Schema in a settings panel. Replies stream from
+// system prompt, sampling settings and JSON Schema in a settings panel, and the document collection
+// it answers from (the `rag` field: the reply then carries numbered sources). Replies stream from
 // /api/chat; Stop aborts the request, which the server notices and cancels.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, getJson, ndjson } from '../api.js';
+import { capabilities, isEmbeddingOnly } from '../capabilities.js';
 import { deleteConversation, listConversations, newConversation, parseExport, saveConversation } from '../store.js';
 import { validate } from '../schema.js';
 import { Message } from './Message.jsx';
@@ -38,6 +40,7 @@ export function Chat() {
   const [convs, setConvs] = useState([]);
   const [conv, setConv] = useState(newConversation());
   const [models, setModels] = useState([]);
+  const [collections, setCollections] = useState([]);
   const [draft, setDraft] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -55,13 +58,30 @@ export function Chat() {
     if (follow.current || shownId.current !== conv.id) scroller.current.scrollTop = scroller.current.scrollHeight;
     shownId.current = conv.id;
   }, [conv.messages]);
+  // The list also shrinks without a new message (the toolbar wraps when the collection picker
+  // appears, the settings open): a reader at the end stays there.
+  useEffect(() => {
+    const list = scroller.current;
+    const observer = new ResizeObserver(() => { if (follow.current) list.scrollTop = list.scrollHeight; });
+    observer.observe(list);
+    return () => observer.disconnect();
+  }, []);
 
   useEffect(() => {
     listConversations().then(setConvs).catch((e) => setError(`Conversations are not stored: ${e.message}`));
-    getJson('/api/tags').then((r) => setModels(r.models.map((m) => m.name))).catch((e) => setError(e.message));
+    // Every model at once, then without the embedding models, which cannot chat.
+    getJson('/api/tags').then(async (r) => {
+      const names = r.models.map((m) => m.name);
+      setModels(names);
+      const caps = await capabilities(names);
+      setModels(names.filter((n) => !isEmbeddingOnly(caps[n])));
+    }).catch((e) => setError(e.message));
+    // A server without the RAG routes (or a key that may not list them) offers no collection.
+    getJson('/api/rag/collections').then((r) => setCollections(r.collections.map((c) => c.name)), () => setCollections([]));
     return () => abort.current?.abort();
   }, []);
   const model = conv.model && models.includes(conv.model) ? conv.model : models[0] || '';
+  const collection = conv.collection && collections.includes(conv.collection) ? conv.collection : '';
 
   const persist = async (c) => {
     if (!c.messages.length) return;
@@ -94,7 +114,8 @@ export function Chat() {
       const res = await api('/api/chat', {
         method: 'POST',
         signal: controller.signal,
-        body: { model, messages: requestMessages(current, history), stream: true, options: current.options, format },
+        body: { model, messages: requestMessages(current, history), stream: true, options: current.options, format,
+                ...(collection ? { rag: { collection } } : {}) },
       });
       for await (const part of ndjson(res)) {
         if (part.error) throw new Error(part.error);
@@ -102,7 +123,8 @@ export function Chat() {
         show({ content: reply.content + (m.content || ''), ...(m.tool_calls ? { tool_calls: m.tool_calls } : {}) });
         if (part.done) {
           const stats = { tokens: part.eval_count, seconds: part.eval_duration / 1e9, reason: part.done_reason };
-          show({ stats, ...(format ? { check: checkAgainstSchema(format, reply.content) } : {}) });
+          show({ stats, ...(format ? { check: checkAgainstSchema(format, reply.content) } : {}),
+                 ...(part.sources ? { sources: part.sources } : {}) });
         }
       }
     } catch (e) {
@@ -179,6 +201,15 @@ export function Chat() {
               {models.map((m) => <option value={m}>{m}</option>)}
             </select>
           </label>
+          {collections.length > 0 && (
+            <label>
+              Documents{' '}
+              <select id="collection" value={collection} onChange={(e) => update({ collection: e.target.value })} disabled={busy}>
+                <option value="">None</option>
+                {collections.map((c) => <option value={c}>{c}</option>)}
+              </select>
+            </label>
+          )}
           <button type="button" aria-expanded={showSettings} aria-controls="settings" onClick={() => setShowSettings(!showSettings)}>Settings</button>
           {conv.schema.trim() && <span class="badge">JSON Schema on</span>}
         </div>

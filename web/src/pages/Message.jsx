@@ -1,7 +1,9 @@
 // One chat message: user text, or the assistant's reply with its <think> blocks collapsed, Markdown,
-// tool calls, the structured-output check and speed; plus edit (user) and regenerate (last reply).
+// tool calls, the structured-output check, the sources of a documents answer (citations [n] open
+// their chunk) and speed; plus edit (user) and regenerate (last reply).
 import { useState } from 'preact/hooks';
 import { CodeBlock, Markdown } from '../markdown.jsx';
+import { SourceDialog, SourceList } from '../sources.jsx';
 
 // Splits "<think>…</think>" sections out of a reply; the last one may still be open while streaming.
 export function splitThinking(text) {
@@ -19,7 +21,7 @@ export function splitThinking(text) {
   return parts.filter((p) => p.think || p.text.trim());
 }
 
-function Reply({ message, streaming }) {
+function Reply({ message, streaming, cite }) {
   if (message.check) {
     return (
       <div class="structured">
@@ -42,7 +44,7 @@ function Reply({ message, streaming }) {
           <summary>{p.open && streaming ? 'Thinking…' : 'Thought'}</summary>
           <Markdown text={p.text} />
         </details>
-      ) : <Markdown text={p.text} />))}
+      ) : <Markdown text={p.text} cite={cite} />))}
       {streaming && !message.content && <p class="muted">Waiting for the model…</p>}
     </>
   );
@@ -59,8 +61,13 @@ function ToolCalls({ calls }) {
 
 export function Message({ message, streaming, canRegenerate, onRegenerate, onEdit }) {
   const [editing, setEditing] = useState(null);
+  const [source, setSource] = useState(null);
   const user = message.role === 'user';
   const s = message.stats;
+  const byNumber = new Map((message.sources || []).map((x) => [x.number, x]));
+  const cite = byNumber.size ? (n) => byNumber.has(n) && (
+    <button type="button" class="cite" aria-label={`Source ${n}`} onClick={() => setSource(byNumber.get(n))}>[{n}]</button>
+  ) : undefined;
   return (
     <li class={`msg ${message.role}`} aria-label={user ? 'You' : 'Assistant'}>
       <div class="who" aria-hidden="true">{user ? 'You' : 'Assistant'}</div>
@@ -73,8 +80,10 @@ export function Message({ message, streaming, canRegenerate, onRegenerate, onEdi
             <button type="button" onClick={() => setEditing(null)}>Cancel</button>
           </div>
         </form>
-      ) : user ? <p class="user-text">{message.content}</p> : <Reply message={message} streaming={streaming} />}
+      ) : user ? <p class="user-text">{message.content}</p> : <Reply message={message} streaming={streaming} cite={cite} />}
       {message.tool_calls && <ToolCalls calls={message.tool_calls} />}
+      <SourceList sources={message.sources} onOpen={setSource} />
+      {source && <SourceDialog source={source} onClose={() => setSource(null)} />}
       {message.stopped && <p class="muted">Stopped.</p>}
       {message.failed && <p class="error">Failed: {message.failed}</p>}
       <div class="meta">
