@@ -42,8 +42,15 @@ airlock::cli::Registrar reg("keys", [](CLI::App& app) {
     }
     if (std::filesystem::exists(sec)) throw Error("keys generate: " + sec.string() + " exists; not overwriting");
     auto k = store::generate_key();
-    store::write_file_atomic(sec, k.text());
-    ::chmod(sec.c_str(), 0600);
+    // Created 0600 rather than chmod-ed after: the secret is never readable by others, even briefly.
+    const mode_t old_mask = ::umask(077);
+    try {
+      store::write_file_atomic(sec, k.text());
+    } catch (...) {
+      ::umask(old_mask);
+      throw;
+    }
+    ::umask(old_mask);
     store::write_file_atomic(pub, k.public_key().text());
     if (o->site) cli::audit_admin("keys_site_generate", {{"key_id", k.key_id}});
     std::printf("key %s: secret %s, public %s\n", k.key_id.c_str(), sec.c_str(), pub.c_str());

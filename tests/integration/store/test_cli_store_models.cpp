@@ -207,3 +207,14 @@ TEST(CliStoreModels, EncryptedBundleOpensOnlyWithTheSiteKey) {
             sender.store().manifest_digest(store::ModelRef::parse("m")));
 }
 
+// Regression: `keys generate` with a bare prefix (the default "airlock" included) failed with
+// "cannot create directories: Invalid argument []" (an empty parent folder); the secret key is
+// created readable by its owner only.
+TEST(CliStoreModels, KeysGenerateWritesIntoTheCurrentFolder) {
+  TempStore ts;
+  const auto r = cli_runner::run("cd " + quote(ts.dir.path().string()) + " && " + AIRLOCK_BINARY + " keys generate", true);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(ts.dir / "airlock.pub"));
+  EXPECT_EQ(std::filesystem::status(ts.dir / "airlock.key").permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
