@@ -59,9 +59,10 @@ class TarWriter {
  public:
   TarWriter(const fs::path& path, const PublicKey* encrypt_to) : path_(path), a_(archive_write_new()) {
     if (!a_ || archive_write_set_format_pax_restricted(a_.get()) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(a_.get(), 1 << 16) != ARCHIVE_OK ||
-        archive_write_set_bytes_in_last_block(a_.get(), 1) != ARCHIVE_OK)
+        archive_write_set_bytes_per_block(a_.get(), 1 << 16) != ARCHIVE_OK)
       fail("cannot create");
+    // No padding of the last block to 64 KiB, as libarchive does for a file it opens itself.
+    if (encrypt_to && archive_write_set_bytes_in_last_block(a_.get(), 1) != ARCHIVE_OK) fail("cannot create");
     if (encrypt_to) sealed_ = std::make_unique<SealedWriter>(path, *encrypt_to);
     if ((sealed_ ? archive_write_open(a_.get(), this, nullptr, &TarWriter::write_sealed, nullptr)
                  : archive_write_open_filename(a_.get(), path.c_str())) != ARCHIVE_OK)
