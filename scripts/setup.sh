@@ -8,6 +8,7 @@ PACKAGES=(
   clang libclang-rt-14-dev            # libFuzzer and sanitizer runtimes
   nlohmann-json3-dev libssl-dev libpcre2-dev libsqlite3-dev libarchive-dev
   libseccomp-dev                      # airlock serve --lockdown (seccomp egress filter)
+  libsodium-dev                       # encrypted bundles (secretstream, sealed boxes)
   libcpp-httplib-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libxml2-dev libpoppler-cpp-dev      # document parsing for src/rag
   libhnswlib-dev                      # header-only HNSW graph for large collections (src/rag)

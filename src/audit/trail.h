@@ -1,8 +1,8 @@
 // The writer of an audit folder: appends sealed records (chain.h) to the current segment
 // (segments.h), rotates to a new one by size or at the UTC day boundary with the chain carried
 // on, signs each finished segment's last hash when given a key, deletes expired segments under a
-// retention policy (recording the deletion in the chain), and syncs to disk after every record or
-// every N ms. Several processes (the server and CLI admin commands) may write one folder: an
+// retention policy (recording the deletion in the chain), and syncs to disk on a thread of its
+// own: as soon as records are written, or every N ms. Several processes (the server and CLI admin commands) may write one folder: an
 // exclusive flock on its .lock file serialises them and each writer follows what others appended.
 #pragma once
 #include <atomic>
@@ -28,7 +28,7 @@ const char* content_name(Content c);
 
 struct TrailOptions {
   std::filesystem::path dir;
-  std::chrono::milliseconds fsync_every{0};  // 0: fdatasync after every record
+  std::chrono::milliseconds fsync_every{0};  // 0: fdatasync as soon as records are written
   uint64_t max_file_bytes = uint64_t{64} << 20;
   int retention_days = 0;  // 0: keep every segment
   std::optional<store::SecretKey> sign_key;

@@ -1,4 +1,4 @@
-// airlock keys generate [-o PREFIX] | keys trust PUBFILE | keys list (bundle signing keys), and
+// airlock keys generate [-o PREFIX | --site] | keys trust PUBFILE | keys list (bundle signing keys), and
 // keys add NAME --scope S | keys ls | keys revoke NAME (API keys, api_keys_cli.cpp)
 #include <airlock/error.h>
 #include <sys/stat.h>
@@ -18,6 +18,7 @@ namespace {
 struct Options {
   std::string prefix = "airlock";
   std::string pubfile;
+  bool site = false;
 };
 
 airlock::cli::Registrar reg("keys", [](CLI::App& app) {
@@ -26,15 +27,32 @@ airlock::cli::Registrar reg("keys", [](CLI::App& app) {
       "keys", "Bundle signing keys (generate, trust, list) and the server's API keys (add, ls, revoke)");
   cmd->require_subcommand(1);
   auto* gen = cmd->add_subcommand("generate", "Make a key pair: PREFIX.key (secret) and PREFIX.pub");
-  gen->add_option("--output,-o", o->prefix, "file name prefix (default: airlock)");
+  auto* prefix = gen->add_option("--output,-o", o->prefix, "file name prefix (default: airlock)");
+  gen->add_flag("--site", o->site,
+                "Make the store's site key (STORE/site.key, site.pub): bundles encrypted to site.pub then "
+                "import without --key")
+      ->excludes(prefix);
   gen->callback([o] {
     using namespace airlock;
     std::filesystem::path sec = o->prefix + ".key", pub = o->prefix + ".pub";
+    if (o->site) {
+      auto s = cli::open_store();
+      sec = s.site_key_path();
+      pub = std::filesystem::path(sec).replace_extension(".pub");
+    }
     if (std::filesystem::exists(sec)) throw Error("keys generate: " + sec.string() + " exists; not overwriting");
     auto k = store::generate_key();
-    store::write_file_atomic(sec, k.text());
-    ::chmod(sec.c_str(), 0600);
+    // Created 0600 rather than chmod-ed after: the secret is never readable by others, even briefly.
+    const mode_t old_mask = ::umask(077);
+    try {
+      store::write_file_atomic(sec, k.text());
+    } catch (...) {
+      ::umask(old_mask);
+      throw;
+    }
+    ::umask(old_mask);
     store::write_file_atomic(pub, k.public_key().text());
+    if (o->site) cli::audit_admin("keys_site_generate", {{"key_id", k.key_id}});
     std::printf("key %s: secret %s, public %s\n", k.key_id.c_str(), sec.c_str(), pub.c_str());
   });
   auto* trust = cmd->add_subcommand("trust", "Trust a public key for bundle imports into this store");

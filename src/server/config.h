@@ -58,7 +58,7 @@ struct ServerConfig {
   // Audit trail (src/audit): off while audit_dir is empty.
   std::filesystem::path audit_dir;
   std::string audit_content = "full";  // full | hash | none: what records keep of prompts and answers
-  int64_t audit_fsync_ms = 0;          // 0: fdatasync after every record; N: every N ms
+  int64_t audit_fsync_ms = 0;          // 0: fdatasync as soon as records are written; N: every N ms
   bool audit_required = true;          // refuse requests (503) while records cannot be written
   int64_t audit_retention_days = 0;    // 0: keep every segment
   int64_t audit_max_file_mb = 64;      // rotate a segment at this size (and at each UTC day)

@@ -20,6 +20,7 @@
 #include "store/bundle_source.h"
 #include "store/digest.h"
 #include "store/durable_file.h"
+#include "store/sealed_file.h"
 
 namespace airlock::store {
 namespace fs = std::filesystem;
@@ -53,15 +54,23 @@ std::string sums_text(const std::vector<FileRecord>& files) {
 
 // ---- writing ----
 
+// Writes the tar to `path`, or with `encrypt_to` through a SealedWriter so that no plaintext byte
+// reaches the disk.
 class TarWriter {
  public:
-  explicit TarWriter(const fs::path& path) : path_(path), a_(archive_write_new()) {
+  TarWriter(const fs::path& path, const PublicKey* encrypt_to) : path_(path), a_(archive_write_new()) {
     if (!a_ || archive_write_set_format_pax_restricted(a_.get()) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(a_.get(), 1 << 16) != ARCHIVE_OK ||
-        archive_write_open_filename(a_.get(), path.c_str()) != ARCHIVE_OK)
+        archive_write_set_bytes_per_block(a_.get(), 1 << 16) != ARCHIVE_OK)
+      fail("cannot create");
+    // No padding of the last block to 64 KiB, as libarchive does for a file it opens itself.
+    if (encrypt_to && archive_write_set_bytes_in_last_block(a_.get(), 1) != ARCHIVE_OK) fail("cannot create");
+    if (encrypt_to) sealed_ = std::make_unique<SealedWriter>(path, *encrypt_to);
+    if ((sealed_ ? archive_write_open(a_.get(), this, nullptr, &TarWriter::write_sealed, nullptr)
+                 : archive_write_open_filename(a_.get(), path.c_str())) != ARCHIVE_OK)
       fail("cannot create");
   }
   [[noreturn]] void fail(const char* what) {
+    if (!sealed_error_.empty()) throw Error(sealed_error_);
     throw Error(path_.string() + ": " + what + ": " + (a_ ? archive_error_string(a_.get()) ?: "" : ""));
   }
   void begin(const std::string& name, uint64_t size, int64_t mtime) {
@@ -82,10 +91,26 @@ class TarWriter {
   }
   void close() {
     if (archive_write_close(a_.get()) != ARCHIVE_OK) fail("cannot finish");
+    if (sealed_) sealed_->finish();
   }
 
  private:
+  // libarchive's write callback; an Error cannot cross its C frames, so it is kept and rethrown.
+  static la_ssize_t write_sealed(archive* a, void* self, const void* p, size_t n) {
+    auto* w = static_cast<TarWriter*>(self);
+    try {
+      w->sealed_->write(p, n);
+      return static_cast<la_ssize_t>(n);
+    } catch (const Error& e) {
+      w->sealed_error_ = e.what();
+      archive_set_error(a, EIO, "%s", e.what());
+      return -1;
+    }
+  }
+
   fs::path path_;
+  std::unique_ptr<SealedWriter> sealed_;  // before a_: libarchive may still write while freeing
+  std::string sealed_error_;
   Archive a_;
 };
 
@@ -124,13 +149,17 @@ void check_entry_shape(archive_entry* e, const std::string& origin) {
     throw Error(origin + ": tar entry '" + path + "' has no size");
 }
 
+// Reads a plain bundle from its file, or an encrypted one through `sealed` (then the tar is only
+// ever plaintext in memory, one chunk at a time).
 class BundleReader {
  public:
-  BundleReader(const fs::path& file, ProgressFn progress)
-      : file_(file), origin_(file.string()), progress_(std::move(progress)), a_(archive_read_new()) {
+  BundleReader(const fs::path& file, ProgressFn progress, SealedReader* sealed)
+      : file_(file), origin_(file.string()), progress_(std::move(progress)), sealed_(sealed), a_(archive_read_new()) {
+    if (sealed_) info_.encrypted_to = sealed_->recipient();
     if (!a_ || archive_read_support_format_tar(a_.get()) != ARCHIVE_OK ||
-        archive_read_open_filename(a_.get(), file.c_str(), kChunkBytes) != ARCHIVE_OK)
-      throw Error(origin_ + ": cannot open bundle: " + lib_error());
+        (sealed_ ? archive_read_open(a_.get(), this, nullptr, &BundleReader::read_sealed, nullptr)
+                 : archive_read_open_filename(a_.get(), file.c_str(), kChunkBytes)) != ARCHIVE_OK)
+      fail("cannot open bundle: ");
   }
 
   // Reads index.json (and its signature) and checks the signature against `trusted`.
@@ -186,6 +215,9 @@ class BundleReader {
       }
     }
     if (!sums_seen) throw Error(origin_ + ": SHA256SUMS missing");
+    // Every entry checked out; an encrypted bundle must also end with its final chunk, so that a
+    // cut-off copy whose tar happens to look complete is still refused.
+    if (sealed_) sealed_->expect_end();
     for (const auto& f : files_)
       if (!seen.count(f.path)) throw Error(origin_ + ": '" + f.path + "' listed in index.json is missing");
     // The manifests must describe exactly the blobs the bundle carries, sizes included: the store
@@ -212,11 +244,32 @@ class BundleReader {
  private:
   std::string lib_error() { return archive_error_string(a_.get()) ? archive_error_string(a_.get()) : "unknown"; }
 
+  // A failed decryption says so itself, rather than as the damaged tar libarchive saw.
+  [[noreturn]] void fail(const std::string& what) {
+    if (!sealed_error_.empty()) throw Error(sealed_error_);
+    throw Error(origin_ + ": " + what + lib_error());
+  }
+
+  // libarchive's read callback: the next decrypted chunk (empty at the end). An Error cannot cross
+  // libarchive's C frames, so it is kept and rethrown by fail().
+  static la_ssize_t read_sealed(archive* a, void* self, const void** buf) {
+    auto* r = static_cast<BundleReader*>(self);
+    try {
+      const auto chunk = r->sealed_->next();
+      *buf = chunk.data();
+      return static_cast<la_ssize_t>(chunk.size());
+    } catch (const Error& e) {
+      r->sealed_error_ = e.what();
+      archive_set_error(a, EIO, "%s", e.what());
+      return -1;
+    }
+  }
+
   archive_entry* next() {
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(a_.get(), &e);
     if (rc == ARCHIVE_EOF) return nullptr;
-    if (rc != ARCHIVE_OK) throw Error(origin_ + ": damaged tar: " + lib_error());
+    if (rc != ARCHIVE_OK) fail("damaged tar: ");
     check_entry_shape(e, origin_);
     return e;
   }
@@ -229,7 +282,7 @@ class BundleReader {
     size_t got = 0;
     while (got < size) {
       la_ssize_t r = archive_read_data(a_.get(), out.data() + got, size - got);
-      if (r < 0) throw Error(origin_ + ": read error: " + lib_error());
+      if (r < 0) fail("read error: ");
       if (r == 0) throw Error(origin_ + ": '" + archive_entry_pathname(e) + "' is truncated");
       got += static_cast<size_t>(r);
     }
@@ -243,7 +296,7 @@ class BundleReader {
     uint64_t got = 0;
     for (;;) {
       la_ssize_t r = archive_read_data(a_.get(), buf.data(), buf.size());
-      if (r < 0) throw Error(origin_ + ": read error in '" + rec.path + "': " + lib_error());
+      if (r < 0) fail("read error in '" + rec.path + "': ");
       if (r == 0) break;
       h.update(buf.data(), static_cast<size_t>(r));
       sink.blob_data(buf.data(), static_cast<size_t>(r));
@@ -301,6 +354,8 @@ class BundleReader {
   fs::path file_;
   std::string origin_;
   ProgressFn progress_;
+  SealedReader* sealed_;
+  std::string sealed_error_;
   Archive a_;
   std::string index_text_;
   BundleInfo info_;
@@ -343,10 +398,21 @@ int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// The decryption of an encrypted bundle, null for a plain one. Refuses, before anything is read or
+// written, a bundle encrypted to a key other than `key`.
+std::unique_ptr<SealedReader> open_sealed(const fs::path& file, const SecretKey* key) {
+  const auto recipient = sealed_recipient(file);
+  if (!recipient) return nullptr;
+  if (!key)
+    throw Error(file.string() + ": bundle is encrypted to key " + *recipient +
+                "; reading it needs that key's secret key (--key FILE, or the store's site.key)");
+  return std::make_unique<SealedReader>(file, *key);
+}
 }  // namespace
 
 BundleInfo export_bundle(const Store& store, const std::vector<std::string>& names, const fs::path& out,
-                         const SecretKey* sign, const ProgressFn& progress) {
+                         const SecretKey* sign, const ProgressFn& progress, const PublicKey* encrypt_to) {
   if (names.empty()) throw Error("bundle export: no models named");
   BundleInfo info;
   info.created = now_seconds();
@@ -387,7 +453,8 @@ BundleInfo export_bundle(const Store& store, const std::vector<std::string>& nam
   fs::path tmp = out;
   tmp += ".partial-" + std::to_string(::getpid());
   try {
-    TarWriter w(tmp);
+    TarWriter w(tmp, encrypt_to);
+    if (encrypt_to) info.encrypted_to = encrypt_to->key_id;
     w.small(kIndex, index_text, info.created);
     if (sign) {
       w.small(kSignature, sign_message(*sign, index_text), info.created);
@@ -442,17 +509,20 @@ BundleInfo export_bundle(const Store& store, const std::vector<std::string>& nam
   return info;
 }
 
-BundleInfo verify_bundle(const fs::path& file, const std::vector<PublicKey>& trusted, const ProgressFn& progress) {
-  BundleReader r(file, progress);
+BundleInfo verify_bundle(const fs::path& file, const std::vector<PublicKey>& trusted, const ProgressFn& progress,
+                         const SecretKey* key) {
+  auto sealed = open_sealed(file, key);
+  BundleReader r(file, progress, sealed.get());
   BundleInfo info = r.read_head(trusted);
   Sink discard;
   r.read_rest(discard);
   return info;
 }
 
-BundleInfo import_bundle(Store& store, const fs::path& file, const WriteOptions& opt) {
+BundleInfo import_bundle(Store& store, const fs::path& file, const WriteOptions& opt, const SecretKey* key) {
   bool require = store.config().require_signatures;
-  BundleReader r(file, opt.progress);
+  auto sealed = open_sealed(file, key);
+  BundleReader r(file, opt.progress, sealed.get());
   BundleInfo info = r.read_head(trusted_keys(store.trusted_keys_dir()));
   if (require && info.signature == SignatureState::Unsigned)
     throw Error(file.string() + ": bundle is not signed and this store requires signatures");

@@ -42,7 +42,8 @@ void fsync_dir(const fs::path& dir) {
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) { StagedFile(path, bytes).commit(); }
 
-StagedFile::StagedFile(fs::path path, std::string_view bytes) : path_(std::move(path)) {
+// Absolute, so that a bare file name ("site.key") has a folder to hold the temp file and to sync.
+StagedFile::StagedFile(fs::path path, std::string_view bytes) : path_(fs::absolute(path)) {
   fs::create_directories(path_.parent_path());
   std::random_device rd;
   tmp_ = path_.parent_path() / (".tmp-" + path_.filename().string() + "-" + std::to_string(::getpid()) + "-" +

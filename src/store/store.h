@@ -142,6 +142,8 @@ class Store {
   StoreConfig config() const;
   void set_config(const StoreConfig& c);
   std::filesystem::path trusted_keys_dir() const { return dir_ / "trusted-keys"; }
+  // The site's own secret key (`airlock keys generate --site`): opens bundles encrypted to this site.
+  std::filesystem::path site_key_path() const { return dir_ / "site.key"; }
   std::filesystem::path gc_lock_path() const { return dir_ / "locks" / "gc.lock"; }
 
  private:

@@ -161,3 +161,60 @@ TEST(CliStoreModels, BundleExportSaysWhetherTheSigningKeyIsTrusted) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("signed by key " + key_id + ", which this store trusts"), std::string::npos) << r.out;
 }
+
+// `bundle export --encrypt-to`, then verify and import in the receiving store with its site key
+// (`keys generate --site`) found by default, with --key, and refused with another key or none.
+TEST(CliStoreModels, EncryptedBundleOpensOnlyWithTheSiteKey) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  TempStore sender;
+  TempDir receiver;
+  const std::string receiver_env = "AIRLOCK_MODELS=" + quote((receiver / "models").string()) + " ";
+  auto r = run("keys generate --site");  // in the sending store: a key that must not open the bundle
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = cli_runner::run(receiver_env + AIRLOCK_BINARY + " keys generate --site", true);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string site_id =
+      store::SecretKey::parse(store_testing::slurp((receiver / "models/site.key").string()), "site.key").key_id;
+  EXPECT_EQ(std::filesystem::status(receiver / "models/site.key").permissions() &
+                std::filesystem::perms::group_all,
+            std::filesystem::perms::none);
+
+  ASSERT_EQ(run("import " + fixture("stories260K.gguf") + " --name m").status, 0);
+  const std::string bundle = quote((sender.dir / "m.bundle").string());
+  r = run("bundle export m -o " + bundle + " --encrypt-to " + quote((receiver / "models/site.pub").string()));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("encrypted to key " + site_id), std::string::npos) << r.out;
+
+  r = run("bundle verify " + bundle);  // the sender's store has no site key of the receiver
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("encrypted to key " + site_id), std::string::npos) << r.out;
+  const std::string other = (sender.dir / "other").string();
+  ASSERT_EQ(run("keys generate -o " + quote(other)).status, 0);
+  r = run("bundle verify " + bundle + " --key " + quote(other + ".key"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("encrypted to key " + site_id + ", not to key"), std::string::npos) << r.out;
+  r = run("bundle verify " + bundle + " --key " + quote((receiver / "models/site.key").string()));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("every hash matches"), std::string::npos) << r.out;
+
+  r = cli_runner::run(receiver_env + AIRLOCK_BINARY + " bundle import " + bundle + " --key " + quote(other + ".key"), true);
+  EXPECT_NE(r.status, 0);
+  EXPECT_FALSE(std::filesystem::exists(receiver / "models/manifests")) << r.out;
+  r = cli_runner::run(receiver_env + AIRLOCK_BINARY + " bundle import " + bundle, true);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("encrypted to key " + site_id), std::string::npos) << r.out;
+  EXPECT_EQ(store::Store(receiver / "models").manifest_digest(store::ModelRef::parse("m")),
+            sender.store().manifest_digest(store::ModelRef::parse("m")));
+}
+
+// Regression: `keys generate` with a bare prefix (the default "airlock" included) failed with
+// "cannot create directories: Invalid argument []" (an empty parent folder); the secret key is
+// created readable by its owner only.
+TEST(CliStoreModels, KeysGenerateWritesIntoTheCurrentFolder) {
+  TempStore ts;
+  const auto r = cli_runner::run("cd " + quote(ts.dir.path().string()) + " && " + AIRLOCK_BINARY + " keys generate", true);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(ts.dir / "airlock.pub"));
+  EXPECT_EQ(std::filesystem::status(ts.dir / "airlock.key").permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
