@@ -105,7 +105,7 @@ TEST_F(RagCollection, SearchFindsTheDocumentAndFilters) {
   write("b/fire.txt", "In case of fire, use the CO2 extinguisher near the control room door.\n");
   ingest();
   Collection c(collection_dir(store_, "c"));
-  const VectorIndex index(c);
+  const SearchIndex index(c);
   LocalEmbedder e(store_, "bge", 2);
   auto r = run_query(c, index, e, "how do I prime the pump", {.k = 3});
   ASSERT_FALSE(r.hits.empty());
@@ -128,7 +128,7 @@ TEST_F(RagCollection, LongQueryIsTruncatedAndSaysSo) {
   LocalEmbedder e(store_, "bge", 2);
   std::string q;
   while (e.count_tokens(q) < e.context_tokens() + 50) q += "compressor maintenance schedule ";
-  const auto r = run_query(c, VectorIndex(c), e, q, {.k = 1});
+  const auto r = run_query(c, SearchIndex(c), e, q, {.k = 1});
   EXPECT_TRUE(r.truncated);
   EXPECT_EQ(r.hits.size(), 1u);
   EXPECT_TRUE(query_json("c", q, r).contains("warning"));
