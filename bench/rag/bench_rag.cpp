@@ -6,8 +6,9 @@
 //
 //   bench_rag --chunks 100000 [--dim 384] [--queries 200] [--dir /tmp/x] [--keep]
 //
-// Prints one JSON object: build seconds, disk bytes, index build/load seconds, RSS, query p50/p99
-// (ms) for hybrid, vector (through the HNSW graph from VectorIndex::kAnnThreshold chunks on) and
+// Prints one JSON object: build seconds, disk bytes, graph and term index build seconds, index load
+// seconds (graph loaded, term index built), RSS, query p50/p99 (ms) for hybrid, BM25 alone (its
+// 50 candidates), vector (through the HNSW graph from VectorIndex::kAnnThreshold chunks on) and
 // exact vector search, and the graph's recall@10 against exact search.
 #include <sys/resource.h>
 
@@ -27,7 +28,7 @@
 
 #include "rag/collection.h"
 #include "rag/retrieve.h"
-#include "rag/vector_index.h"
+#include "rag/search_index.h"
 
 namespace {
 
@@ -150,12 +151,17 @@ int main(int argc, char** argv) {
   const double index_build_s = seconds_since(t0);
   first.reset();
   t0 = Clock::now();
-  const VectorIndex index(c);  // loads the saved graph
+  std::optional<TermIndex> words(std::in_place, c);
+  const double term_build_s = seconds_since(t0);
+  const size_t postings = words->postings();
+  words.reset();
+  t0 = Clock::now();
+  const SearchIndex index(c);  // loads the saved graph, builds the term index
   const double load_s = seconds_since(t0);
   const long rss_index = rss_kib() - rss_before;
   const VectorIndex exact(c, std::numeric_limits<size_t>::max());
 
-  std::vector<double> hybrid_ms, vector_ms, exact_ms;
+  std::vector<double> hybrid_ms, bm25_ms, vector_ms, exact_ms;
   double recall_sum = 0;
   for (size_t q = 0; q < sample_words.size(); ++q) {
     const std::string text = sample_words[q][0] + " " + sample_words[q][1] + " " + sample_words[q][2];
@@ -163,7 +169,10 @@ int main(int argc, char** argv) {
     const auto hits = search(c, index, sample_vectors[q], text, {.k = 10});
     hybrid_ms.push_back(seconds_since(t) * 1000);
     t = Clock::now();
-    const auto vhits = index.search(sample_vectors[q], 10, "");
+    const auto bhits = index.terms.search(c.terms(text), 50, "");
+    bm25_ms.push_back(seconds_since(t) * 1000);
+    t = Clock::now();
+    const auto vhits = index.vectors.search(sample_vectors[q], 10, "");
     vector_ms.push_back(seconds_since(t) * 1000);
     t = Clock::now();
     const auto truth = exact.search(sample_vectors[q], 10, "");
@@ -172,7 +181,7 @@ int main(int argc, char** argv) {
     for (const auto& a : truth)
       for (const auto& b : vhits) found += a.chunk_id == b.chunk_id;
     recall_sum += static_cast<double>(found) / static_cast<double>(truth.size());
-    if (hits.empty() || vhits.empty()) {
+    if (hits.empty() || vhits.empty() || bhits.empty()) {
       std::fprintf(stderr, "query %zu found nothing\n", q);
       return 1;
     }
@@ -185,8 +194,10 @@ int main(int argc, char** argv) {
                               {"build_seconds", build_s},
                               {"build_chunks_per_second", static_cast<double>(n) / build_s},
                               {"disk_bytes", stats.disk_bytes},
-                              {"approximate", index.approximate()},
-                              {"index_build_seconds", index_build_s},
+                              {"approximate", index.vectors.approximate()},
+                              {"graph_build_seconds", index_build_s},
+                              {"term_index_build_seconds", term_build_s},
+                              {"term_index_postings", postings},
                               {"index_load_seconds", load_s},
                               {"index_file_bytes", fs::exists(cdir / "vectors.hnsw") ? fs::file_size(cdir / "vectors.hnsw") : 0},
                               {"recall_at_10_vs_exact", recall_sum / static_cast<double>(hybrid_ms.size())},
@@ -194,6 +205,7 @@ int main(int argc, char** argv) {
                               {"max_rss_kib", ru.ru_maxrss},
                               {"queries", hybrid_ms.size()},
                               {"hybrid_top10_ms", {{"p50", percentile(hybrid_ms, 0.5)}, {"p99", percentile(hybrid_ms, 0.99)}}},
+                              {"bm25_top50_ms", {{"p50", percentile(bm25_ms, 0.5)}, {"p99", percentile(bm25_ms, 0.99)}}},
                               {"vector_top10_ms", {{"p50", percentile(vector_ms, 0.5)}, {"p99", percentile(vector_ms, 0.99)}}},
                               {"exact_vector_top10_ms", {{"p50", percentile(exact_ms, 0.5)}, {"p99", percentile(exact_ms, 0.99)}}}};
   std::printf("%s\n", out.dump(2).c_str());

@@ -43,7 +43,7 @@ airlock::cli::Registrar reg("rag ask", [](CLI::App& app) {
   cmd->callback([o] {
     auto c = cli::open_collection(o->name);
     auto embedder = cli::collection_embedder(c);
-    const rag::VectorIndex index(c);
+    const rag::SearchIndex index(c);
     const auto r = rag::run_query(c, index, *embedder, o->question, {.k = o->k, .path_prefix = o->path});
     if (!rag::relevant(r.hits, o->min_similarity)) {
       std::printf("%s\n", rag::kNothingFound);

@@ -27,7 +27,7 @@ airlock::cli::Registrar reg("rag search", [](CLI::App& app) {
   cmd->callback([o] {
     auto c = cli::open_collection(o->name);
     auto embedder = cli::collection_embedder(c);
-    const rag::VectorIndex index(c);
+    const rag::SearchIndex index(c);
     rag::SearchOptions opts{.k = o->k, .path_prefix = o->path};
     opts.mode = o->mode == "bm25" ? rag::SearchMode::BM25 : o->mode == "vector" ? rag::SearchMode::Vector
                                                                                   : rag::SearchMode::Hybrid;

@@ -34,6 +34,10 @@ std::vector<Preset> make_presets() {
        VocabKind::Qwen2, kNoScaling},
       {"llama-2-7b", "llama", 4096, 32, 32, 32, 11008, 32000, 4096, 10000.0f, 1e-5f, false, false,
        VocabKind::Llama2Spm, kNoScaling},
+      // BAAI's bge-small-en-v1.5: a BERT encoder with learned positions, CLS pooling and
+      // bert-base's WordPiece vocabulary size (rope theta unused).
+      {"bge-small", "bert", 384, 12, 12, 12, 1536, 30522, 512, 0.0f, 1e-12f, true, true,
+       VocabKind::WordPiece, kNoScaling},
       // The server's demo model: tiny, with a byte-level BPE vocabulary learned from built-in
       // text (n_vocab is filled in from the learned vocabulary).
       {"demo", "llama", 128, 2, 4, 2, 512, 0, 2048, 10000.0f, 1e-5f, true, false, VocabKind::Demo,
@@ -72,6 +76,7 @@ struct Vocab {
   std::vector<std::string> merges;  // BPE only
   std::vector<float> scores;        // SentencePiece only
   int64_t bos = -1, eos = -1, eot = -1, unk = -1, pad = -1;
+  int64_t cls = -1, sep = -1, mask = -1;  // WordPiece only
   bool add_bos = false;
   std::string chat_template;
 };
@@ -335,6 +340,36 @@ Vocab demo_vocab(size_t max_merges) {
   return v;
 }
 
+// WordPiece (BERT): [PAD], 99 [unusedN] and [UNK] [CLS] [SEP] [MASK] at ids 100..103 as in
+// bert-base's published vocabulary, then printable ASCII characters, lowercase letter pairs and
+// triples, each as a word start and as a continuation, up to the size; English text so splits into
+// pieces of one to three letters. Spelled as llama.cpp's converter writes WordPiece: a word start
+// carries U+2581, a continuation is bare (no "##").
+Vocab wordpiece_vocab(int64_t n_vocab) {
+  Vocab v;
+  v.model = "bert";
+  v.pre = "bert-bge";
+  if (n_vocab < 400) throw Error("synth: a WordPiece vocabulary needs at least 400 tokens");
+  add_token(v, "[PAD]", 3);
+  for (int i = 0; i < 99; ++i) add_token(v, "[unused" + std::to_string(i) + "]", 1);
+  for (const char* s : {"[UNK]", "[CLS]", "[SEP]", "[MASK]"}) add_token(v, s, 3);
+  v.pad = 0, v.unk = 100, v.cls = 101, v.sep = 102, v.mask = 103;
+  const std::string start = "\u2581";
+  std::vector<std::string> pieces;
+  for (char c = '!'; c <= '~'; ++c) pieces.push_back(start + c), pieces.emplace_back(1, c);
+  for (char a = 'a'; a <= 'z'; ++a)
+    for (char b = 'a'; b <= 'z'; ++b) pieces.push_back(start + a + b), pieces.push_back(std::string{a, b});
+  for (char a = 'a'; a <= 'z'; ++a)
+    for (char b = 'a'; b <= 'z'; ++b)
+      for (char c = 'a'; c <= 'z'; ++c) pieces.push_back(start + a + b + c), pieces.push_back(std::string{a, b, c});
+  for (size_t i = 0; static_cast<int64_t>(v.tokens.size()) < n_vocab; ++i) {
+    if (i == pieces.size())
+      throw Error("synth: a WordPiece vocabulary is at most " + std::to_string(104 + pieces.size()) + " tokens");
+    add_token(v, pieces[i], 1);
+  }
+  return v;
+}
+
 constexpr size_t kDemoMerges = 400;
 
 Vocab make_vocab(const Preset& p) {
@@ -343,6 +378,7 @@ Vocab make_vocab(const Preset& p) {
     case VocabKind::Qwen2: return qwen2_vocab(p.n_vocab);
     case VocabKind::Llama2Spm: return llama2_vocab(p.n_vocab);
     case VocabKind::Demo: return demo_vocab(kDemoMerges);
+    case VocabKind::WordPiece: return wordpiece_vocab(p.n_vocab);
   }
   throw Error("synth: unknown vocabulary kind");
 }
@@ -395,6 +431,35 @@ std::vector<float> llama3_rope_factors(const Preset& p) {
 
 }  // namespace
 
+namespace {
+
+// A BERT encoder's tensors, named and shaped as llama.cpp's converter writes them.
+template <typename Add>
+void add_encoder_tensors(const Preset& p, Add& add) {
+  add("token_embd.weight", {p.n_embd, p.n_vocab}, Init::Normal, -1);
+  add("token_types.weight", {p.n_embd, 2}, Init::Normal, -1);
+  add("position_embd.weight", {p.n_embd, p.n_ctx}, Init::Normal, -1);
+  add("token_embd_norm.weight", {p.n_embd}, Init::Ones, -1);
+  add("token_embd_norm.bias", {p.n_embd}, Init::Normal, -1);
+  for (int64_t i = 0; i < p.n_layer; ++i) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    for (const char* m : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+      add(b + m + ".weight", {p.n_embd, p.n_embd}, Init::Normal, i);
+      add(b + m + ".bias", {p.n_embd}, Init::Normal, i);
+    }
+    add(b + "attn_output_norm.weight", {p.n_embd}, Init::Ones, i);
+    add(b + "attn_output_norm.bias", {p.n_embd}, Init::Normal, i);
+    add(b + "ffn_up.weight", {p.n_embd, p.n_ff}, Init::Normal, i);
+    add(b + "ffn_up.bias", {p.n_ff}, Init::Normal, i);
+    add(b + "ffn_down.weight", {p.n_ff, p.n_embd}, Init::Normal, i);
+    add(b + "ffn_down.bias", {p.n_embd}, Init::Normal, i);
+    add(b + "layer_output_norm.weight", {p.n_embd}, Init::Ones, i);
+    add(b + "layer_output_norm.bias", {p.n_embd}, Init::Normal, i);
+  }
+}
+
+}  // namespace
+
 uint64_t ModelPlan::data_bytes() const {
   uint64_t total = 0;
   for (const auto& t : tensors) {
@@ -421,16 +486,25 @@ ModelPlan plan_model(const Options& options) {
   kv("general.name", gguf::Value::of_string("airlock synth " + p.name));
   kv("general.file_type", u32(plan.file_type.ftype_id));
   kv("general.quantization_version", u32(2));
-  kv(a + ".vocab_size", u32(p.n_vocab));
+  const bool encoder = a == "bert";
+  if (!encoder) kv(a + ".vocab_size", u32(p.n_vocab));
   kv(a + ".context_length", u32(p.n_ctx));
   kv(a + ".embedding_length", u32(p.n_embd));
   kv(a + ".block_count", u32(p.n_layer));
   kv(a + ".feed_forward_length", u32(p.n_ff));
   kv(a + ".attention.head_count", u32(p.n_head));
-  kv(a + ".attention.head_count_kv", u32(p.n_head_kv));
-  kv(a + ".rope.freq_base", gguf::Value::of_f32(p.rope_theta));
-  kv(a + ".rope.dimension_count", u32(head_dim));
-  kv(a + ".attention.layer_norm_rms_epsilon", gguf::Value::of_f32(p.rms_eps));
+  if (encoder) {
+    // As llama.cpp's converter writes a BERT model (cf. the fixture bert-bge-f16.gguf).
+    kv(a + ".attention.layer_norm_epsilon", gguf::Value::of_f32(p.rms_eps));
+    kv(a + ".attention.causal", gguf::Value::of_bool(false));
+    kv(a + ".pooling_type", u32(2));  // CLS, as bge pools
+    kv("tokenizer.ggml.token_type_count", u32(2));
+  } else {
+    kv(a + ".attention.head_count_kv", u32(p.n_head_kv));
+    kv(a + ".rope.freq_base", gguf::Value::of_f32(p.rope_theta));
+    kv(a + ".rope.dimension_count", u32(head_dim));
+    kv(a + ".attention.layer_norm_rms_epsilon", gguf::Value::of_f32(p.rms_eps));
+  }
   kv("tokenizer.ggml.model", gguf::Value::of_string(vocab.model));
   kv("tokenizer.ggml.pre", gguf::Value::of_string(vocab.pre));
   kv("tokenizer.ggml.tokens", gguf::Value::of_strings(vocab.tokens));
@@ -442,8 +516,13 @@ ModelPlan plan_model(const Options& options) {
   if (vocab.eot >= 0) kv("tokenizer.ggml.eot_token_id", u32(vocab.eot));
   if (vocab.unk >= 0) kv("tokenizer.ggml.unknown_token_id", u32(vocab.unk));
   if (vocab.pad >= 0) kv("tokenizer.ggml.padding_token_id", u32(vocab.pad));
-  kv("tokenizer.ggml.add_bos_token", gguf::Value::of_bool(vocab.add_bos));
-  kv("tokenizer.ggml.add_eos_token", gguf::Value::of_bool(false));
+  if (vocab.sep >= 0) kv("tokenizer.ggml.seperator_token_id", u32(vocab.sep));  // sic, GGUF's spelling
+  if (vocab.cls >= 0) kv("tokenizer.ggml.cls_token_id", u32(vocab.cls));
+  if (vocab.mask >= 0) kv("tokenizer.ggml.mask_token_id", u32(vocab.mask));
+  if (!encoder) {
+    kv("tokenizer.ggml.add_bos_token", gguf::Value::of_bool(vocab.add_bos));
+    kv("tokenizer.ggml.add_eos_token", gguf::Value::of_bool(false));
+  }
   if (!vocab.chat_template.empty())
     kv("tokenizer.chat_template", gguf::Value::of_string(vocab.chat_template));
 
@@ -459,8 +538,15 @@ ModelPlan plan_model(const Options& options) {
     t.stddev = static_cast<float>(1.0 / std::sqrt(static_cast<double>(shape.size() > 1 ? shape[0] : p.n_embd)));
     t.type = choose_type(plan.file_type, t.name, t.ne, t.n_dims, layer, p.n_layer, has_output,
                          p.n_head / p.n_head_kv);
+    // Position and token-type tables are never quantized (llama.cpp keeps token types F32).
+    if (t.n_dims > 1 && !is_quantizable(t.name, t.n_dims))
+      t.type = t.name == "token_types.weight" ? TensorType::F32 : TensorType::F16;
     plan.tensors.push_back(std::move(t));
   };
+  if (encoder) {
+    add_encoder_tensors(p, add);
+    return plan;
+  }
   add("token_embd.weight", {p.n_embd, p.n_vocab}, Init::Normal, -1);
   if (p.rope_scale_factor != kNoScaling) add("rope_freqs.weight", {head_dim / 2}, Init::RopeFreqs, -1);
   for (int64_t i = 0; i < p.n_layer; ++i) {

@@ -15,12 +15,12 @@
 
 namespace airlock::synth {
 
-enum class VocabKind { Llama3, Qwen2, Llama2Spm, Demo };
+enum class VocabKind { Llama3, Qwen2, Llama2Spm, Demo, WordPiece };
 
 // Shapes and hyper-parameters as published in each model's config.json.
 struct Preset {
   std::string name;
-  std::string arch;  // general.architecture: "llama" or "qwen2"
+  std::string arch;  // general.architecture: "llama", "qwen2" or "bert" (an encoder)
   int64_t n_embd, n_layer, n_head, n_head_kv, n_ff, n_vocab, n_ctx;
   float rope_theta, rms_eps;
   bool tied_output;

@@ -3,7 +3,6 @@
 #include <airlock/error.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <chrono>
 #include <random>
 
@@ -171,55 +170,14 @@ Collection::Stats Collection::stats() {
   return s;
 }
 
-std::string Collection::informative_match(const std::string& query) {
-  std::vector<std::string> words;
-  const std::string all = fts_query(query);
-  // fts_query quotes each word: take them back out.
-  for (size_t i = 0; i < all.size(); ++i)
-    if (all[i] == '"') {
-      const size_t end = all.find('"', i + 1);
-      words.push_back(all.substr(i + 1, end - i - 1));
-      i = end;
-    }
-  if (words.size() < 2) return all;
-  // A temporary (per connection) view of the index's vocabulary: nothing is written to the file,
-  // so this works on a read-only collection too.
-  db_.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)");
-  auto total_st = db_.prepare("SELECT coalesce(sum(chunks), 0) FROM documents");
-  total_st.step();
-  const int64_t total = total_st.i64(0);
-  auto df_st = db_.prepare("SELECT doc FROM temp.chunks_vocab WHERE term = lower(?)");
-  std::string out, rarest;
-  int64_t rarest_df = INT64_MAX;
-  for (const auto& w : words) {
-    df_st.reset();
-    df_st.bind(1, w);
-    const int64_t df = df_st.step() ? df_st.i64(0) : 0;
-    if (df < rarest_df) rarest_df = df, rarest = w;
-    if (df * 2 > total) continue;
-    out += (out.empty() ? "\"" : " OR \"") + w + '"';
-  }
-  return out.empty() ? '"' + rarest + '"' : out;
+const FtsTokenizer& Collection::tokenizer() {
+  if (!tokenizer_) tokenizer_ = std::make_unique<FtsTokenizer>(db_.handle());
+  return *tokenizer_;
 }
 
-std::vector<BM25Hit> Collection::bm25(const std::string& query, size_t limit, const std::string& path_prefix) {
-  const std::string match = informative_match(query);
-  std::vector<BM25Hit> out;
-  if (match.empty()) return out;
-  // Without a path filter, the FTS table alone: FTS5 then ranks inside the virtual table instead of
-  // joining every match to its document first.
-  if (path_prefix.empty()) {
-    auto st = db_.prepare("SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?");
-    st.bind(1, match).bind(2, static_cast<int64_t>(limit));
-    while (st.step()) out.push_back({st.i64(0), st.f64(1)});
-    return out;
-  }
-  auto st = db_.prepare(
-      "SELECT f.rowid, -bm25(chunks_fts) AS s FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
-      "JOIN documents d ON d.id = c.doc_id WHERE chunks_fts MATCH ? AND substr(d.path, 1, length(?)) = ? "
-      "ORDER BY bm25(chunks_fts) LIMIT ?");
-  st.bind(1, match).bind(2, path_prefix).bind(3, path_prefix).bind(4, static_cast<int64_t>(limit));
-  while (st.step()) out.push_back({st.i64(0), st.f64(1)});
+std::vector<std::string> Collection::terms(std::string_view text) {
+  std::vector<std::string> out;
+  tokenizer().each(text, [&](std::string_view t) { out.emplace_back(t); });
   return out;
 }
 
@@ -231,23 +189,6 @@ StoredChunk Collection::chunk(int64_t id) {
   return {st.i64(0), st.text(1),
           Chunk{st.text(2), st.text(3), static_cast<int>(st.i64(4)), static_cast<int>(st.i64(5)),
                 static_cast<int>(st.i64(6)), static_cast<size_t>(st.i64(7))}};
-}
-
-std::string fts_query(const std::string& text) {
-  std::string out, word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    if (!out.empty()) out += " OR ";
-    out += '"' + word + '"';
-    word.clear();
-  };
-  for (unsigned char c : text) {
-    // Letters, digits and any non-ASCII byte (words in other scripts) make words.
-    if (std::isalnum(c) || c >= 0x80) word += static_cast<char>(c);
-    else flush();
-  }
-  flush();
-  return out;
 }
 
 }  // namespace airlock::rag

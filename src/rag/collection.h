@@ -5,12 +5,15 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rag/chunker.h"
+#include "rag/fts_tokenizer.h"
 #include "rag/sqlite_db.h"
 
 namespace airlock::rag {
@@ -35,11 +38,6 @@ struct StoredChunk {
   int64_t id = 0;
   std::string path;
   Chunk chunk;
-};
-
-struct BM25Hit {
-  int64_t chunk_id;
-  double score;  // higher is better (SQLite's bm25() negated)
 };
 
 class Collection {
@@ -69,9 +67,23 @@ class Collection {
   // Bumped by every change, so a cached vector index knows when to reload.
   int64_t generation();
 
-  // BM25 over chunk text and headings; `path_prefix` keeps only documents under it. Words found in
-  // more than half of the chunks are left out of the match (see informative_match).
-  std::vector<BM25Hit> bm25(const std::string& query, size_t limit, const std::string& path_prefix);
+  // The terms of a query as the FTS5 table indexes words (term_index.h scores them).
+  std::vector<std::string> terms(std::string_view text);
+  // Calls fn(chunk_id, path, terms) for every chunk, in chunk id order; terms are those of its
+  // text and heading, as FTS5 indexes them.
+  template <typename Fn>
+  void each_chunk_terms(Fn&& fn) {
+    auto st = db_.prepare("SELECT c.id, d.path, c.text, c.heading FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                          "ORDER BY c.id");
+    std::vector<std::string> terms;
+    const auto add = [&](std::string_view t) { terms.emplace_back(t); };
+    while (st.step()) {
+      terms.clear();
+      tokenizer().each(st.text_view(2), add);
+      tokenizer().each(st.text_view(3), add);
+      fn(st.i64(0), st.text(1), terms);
+    }
+  }
   // Calls fn(chunk_id, path, vector) for every embedding.
   template <typename Fn>
   void each_embedding(Fn&& fn) {
@@ -83,18 +95,11 @@ class Collection {
 
  private:
   void bump_generation();
-  // fts_query(query) without the words found in more than half of the chunks (the rarest stays
-  // when all are): FTS5's BM25 gives such a word next to no weight, yet scoring every chunk that
-  // holds it took most of a query's time (bench/rag), and a chunk matching only "the" is no match.
-  // Words are looked up unstemmed; a common word whose stem differs from it is kept.
-  std::string informative_match(const std::string& query);
+  const FtsTokenizer& tokenizer();
   std::filesystem::path dir_;
   Database db_;
   CollectionSettings settings_;
+  std::unique_ptr<FtsTokenizer> tokenizer_;
 };
-
-// An FTS5 MATCH expression for free text: its words, each quoted, joined with OR (so any query
-// is valid FTS syntax and ranking, not strict matching, decides). Empty when it has no words.
-std::string fts_query(const std::string& text);
 
 }  // namespace airlock::rag

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "rag/chunker.h"
@@ -94,34 +95,81 @@ int64_t mtime_of(const fs::path& p) {
 
 enum class Outcome { Added, Updated, Unchanged };
 
-// Parses, chunks, embeds and stores one document unless its hash is already stored.
-Outcome ingest_one(Collection& c, Embedder& e, const std::string& path, std::string_view bytes, int64_t mtime,
-                   const std::string& format, const IngestOptions& opts, IngestReport& report) {
-  const std::string hash = store::sha256_of(bytes);
-  const auto old = c.document(path);
-  if (old && old->hash == hash) return Outcome::Unchanged;
-  const ParsedDocument doc = parse_document(format, bytes, opts.limits);
-  const auto& s = c.settings();
-  // The model's context bounds a chunk too: an input longer than it cannot be embedded.
-  const size_t max_tokens = std::min<size_t>(static_cast<size_t>(s.chunk_tokens), e.context_tokens() - 2);
-  const auto chunks = chunk_document(doc, [&](std::string_view t) { return e.count_tokens(t); },
-                                     {max_tokens, static_cast<size_t>(s.overlap_tokens)});
-  std::vector<std::string> texts;
-  texts.reserve(chunks.size());
-  for (const Chunk& ch : chunks) texts.push_back(ch.text);
-  const auto t0 = Clock::now();
-  const auto vectors = e.embed(texts);
-  report.embed_seconds += since(t0);
-  c.replace_document({0, path, hash, mtime, static_cast<int64_t>(bytes.size()), doc.format, 0}, chunks, vectors);
-  report.chunks += chunks.size();
-  return old ? Outcome::Updated : Outcome::Added;
-}
-
 void count(IngestReport& r, Outcome o) {
   if (o == Outcome::Added) ++r.added;
   else if (o == Outcome::Updated) ++r.updated;
   else ++r.unchanged;
 }
+
+// A document parsed and chunked, waiting for its embeddings.
+struct Prepared {
+  DocumentRecord record;
+  std::vector<Chunk> chunks;
+  bool replaces = false;
+};
+
+// Parses and chunks one document; nothing when its hash is already stored.
+std::optional<Prepared> prepare(Collection& c, Embedder& e, const std::string& path, std::string_view bytes,
+                                int64_t mtime, const std::string& format, const IngestOptions& opts) {
+  const std::string hash = store::sha256_of(bytes);
+  const auto old = c.document(path);
+  if (old && old->hash == hash) return std::nullopt;
+  const ParsedDocument doc = parse_document(format, bytes, opts.limits);
+  const auto& s = c.settings();
+  // The model's context bounds a chunk too: an input longer than it cannot be embedded.
+  const size_t max_tokens = std::min<size_t>(static_cast<size_t>(s.chunk_tokens), e.context_tokens() - 2);
+  Prepared p{{0, path, hash, mtime, static_cast<int64_t>(bytes.size()), doc.format, 0},
+             chunk_document(doc, [&](std::string_view t) { return e.count_tokens(t); },
+                            {max_tokens, static_cast<size_t>(s.overlap_tokens)}),
+             old.has_value()};
+  return p;
+}
+
+// Embeds the chunks of several documents in one call, so that small files together keep every
+// worker busy (the embedder gives each worker one chunk at a time), then stores each document in
+// its own transaction. Should embedding fail, each document is tried alone, so the failure is
+// reported against the file that caused it; a lone document's embedding failure is thrown.
+void embed_and_store(Collection& c, Embedder& e, std::vector<Prepared>& docs, IngestReport& report) {
+  std::vector<std::string> texts;
+  for (const auto& d : docs)
+    for (const Chunk& ch : d.chunks) texts.push_back(ch.text);
+  std::vector<std::vector<float>> vectors;
+  const auto t0 = Clock::now();
+  try {
+    vectors = e.embed(texts);
+  } catch (const Error&) {
+    if (docs.size() == 1) throw;
+    for (auto& d : docs) {
+      std::vector<Prepared> one{std::move(d)};
+      try {
+        embed_and_store(c, e, one, report);
+      } catch (const Error& err) {
+        report.failures.push_back({one[0].record.path, err.what()});
+      }
+    }
+    docs.clear();
+    return;
+  }
+  report.embed_seconds += since(t0);
+  size_t next = 0;
+  for (const auto& d : docs) {
+    const std::vector<std::vector<float>> mine(vectors.begin() + static_cast<std::ptrdiff_t>(next),
+                                               vectors.begin() + static_cast<std::ptrdiff_t>(next + d.chunks.size()));
+    next += d.chunks.size();
+    try {
+      c.replace_document(d.record, d.chunks, mine);
+    } catch (const Error& err) {
+      report.failures.push_back({d.record.path, err.what()});
+      continue;
+    }
+    report.chunks += d.chunks.size();
+    count(report, d.replaces ? Outcome::Updated : Outcome::Added);
+  }
+  docs.clear();
+}
+
+// Chunks gathered from several files before they are embedded together.
+constexpr size_t kEmbedBatchChunks = 64;
 
 }  // namespace
 
@@ -131,6 +179,17 @@ IngestReport ingest_paths(Collection& c, Embedder& e, const std::vector<fs::path
   const std::set<std::string> files = collect_files(paths, opts.root, report.failures);
   IngestProgress progress;
   progress.files_total = files.size();
+  std::vector<Prepared> waiting;
+  size_t waiting_chunks = 0;
+  auto flush = [&] {
+    waiting_chunks = 0;
+    try {
+      embed_and_store(c, e, waiting, report);
+    } catch (const Error& err) {  // one document, alone
+      report.failures.push_back({waiting[0].record.path, err.what()});
+      waiting.clear();
+    }
+  };
   for (const std::string& path : files) {
     ++report.files;
     progress.current = path;
@@ -139,7 +198,14 @@ IngestReport ingest_paths(Collection& c, Embedder& e, const std::vector<fs::path
       ++report.unsupported;
     } else {
       try {
-        count(report, ingest_one(c, e, path, read_file(path, opts.max_file_bytes), mtime_of(path), format, opts, report));
+        auto doc = prepare(c, e, path, read_file(path, opts.max_file_bytes), mtime_of(path), format, opts);
+        if (!doc) {
+          count(report, Outcome::Unchanged);
+        } else {
+          waiting_chunks += doc->chunks.size();
+          waiting.push_back(std::move(*doc));
+          if (waiting_chunks >= kEmbedBatchChunks) flush();
+        }
       } catch (const Error& err) {
         report.failures.push_back({path, err.what()});
       } catch (const std::bad_alloc&) {
@@ -151,6 +217,7 @@ IngestReport ingest_paths(Collection& c, Embedder& e, const std::vector<fs::path
     progress.seconds = since(start);
     if (opts.progress) opts.progress(progress);
   }
+  if (!waiting.empty()) flush();
   if (opts.prune) {
     std::vector<std::string> roots;
     for (const fs::path& p : paths) {
@@ -181,7 +248,12 @@ IngestReport ingest_bytes(Collection& c, Embedder& e, const std::string& doc_pat
   try {
     if (format.empty()) throw Error("unsupported file type");
     if (bytes.size() > opts.max_file_bytes) throw Error("file over the limit of " + std::to_string(opts.max_file_bytes >> 20) + " MiB");
-    count(report, ingest_one(c, e, doc_path, bytes, mtime, format, opts, report));
+    if (auto doc = prepare(c, e, doc_path, bytes, mtime, format, opts)) {
+      std::vector<Prepared> one{std::move(*doc)};
+      embed_and_store(c, e, one, report);
+    } else {
+      count(report, Outcome::Unchanged);
+    }
   } catch (const Error& err) {
     report.failures.push_back({doc_path, err.what()});
   }

@@ -7,7 +7,7 @@
 
 namespace airlock::rag {
 
-QueryResult run_query(Collection& c, const VectorIndex& index, Embedder& e, const std::string& query,
+QueryResult run_query(Collection& c, const SearchIndex& index, Embedder& e, const std::string& query,
                       const SearchOptions& opts) {
   const auto start = std::chrono::steady_clock::now();
   QueryResult r;

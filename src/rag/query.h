@@ -18,7 +18,7 @@ struct QueryResult {
   double ms = 0;
 };
 
-QueryResult run_query(Collection& c, const VectorIndex& index, Embedder& e, const std::string& query,
+QueryResult run_query(Collection& c, const SearchIndex& index, Embedder& e, const std::string& query,
                       const SearchOptions& opts);
 
 // The result as JSON: query facts and one entry per hit (source_json, numbered from 1).

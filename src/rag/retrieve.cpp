@@ -10,12 +10,13 @@ namespace {
 constexpr double kRrfK = 60;
 }
 
-std::vector<SearchHit> search(Collection& c, const VectorIndex& index, std::span<const float> query_vector,
+std::vector<SearchHit> search(Collection& c, const SearchIndex& indexes, std::span<const float> query_vector,
                               const std::string& query_text, const SearchOptions& opts) {
+  const VectorIndex& index = indexes.vectors;
   const size_t pool = std::max(opts.candidates, opts.k);
   std::map<int64_t, SearchHit> by_id;
   if (opts.mode != SearchMode::Vector) {
-    const auto bm = c.bm25(query_text, pool, opts.path_prefix);
+    const auto bm = indexes.terms.search(c.terms(query_text), pool, opts.path_prefix);
     for (size_t i = 0; i < bm.size(); ++i) {
       SearchHit& h = by_id[bm[i].chunk_id];
       h.bm25_rank = static_cast<int>(i + 1);

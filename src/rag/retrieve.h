@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "rag/collection.h"
-#include "rag/vector_index.h"
+#include "rag/search_index.h"
 
 namespace airlock::rag {
 
@@ -31,7 +31,7 @@ struct SearchHit {
   double similarity = 0;     // cosine similarity to the query (computed for every hit)
 };
 
-std::vector<SearchHit> search(Collection& c, const VectorIndex& index, std::span<const float> query_vector,
+std::vector<SearchHit> search(Collection& c, const SearchIndex& index, std::span<const float> query_vector,
                               const std::string& query_text, const SearchOptions& opts);
 
 // Whether a result set has anything worth answering from: some chunk matches the query's words

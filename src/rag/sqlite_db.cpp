@@ -45,6 +45,12 @@ std::string Statement::text(int col) const {
   return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s_, col))) : std::string();
 }
 
+std::string_view Statement::text_view(int col) const {
+  const unsigned char* t = sqlite3_column_text(s_, col);
+  return t ? std::string_view(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(s_, col)))
+           : std::string_view();
+}
+
 std::span<const float> Statement::floats(int col) const {
   const void* p = sqlite3_column_blob(s_, col);
   const size_t n = static_cast<size_t>(sqlite3_column_bytes(s_, col)) / sizeof(float);

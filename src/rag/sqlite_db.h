@@ -29,6 +29,8 @@ class Statement {
   int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   double f64(int col) const { return sqlite3_column_double(s_, col); }
   std::string text(int col) const;
+  // Valid until the next step() or reset().
+  std::string_view text_view(int col) const;
   std::span<const float> floats(int col) const;
 
  private:
@@ -50,6 +52,7 @@ class Database {
   Statement prepare(std::string_view sql) { return Statement(db_, sql, where_); }
   int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   const std::filesystem::path& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
 
  private:
   std::filesystem::path path_;

@@ -20,7 +20,7 @@ VectorIndex::VectorIndex(Collection& c, size_t ann_threshold) : generation_(c.ge
     matrix_.insert(matrix_.end(), v.begin(), v.end());
   });
   if (ids_.size() >= ann_threshold)
-    ann_ = AnnIndex::open_or_build(c.dir() / "vectors.hnsw", generation_, matrix_.data(), ids_.size(), dim_);
+    ann_ = AnnIndex::open_or_build(c.dir() / "vectors.hnsw", generation_, ids_.data(), matrix_.data(), ids_.size(), dim_);
 }
 
 VectorIndex::~VectorIndex() = default;
@@ -68,7 +68,7 @@ std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t 
                 std::to_string(dim_) + ": was it made with another embedding model?");
   // The graph cannot filter by path: a prefix search stays exact over the rows it keeps.
   if (ann_ && path_prefix.empty()) {
-    for (const auto& [row, sim] : ann_->search(query, k)) hits.push_back({ids_[row], sim});
+    for (const auto& [id, sim] : ann_->search(query, k)) hits.push_back({id, sim});
     if (spread && !hits.empty()) sampled_spread(matrix_, ids_.size(), query, hits.front().similarity, spread);
     return hits;
   }

@@ -43,6 +43,8 @@ class VectorIndex {
   size_t size() const { return ids_.size(); }
   size_t dim() const { return dim_; }
   bool approximate() const { return ann_ != nullptr; }
+  // How the graph came to be (only when approximate()).
+  AnnIndex::Origin graph_origin() const { return ann_->origin(); }
 
  private:
   int64_t generation_ = 0;

@@ -100,7 +100,7 @@ void run_ingest(ServerState& state, const std::string& name, httplib::Response& 
   RunnerEmbedder embedder(lease->runner());
   rag::IngestReport total;
   ingest(c, embedder, total);
-  vector_index(c);
+  search_index(c);
   json report = rag::report_json(total);
   json event = report;
   event.update({{"event", "ingest"}, {"collection", name}, {"via", "http"}});

@@ -21,11 +21,11 @@ std::vector<std::vector<float>> RunnerEmbedder::embed(const std::vector<std::str
   return out;
 }
 
-std::shared_ptr<const rag::VectorIndex> vector_index(rag::Collection& c) {
+std::shared_ptr<const rag::SearchIndex> search_index(rag::Collection& c) {
   // Loading every vector (and a graph) per query would cost more than the search: the last few
   // collections' indexes stay in memory until their collection changes.
   static std::mutex mu;
-  static std::list<std::shared_ptr<const rag::VectorIndex>> recent;  // most recent first
+  static std::list<std::shared_ptr<const rag::SearchIndex>> recent;  // most recent first
   static std::list<std::string> dirs;
   constexpr size_t kKept = 8;
   const std::string dir = c.dir().string();
@@ -41,7 +41,7 @@ std::shared_ptr<const rag::VectorIndex> vector_index(rag::Collection& c) {
         break;
       }
   }
-  auto index = std::make_shared<const rag::VectorIndex>(c);  // outside the lock: may take a while
+  auto index = std::make_shared<const rag::SearchIndex>(c);  // outside the lock: may take a while
   std::lock_guard lock(mu);
   recent.push_front(index);
   dirs.push_front(dir);
@@ -64,7 +64,7 @@ rag::QueryResult retrieve(ServerState& state, const std::string& collection, con
                 ErrorKind::NotFound);
   }
   RunnerEmbedder embedder(lease->runner());
-  return rag::run_query(c, *vector_index(c), embedder, query, opts);
+  return rag::run_query(c, *search_index(c), embedder, query, opts);
 }
 
 }  // namespace airlock::server

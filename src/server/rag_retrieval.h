@@ -26,7 +26,7 @@ class RunnerEmbedder : public rag::Embedder {
 
 // The collection's vector index, cached per collection until it changes. An ingest calls it too,
 // so a large collection's graph is built then, not by the next query.
-std::shared_ptr<const rag::VectorIndex> vector_index(rag::Collection& c);
+std::shared_ptr<const rag::SearchIndex> search_index(rag::Collection& c);
 
 // Loads the collection's embedding model (a 404 naming it when it is gone from the store) and
 // runs the query. The model's lease ends before this returns, so a chat model loaded next does

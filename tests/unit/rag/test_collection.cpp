@@ -105,7 +105,7 @@ TEST_F(RagCollection, SearchFindsTheDocumentAndFilters) {
   write("b/fire.txt", "In case of fire, use the CO2 extinguisher near the control room door.\n");
   ingest();
   Collection c(collection_dir(store_, "c"));
-  const VectorIndex index(c);
+  const SearchIndex index(c);
   LocalEmbedder e(store_, "bge", 2);
   auto r = run_query(c, index, e, "how do I prime the pump", {.k = 3});
   ASSERT_FALSE(r.hits.empty());
@@ -128,7 +128,7 @@ TEST_F(RagCollection, LongQueryIsTruncatedAndSaysSo) {
   LocalEmbedder e(store_, "bge", 2);
   std::string q;
   while (e.count_tokens(q) < e.context_tokens() + 50) q += "compressor maintenance schedule ";
-  const auto r = run_query(c, VectorIndex(c), e, q, {.k = 1});
+  const auto r = run_query(c, SearchIndex(c), e, q, {.k = 1});
   EXPECT_TRUE(r.truncated);
   EXPECT_EQ(r.hits.size(), 1u);
   EXPECT_TRUE(query_json("c", q, r).contains("warning"));
@@ -177,4 +177,41 @@ TEST_F(RagCollection, KilledMidIngestStaysConsistentAndRerunFinishes) {
   EXPECT_EQ(r.added + r.unchanged, 40u);
   Collection c(collection_dir(store_, "c"));
   EXPECT_EQ(c.stats().documents, 40);
+}
+
+namespace {
+// The real encoder, with a record of how many chunks each embedding call carried.
+class CallSizes : public Embedder {
+ public:
+  explicit CallSizes(Embedder& inner) : inner_(inner) {}
+  size_t count_tokens(std::string_view text) const override { return inner_.count_tokens(text); }
+  size_t context_tokens() const override { return inner_.context_tokens(); }
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts) override {
+    sizes.push_back(texts.size());
+    return inner_.embed(texts);
+  }
+  std::vector<size_t> sizes;
+
+ private:
+  Embedder& inner_;
+};
+}  // namespace
+
+// Small files used to be embedded one file per call: a one-chunk file kept one worker busy and left
+// the others idle. Now chunks of several files go to the embedder together, and each file is still
+// stored (and searchable) on its own.
+TEST_F(RagCollection, SmallFilesAreEmbeddedTogether) {
+  for (int i = 0; i < 12; ++i) write("note" + std::to_string(i) + ".txt", "Valve " + std::to_string(i) + " is checked weekly.\n");
+  Collection c(collection_dir(store_, "c"));
+  LocalEmbedder local(store_, "bge", 2);
+  CallSizes e(local);
+  const auto r = ingest_paths(c, e, {docs_}, {});
+  EXPECT_EQ(r.added, 12u);
+  EXPECT_EQ(r.chunks, 12u);
+  ASSERT_EQ(e.sizes.size(), 1u);
+  EXPECT_EQ(e.sizes[0], 12u);
+  EXPECT_EQ(c.stats().documents, 12);
+  const auto hits = run_query(c, SearchIndex(c), local, "valve 7", {.k = 1, .mode = SearchMode::BM25});
+  ASSERT_EQ(hits.hits.size(), 1u);
+  EXPECT_EQ(fs::path(hits.hits[0].chunk.path).filename(), "note7.txt");
 }

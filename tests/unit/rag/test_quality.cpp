@@ -40,7 +40,7 @@ const std::vector<Question> kQuestions = {
     {"What does the General Public License version 1 of February 1989 say about distribution?", {"GPL-1"}},
 };
 
-double recall_at_5(Collection& c, const VectorIndex& index, Embedder& e, SearchMode mode) {
+double recall_at_5(Collection& c, const SearchIndex& index, Embedder& e, SearchMode mode) {
   int found = 0;
   for (const auto& q : kQuestions) {
     const auto r = run_query(c, index, e, q.text, {.k = 5, .mode = mode});
@@ -65,7 +65,7 @@ TEST(RagQuality, DebianLicensesRecallAt5) {
   LocalEmbedder e(root, "bge");
   const auto report = ingest_paths(c, e, {licenses}, {});
   ASSERT_TRUE(report.failures.empty()) << report.failures[0].path << ": " << report.failures[0].reason;
-  const VectorIndex index(c);
+  const SearchIndex index(c);
   const double bm25 = recall_at_5(c, index, e, SearchMode::BM25);
   const double vector = recall_at_5(c, index, e, SearchMode::Vector);
   const double hybrid = recall_at_5(c, index, e, SearchMode::Hybrid);

@@ -1,15 +1,17 @@
 // The HNSW path of VectorIndex on a real collection (random clustered unit vectors, no model):
 // its top 10 agree with exact search, its graph is saved and loaded again, and a damaged or stale
-// graph is rebuilt rather than trusted. And BM25's common-word pruning: a word in most chunks
-// no longer makes every chunk a match.
+// graph is rebuilt rather than trusted. And BM25's common-word pruning (term_index.h): a word in
+// most chunks no longer makes every chunk a match.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "rag/collection.h"
+#include "rag/term_index.h"
 #include "rag/vector_index.h"
 
 using namespace airlock::rag;
@@ -119,20 +121,67 @@ TEST_F(VectorIndexTest, DamagedOrStaleGraphIsRebuilt) {
   const auto v = unit(rng_);
   c.replace_document({.path = "new", .hash = "n", .format = "text"}, {fresh}, {v});
   const VectorIndex updated(c, 1000);
+  EXPECT_EQ(updated.graph_origin(), AnnIndex::Origin::Updated);
   const auto hits = updated.search(v, 1, "");
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(c.chunk(hits[0].chunk_id).chunk.text, "fresh");
   EXPECT_NEAR(hits[0].similarity, 1.0, 1e-4);
 }
 
+TEST_F(VectorIndexTest, ChangesUpdateTheGraphInPlace) {
+  Collection c(dir_ / "c");
+  fill(c, 40);  // d0 .. d39, chunk ids 1 .. 2000
+  {
+    const VectorIndex first(c, 1000);
+    EXPECT_EQ(first.graph_origin(), AnnIndex::Origin::Built);
+  }
+  // The chunks about to go (d5, d6) and those about to be replaced (d39), from SQLite.
+  std::set<int64_t> gone_ids, old_ids;
+  std::vector<std::vector<float>> gone_vectors;
+  c.each_embedding([&](int64_t id, const std::string& path, std::span<const float> v) {
+    if (path == "d39") old_ids.insert(id);
+    if (path == "d5" || path == "d6") gone_ids.insert(id), gone_vectors.emplace_back(v.begin(), v.end());
+  });
+  // d39 is replaced by new vectors: SQLite gives its new chunks the ids its old ones had (the
+  // highest), so only comparing the stored vectors shows the change. d5 and d6 go.
+  std::vector<Chunk> chunks(50);
+  std::vector<std::vector<float>> vectors;
+  const auto centre = unit(rng_);
+  for (auto& ch : chunks) {
+    ch.text = "replaced";
+    vectors.push_back(unit(rng_, &centre, 0.3f));
+  }
+  c.replace_document({.path = "d39", .hash = "new", .format = "text"}, chunks, vectors);
+  c.remove_document("d5");
+  c.remove_document("d6");
+  const VectorIndex updated(c, 1000);
+  EXPECT_EQ(updated.graph_origin(), AnnIndex::Origin::Updated);
+  const VectorIndex exact(c, SIZE_MAX);
+  EXPECT_GE(recall_at_10(updated, exact, rng_), 0.95);
+  for (size_t i = 0; i < vectors.size(); i += 7) {
+    const auto hit = updated.search(vectors[i], 1, "");
+    ASSERT_EQ(hit.size(), 1u);
+    EXPECT_NEAR(hit[0].similarity, 1.0, 1e-4);
+    EXPECT_EQ(c.chunk(hit[0].chunk_id).path, "d39");
+    EXPECT_TRUE(old_ids.contains(hit[0].chunk_id)) << "SQLite did not reuse the ids: the test lost its point";
+  }
+  // Nothing of d5 or d6 comes back, even for their own vectors.
+  for (const auto& v : gone_vectors)
+    for (const auto& h : updated.search(v, 10, "")) EXPECT_FALSE(gone_ids.contains(h.chunk_id));
+  // Saved: the next process loads the updated graph as it is.
+  const VectorIndex again(c, 1000);
+  EXPECT_EQ(again.graph_origin(), AnnIndex::Origin::Loaded);
+}
+
 TEST_F(VectorIndexTest, WordsInMostChunksDoNotMakeEveryChunkAMatch) {
   Collection c(dir_ / "c");
   fill(c, 4, "the");  // "the" in all 200 chunks
-  const auto hits = c.bm25("the doc2 item5", 300, "");
+  const TermIndex terms(c);
+  const auto hits = terms.search(c.terms("the doc2 item5"), 300, "");
   ASSERT_FALSE(hits.empty());
   // Without pruning every chunk would match "the"; now only doc2's chunks and item5's do.
   EXPECT_EQ(hits.size(), 50u + 3u);
   EXPECT_EQ(c.chunk(hits[0].chunk_id).chunk.text, "the doc2 item5");
   // A query of common words only keeps the rarest, so it still matches.
-  EXPECT_EQ(c.bm25("the", 300, "").size(), 200u);
+  EXPECT_EQ(terms.search(c.terms("the"), 300, "").size(), 200u);
 }

@@ -12,6 +12,7 @@
 
 #include "gguf/file_type.h"
 #include "model/synth.h"
+#include "support/fixtures.h"
 
 using namespace airlock;
 using namespace airlock::synth;
@@ -272,4 +273,33 @@ TEST(SynthPlan, DemoTokenizerCompressesAndRoundTrips) {
 TEST(SynthPlan, FileTypeIdsAreLlamaCpps) {
   // The GGUF module's own table of llama_ftype names is an independent source for the ids.
   for (const auto& ft : file_types()) EXPECT_EQ(gguf::file_type_name(ft.ftype_id), ft.name);
+}
+
+// The bge-small preset against a file llama.cpp's converter wrote (the BERT fixture): the same
+// tensor names and kinds, and every metadata key the fixture has, with bge-small's shapes.
+TEST(SynthPlan, BgeSmallHasTheBertFixtureLayout) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  const auto fixture = gguf::File::open(fixtures::dir() / "models" / "bert-bge-f16.gguf");
+  const ModelPlan p = plan("bge-small", "F16");
+  for (const auto& kv : fixture->metadata())
+    if (kv.key != "general.name") {
+      EXPECT_NO_THROW(meta(p, kv.key)) << kv.key;
+    }
+  const int64_t fixture_layers = *fixture->get_int("bert.block_count");
+  size_t per_layer = 0;
+  for (const auto& t : fixture->tensors()) {
+    SCOPED_TRACE(t.name);
+    per_layer += t.name.starts_with("blk.0.");
+    const TensorPlan& ours = tensor(p, t.name);
+    EXPECT_EQ(ours.n_dims, t.n_dims);
+    EXPECT_EQ(ours.type, t.type);
+  }
+  EXPECT_EQ(p.tensors.size(), fixture->tensors().size() + per_layer * static_cast<size_t>(12 - fixture_layers));
+  EXPECT_EQ(meta(p, "bert.embedding_length").as_int(), 384);
+  EXPECT_EQ(meta(p, "bert.block_count").as_int(), 12);
+  EXPECT_EQ(meta(p, "bert.attention.head_count").as_int(), 12);
+  EXPECT_EQ(meta(p, "bert.feed_forward_length").as_int(), 1536);
+  EXPECT_EQ(meta(p, "tokenizer.ggml.tokens").as_array().size(), 30522u);
+  EXPECT_EQ(tensor(p, "blk.11.ffn_up.weight").ne, (std::array<int64_t, 4>{384, 1536, 1, 1}));
+  EXPECT_EQ(tensor(p, "position_embd.weight").ne, (std::array<int64_t, 4>{384, 512, 1, 1}));
 }

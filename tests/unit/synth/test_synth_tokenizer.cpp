@@ -2,6 +2,9 @@
 // learned merges compress English.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include <unistd.h>
 
 #include "gguf/gguf.h"
@@ -53,9 +56,16 @@ TEST(SynthTokenizer, EveryPresetRoundTripsText) {
     for (const char* text : kTexts) {
       const auto ids = tok->encode(text, false, false);
       EXPECT_FALSE(ids.empty());
-      EXPECT_EQ(tok->decode(ids), text);
+      if (preset.vocab != VocabKind::WordPiece) {
+        EXPECT_EQ(tok->decode(ids), text);
+      } else if (std::none_of(text, text + std::strlen(text), [](char c) { return c & 0x80; })) {
+        // WordPiece is lossy (lowercased, spaces normalised), but ASCII needs no [UNK].
+        EXPECT_EQ(tok->decode(ids).find("[UNK]"), std::string::npos) << text;
+      }
     }
-    EXPECT_TRUE(tok->is_eog(tok->eos()));
+    if (preset.vocab != VocabKind::WordPiece) {
+      EXPECT_TRUE(tok->is_eog(tok->eos()));
+    }
   }
 }
 

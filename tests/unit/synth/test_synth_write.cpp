@@ -12,7 +12,10 @@
 #include <numbers>
 
 #include "gguf/gguf.h"
+#include "model/embed.h"
+#include "model/model.h"
 #include "model/synth.h"
+#include "tokenizer/tokenizer.h"
 
 using namespace airlock;
 using namespace airlock::synth;
@@ -82,8 +85,11 @@ TEST(SynthWrite, EveryPresetReadsBackAsPlanned) {
     EXPECT_EQ(file->architecture(), preset.arch);
     EXPECT_EQ(file->metadata().size(), plan.metadata.size());
     EXPECT_EQ(file->get_int(preset.arch + ".block_count"), plan.preset.n_layer);
-    EXPECT_EQ(file->get_int(preset.arch + ".attention.head_count_kv"), preset.n_head_kv);
-    EXPECT_EQ(file->get_float(preset.arch + ".attention.layer_norm_rms_epsilon"),
+    const bool encoder = preset.arch == "bert";
+    if (!encoder) {
+      EXPECT_EQ(file->get_int(preset.arch + ".attention.head_count_kv"), preset.n_head_kv);
+    }
+    EXPECT_EQ(file->get_float(preset.arch + (encoder ? ".attention.layer_norm_epsilon" : ".attention.layer_norm_rms_epsilon")),
               static_cast<double>(preset.rms_eps));
     EXPECT_EQ(file->find("tokenizer.ggml.tokens")->as_array().size(),
               static_cast<size_t>(plan.preset.n_vocab));
@@ -97,8 +103,30 @@ TEST(SynthWrite, EveryPresetReadsBackAsPlanned) {
     }
     const auto* q = file->tensor("blk.0.attn_q.weight");
     expect_normal(as_floats(*q), 1.0 / std::sqrt(static_cast<double>(q->ne[0])), 0.02, "attn_q");
-    for (float x : as_floats(*file->tensor("output_norm.weight"))) ASSERT_EQ(x, 1.0f);
+    for (float x : as_floats(*file->tensor(encoder ? "blk.0.layer_output_norm.weight" : "output_norm.weight")))
+      ASSERT_EQ(x, 1.0f);
   }
+}
+
+TEST(SynthWrite, BgeSmallLoadsAsAnEncoderAndEmbeds) {
+  TempFile f("bge");
+  Options o = small("bge-small", "F16");
+  o.vocab = 0;  // the full WordPiece vocabulary, so real words tokenize
+  write_model(plan_model(o), 7, f.path);
+  auto model = model::Model::load(f.path);
+  EXPECT_FALSE(model->hparams().arch->causal);
+  EXPECT_EQ(model->hparams().pooling, model::Pooling::Cls);
+  auto tok = tokenizer::Tokenizer::from_gguf(model->file());
+  const auto ids = tok->encode("the pump must be primed before start", true, false);
+  ASSERT_GE(ids.size(), 10u);  // [CLS] pieces [SEP]
+  EXPECT_EQ(ids.front(), 101);
+  EXPECT_EQ(ids.back(), 102);
+  model::Context ctx(*model, {.n_ctx = 512, .n_seq = 1, .n_batch = 512}, nullptr);
+  const auto v = model::embed_tokens(ctx, ids, true);
+  ASSERT_EQ(v.size(), 192u);
+  double norm = 0;
+  for (float x : v) norm += static_cast<double>(x) * x;
+  EXPECT_NEAR(norm, 1.0, 1e-4);
 }
 
 TEST(SynthWrite, Llama3RopeFactors) {
