@@ -41,8 +41,13 @@ function(airlock_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
+  # gtest_discover_tests flattens a list value into the generated set_tests_properties() call, so
+  # "unit;slow" became LABELS unit plus a stray property "slow" that swallowed TIMEOUT and
+  # ENVIRONMENT. The labels go in as one word ("unit-slow"): ctest's -L/-LE take regular
+  # expressions, so -L unit still selects it and -LE slow leaves it out.
+  string(JOIN "-" labels ${T_LABELS})
   gtest_discover_tests(${name}
-    PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+    PROPERTIES LABELS "${labels}" TIMEOUT ${T_TIMEOUT}
                ENVIRONMENT "AIRLOCK_FIXTURES=${AIRLOCK_FIXTURES_DIR}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
