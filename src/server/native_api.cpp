@@ -71,7 +71,7 @@ void load_only(ServerState& state, httplib::Response& res, const std::string& mo
 std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 // Shared by /api/generate and /api/chat: only the shape of a text piece differs. With tools, a
-// chat reply that is a call answers message.tool_calls instead of content.
+// chat reply that is calls answers message.tool_calls (one entry per call) instead of content.
 void run_generation(ServerState& state, const httplib::Request& http, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
                     Clock::time_point start, const ToolSetup& tools = {}, std::shared_ptr<RagStep> rag = nullptr) {
@@ -82,9 +82,10 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     if (!thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = thinking;
     return j;
   };
-  auto call_json = [piece_json](const ToolCall& call) {
+  auto call_json = [piece_json](const std::vector<ToolCall>& calls) {
     json j = piece_json("");
-    j["message"]["tool_calls"] = json::array({native_tool_call(call)});
+    j["message"]["tool_calls"] = json::array();
+    for (const auto& call : calls) j["message"]["tool_calls"].push_back(native_tool_call(call));
     return j;
   };
   submit(state, *lease, req);
@@ -92,8 +93,8 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   const bool logprobs = req->logprobs;
   if (!stream) {
     Collected c = collect(state, http, *req);
-    const auto call = reply_tool_call(tools, c.text);
-    json j = call ? call_json(*call) : piece_json(c.text);
+    const auto calls = reply_tool_calls(tools, c.text);
+    json j = calls.empty() ? piece_json(c.text) : call_json(calls);
     if (!c.thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = c.thinking;
     if (logprobs) j["logprobs"] = native_logprobs(c.logprobs);
     add_stats(j, c.done, load_ns, start);
@@ -111,7 +112,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   };
   StreamFormat f;
   f.content_type = "application/x-ndjson";
-  // With tools, a reply that is a call is held back and sent as one tool_calls chunk.
+  // With tools, a reply that is calls is held back and sent as one tool_calls chunk.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
   f.piece = [piece_json, reply, keep, with_logprobs, rag](const GenEvent& ev) {
     keep(ev);
@@ -124,7 +125,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     keep(done);
     std::string out;
     if (reply) {
-      if (const auto call = reply->finish()) out = ndjson(with_logprobs(call_json(*call)));
+      if (const auto calls = reply->finish(); !calls.empty()) out = ndjson(with_logprobs(call_json(calls)));
       else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(with_logprobs(piece_json(rest)));
     }
     json j = with_logprobs(piece_json(""));
@@ -194,7 +195,7 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   if (rag && rag->nothing_found()) return send_nothing_found_native(res, model, stream);
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
-  // The native API has no tool_choice: the model answers in text or calls one of the tools.
+  // The native API has no tool_choice: the model answers in text or calls tools (one or more).
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
   const std::string text = render_chat(r, messages, tools.template_tools, think_variables(r, think));
   auto req = make_request(r, tokenize_prompt(r, text), body);
