@@ -42,9 +42,16 @@ void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point
   j["eval_duration"] = done.stats.eval_ns;
 }
 
-std::shared_ptr<GenRequest> make_request(const Runner& r, std::vector<int32_t> prompt, const ojson& body) {
+// `n_keep`: the leading prompt tokens a cut prompt or a shifted context keeps unless options.num_keep
+// says otherwise.
+std::shared_ptr<GenRequest> make_request(const Runner& r, std::vector<int32_t> prompt, int64_t n_keep, const ojson& body) {
   auto req = std::make_shared<GenRequest>();
   req->prompt = std::move(prompt);
+  // The familiar server's defaults: an overlong prompt loses its oldest part, a full context
+  // shifts; false refuses the prompt (400) / ends the answer with "length".
+  req->truncate = bool_field(body, "truncate", true);
+  req->shift = bool_field(body, "shift", true);
+  req->n_keep = n_keep;
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
   req->compiled = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
@@ -150,10 +157,6 @@ GenerationCall parse_generation_call(const httplib::Request& http) {
   note_model(c.model);
   if (c.model.empty()) throw Error("model is required");
   refuse_unsupported(c.body);
-  // truncate and shift: airlock behaves as both false whatever they say (a prompt that does not
-  // fit is refused, a full context ends the answer with "length"); only their type is checked.
-  bool_field(c.body, "truncate", false);
-  bool_field(c.body, "shift", false);
   c.keep_alive = parse_keep_alive(c.body.value("keep_alive", json()));
   return c;
 }
@@ -177,7 +180,10 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
   else text = render_generate(r, prompt, system, think_variables(r, think));
   // With a suffix the prompt is the code model's fill-in-the-middle layout, not a chat turn.
-  auto req = make_request(r, suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix), body);
+  std::vector<int32_t> ids = suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix);
+  const std::string shown_system = raw || !suffix.empty() ? "" : !system.empty() ? system : r.resolved().system.value_or("");
+  const int64_t n_keep = system_prefix_tokens(r, text, ids, shown_system);
+  auto req = make_request(r, std::move(ids), n_keep, body);
   set_thinking(r, text, think, *req);
   run_generation(state, http, res, std::move(lease), std::move(req), model, stream, false, start);
 }
@@ -198,7 +204,9 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   // The native API has no tool_choice: the model answers in text or calls tools (one or more).
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
   const std::string text = render_chat(r, messages, tools.template_tools, think_variables(r, think));
-  auto req = make_request(r, tokenize_prompt(r, text), body);
+  std::vector<int32_t> ids = tokenize_prompt(r, text);
+  const int64_t n_keep = system_prefix_tokens(r, text, ids, leading_system(r, messages));
+  auto req = make_request(r, std::move(ids), n_keep, body);
   set_thinking(r, text, think, *req);
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");
