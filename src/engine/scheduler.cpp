@@ -178,6 +178,7 @@ void Scheduler::finish(Slot& s) {
   if (!tail.empty() && s.job->on_text) s.job->on_text(tail);
   if (s.eval_start != Clock::time_point{}) s.stats.eval_ns = ns_since(s.eval_start);
   s.stats.eval_tokens = static_cast<int64_t>(seq.tokens().size());
+  s.stats.stop_string = seq.stop_string();
   if (s.job->on_done) s.job->on_done(seq.reason(), s.stats);
   // Only what is in the KV cache, and unshifted, can be reused by the next job.
   s.tokens.resize(std::min(static_cast<size_t>(ctx_.seq_len(s.seq)), s.reusable));

@@ -36,6 +36,7 @@ struct JobStats {
   int64_t prompt_ns = 0, eval_ns = 0;
   int64_t ttft_ns = 0;        // submitted to first generated token
   int64_t context_shifts = 0; // times the context was shifted to go on generating
+  std::string stop_string;    // the stop string that ended the output; "" when none did
 };
 
 struct Job {

@@ -111,14 +111,16 @@ nlohmann::json openai_tool_call(const ToolCall& call, const std::string& id, std
   return j;
 }
 
-std::string new_tool_call_id() {
+std::string random_id(const std::string& prefix) {
   static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<size_t> pick(0, sizeof kChars - 2);
-  std::string id = "call_";
+  std::string id = prefix;
   for (int i = 0; i < 24; ++i) id += kChars[pick(rng)];
   return id;
 }
+
+std::string new_tool_call_id() { return random_id("call_"); }
 
 std::string ToolReplyStream::feed(const std::string& piece) {
   if (state_ == State::Text) return piece;

@@ -47,6 +47,8 @@ nlohmann::json native_tool_call(const ToolCall& call);
 nlohmann::json openai_tool_call(const ToolCall& call, const std::string& id, std::optional<int> index = {});
 // A fresh OpenAI tool call id, "call_" and 24 random alphanumerics.
 std::string new_tool_call_id();
+// `prefix` and 24 random alphanumerics (Anthropic's "toolu_" and "msg_" ids).
+std::string random_id(const std::string& prefix);
 
 // Streams a reply generated under a tool grammar: a reply that starts like a call is held back
 // until the end (its JSON text must not reach the client as content) and then sent as all its
