@@ -318,6 +318,7 @@ void HttpServer::routes() {
   register_store_api(h, st);
   register_openai_api(h, st);
   register_anthropic_api(h, st);
+  register_responses_api(h, st);
   register_rag_api(h, st);
 }
 

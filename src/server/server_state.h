@@ -56,6 +56,7 @@ void register_store_api(httplib::Server& http, ServerState& state);
 void register_openai_api(httplib::Server& http, ServerState& state);
 void register_rag_api(httplib::Server& http, ServerState& state);
 void register_anthropic_api(httplib::Server& http, ServerState& state);
+void register_responses_api(httplib::Server& http, ServerState& state);
 
 }  // namespace airlock::server
 
