@@ -232,5 +232,23 @@ TEST_F(AnthropicApi, ErrorsComeInAnthropicsShape) {
   EXPECT_EQ(json::parse(route->body)["error"]["type"], "not_found_error");
 }
 
+// The official clients send the key as x-api-key; without one the 401 is in Anthropic's shape.
+TEST(AnthropicApiKeys, KeyInXApiKeyAndA401InAnthropicsShape) {
+  TempDir dir;
+  RunningServer server(dir.path(), [](ServerConfig& c) { c.api_keys = {"s3cret-key-for-tests"}; });
+  auto c = server.client();
+  const std::string body = R"({"model": "none", "messages": [{"role": "user", "content": "hi"}]})";
+  auto refused = c->Post("/v1/messages/count_tokens", body, "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  const json error = json::parse(refused->body);
+  EXPECT_EQ(error["type"], "error");
+  EXPECT_EQ(error["error"]["type"], "authentication_error");
+  auto let_in = c->Post("/v1/messages/count_tokens", {{"x-api-key", "s3cret-key-for-tests"}}, body, "application/json");
+  ASSERT_TRUE(let_in);
+  EXPECT_EQ(let_in->status, 404) << let_in->body;  // past the key check: the model does not exist
+  EXPECT_EQ(json::parse(let_in->body)["error"]["type"], "not_found_error");
+}
+
 }  // namespace
 }  // namespace airlock::server::testing

@@ -61,6 +61,9 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/rag/collections/([^/]+)/ingest", "/api/rag/collections/docs/ingest", true},
     {"POST", "/api/rag/query", "/api/rag/query", false},
     {"POST", "/api/rag/chat", "/api/rag/chat", false},
+    {"POST", "/v1/responses", "/v1/responses", false},
+    {"POST", "/v1/messages", "/v1/messages", false},
+    {"POST", "/v1/messages/count_tokens", "/v1/messages/count_tokens", false},
 };
 
 TEST(ApiKeys, RouteTableIsComplete) {
