@@ -1,6 +1,7 @@
 // Tool calling at the engine level: a grammar under which a model either answers in plain text or
-// calls exactly one of the given tools with arguments valid for that tool's parameters schema, and
-// the parser that turns such a call back into {name, arguments}.
+// calls one of the given tools (or, with `parallel`, one or more of them, one after the other)
+// with arguments valid for that tool's parameters schema, and the parser that turns such calls
+// back into {name, arguments}.
 //
 // Server use (/api/chat, /v1/chat/completions with `tools`):
 //   opts.grammar = airlock::tool_call_grammar(request["tools"].dump());   // throws -> HTTP 400
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,12 +37,17 @@ struct ToolCall {
 // kept working. With allow_text, the reply may instead be plain text that does not start with the
 // call's first character (nor with white space); without it, a call is required. Throws
 // airlock::Error naming the tool and field ("tools[1].function.parameters: unsupported keyword
-// ...") for a bad or unsupported tool.
+// ...") for a bad or unsupported tool. With `parallel`, a call may be followed by more calls,
+// each on a new line ("\n" between one call's suffix and the next call's prefix), as Qwen2.5 and
+// Hermes templates render several calls of one turn.
 std::string tool_call_grammar(std::string_view tools_json, const ToolCallSyntax& syntax = {},
-                              bool allow_text = true);
+                              bool allow_text = true, bool parallel = false);
 
-// The call in a reply generated under tool_call_grammar (surrounding white space ignored), or
-// nullopt when the reply is plain text or not a well-formed call.
+// The calls in a reply generated under tool_call_grammar (white space around and between them
+// ignored, a missing suffix tolerated), in order; empty when the reply is plain text or anything
+// in it is not a well-formed call.
+std::vector<ToolCall> parse_tool_calls(std::string_view text, const ToolCallSyntax& syntax = {});
+// The reply as exactly one call; nullopt for plain text, a malformed call or several calls.
 std::optional<ToolCall> parse_tool_call(std::string_view text, const ToolCallSyntax& syntax = {});
 
 }  // namespace airlock

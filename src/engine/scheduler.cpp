@@ -4,12 +4,16 @@
 #include <limits>
 #include <optional>
 
+#include "engine/prompt_fit.h"
 #include "engine/sequence.h"
 
 namespace airlock::engine {
 
 namespace {
 using Clock = std::chrono::steady_clock;
+// With a shifting context and no num_predict, an output ends after this many contexts' worth of
+// tokens.
+constexpr int64_t kShiftedOutputContexts = 10;
 int64_t ns_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
 }
@@ -19,6 +23,9 @@ struct Scheduler::Slot {
   int seq = 0;
   std::shared_ptr<Job> job;        // null: free
   std::vector<int32_t> tokens;     // prompt + generated; the first seq_len(seq) are in the KV cache
+  // After a context shift only this many leading tokens still hold what a fresh evaluation would
+  // (the later ones saw the dropped tokens): all a later job may reuse.
+  size_t reusable = SIZE_MAX;
   std::optional<Sequence> sequence;
   int32_t next = -1;               // sampled token to evaluate next step; -1 while in the prompt
   JobStats stats;
@@ -54,6 +61,7 @@ size_t Scheduler::queued() const {
 
 bool Scheduler::submit(const std::shared_ptr<Job>& job) {
   if (job->prompt.empty()) throw Error("the prompt is empty after tokenisation");
+  if (job->truncate && ctx_.n_ctx() >= 2) job->prompt = fit_prompt(job->prompt, ctx_.n_ctx(), job->n_keep, job->num_predict);
   if (static_cast<int64_t>(job->prompt.size()) >= ctx_.n_ctx())
     throw Error("the prompt is " + std::to_string(job->prompt.size()) + " tokens, the context holds " +
                 std::to_string(ctx_.n_ctx()));
@@ -106,6 +114,7 @@ void Scheduler::assign(std::shared_ptr<Job> job) {
                         .constraint = job->constraint.get(), .think = job->think};
   s.sequence.emplace(params, text_(), n_vocab_, job->prompt);
   s.next = -1;
+  s.reusable = SIZE_MAX;
   s.stats = {};
   s.stats.prompt_total = static_cast<int64_t>(job->prompt.size());
   s.stats.prompt_tokens = static_cast<int64_t>(job->prompt.size() - keep);
@@ -130,9 +139,36 @@ void Scheduler::step(Slot& s, int32_t token, const Logprobs& lp) {
   }
   if (std::string t = seq.take_thinking(); !t.empty() && s.job->on_thinking) s.job->on_thinking(t);
   if (!text.empty() && s.job->on_text) s.job->on_text(text);
-  if (!seq.done() && context_full(ctx_.seq_len(s.seq), ctx_.n_ctx())) seq.end(DoneReason::Length);
+  // The token goes at position seq_len next step. Without a shift the output ends as the context
+  // fills (context_full); with one, only when no position is left, as engine::Session shifts.
+  const int64_t len = ctx_.seq_len(s.seq);
+  if (!seq.done() && (s.job->shift ? len >= ctx_.n_ctx() && !shift(s) : context_full(len, ctx_.n_ctx())))
+    seq.end(DoneReason::Length);
+  // A shifting context never fills: without num_predict, a model that never ends (a small or
+  // random-weight one) would run to the request timeout. This bound is airlock's own.
+  if (!seq.done() && s.job->shift && s.job->num_predict < 0 &&
+      static_cast<int64_t>(seq.tokens().size()) >= kShiftedOutputContexts * ctx_.n_ctx())
+    seq.end(DoneReason::Length);
   if (seq.done()) return finish(s);
   s.next = token;
+}
+
+// Makes room by dropping the older half of the slot's tokens after the first n_keep; false when
+// it cannot (nothing to drop, or the architecture has no rope positions to move).
+bool Scheduler::shift(Slot& s) {
+  const int64_t len = ctx_.seq_len(s.seq);
+  const int64_t keep = std::clamp<int64_t>(s.job->n_keep, 0, len);
+  const int64_t discard = (len - keep) / 2;
+  if (discard < 1) return false;
+  try {
+    ctx_.shift(s.seq, keep, discard);
+  } catch (const Error&) {
+    return false;
+  }
+  s.tokens.erase(s.tokens.begin() + keep, s.tokens.begin() + keep + discard);
+  s.reusable = std::min(s.reusable, static_cast<size_t>(keep));
+  ++s.stats.context_shifts;
+  return true;
 }
 
 void Scheduler::finish(Slot& s) {
@@ -142,9 +178,10 @@ void Scheduler::finish(Slot& s) {
   if (!tail.empty() && s.job->on_text) s.job->on_text(tail);
   if (s.eval_start != Clock::time_point{}) s.stats.eval_ns = ns_since(s.eval_start);
   s.stats.eval_tokens = static_cast<int64_t>(seq.tokens().size());
+  s.stats.stop_string = seq.stop_string();
   if (s.job->on_done) s.job->on_done(seq.reason(), s.stats);
-  // Only what is in the KV cache can be reused by the next job.
-  s.tokens.resize(static_cast<size_t>(ctx_.seq_len(s.seq)));
+  // Only what is in the KV cache, and unshifted, can be reused by the next job.
+  s.tokens.resize(std::min(static_cast<size_t>(ctx_.seq_len(s.seq)), s.reusable));
   s.sequence.reset();
   s.job.reset();
   --active_;
@@ -221,8 +258,9 @@ void Scheduler::loop() {
       Slot& s = *out_slots[j];
       if (s.next < 0) s.stats.prompt_ns = ns_since(s.prompt_start);
       try {
-        // The sampled token takes position seq_len: the room left counts it.
-        const int64_t room = ctx_.n_ctx() - ctx_.seq_len(s.seq);
+        // The sampled token takes position seq_len: the room left counts it. A shifting
+        // context never runs out.
+        const int64_t room = s.job->shift ? std::numeric_limits<int64_t>::max() : ctx_.n_ctx() - ctx_.seq_len(s.seq);
         Logprobs lp{.n_top = s.job->top_logprobs, .chosen = std::numeric_limits<float>::quiet_NaN(), .top = {}};
         const int32_t token = s.sequence->sample(logits.data() + j * static_cast<size_t>(n_vocab_), room,
                                                  s.job->logprobs ? &lp : nullptr);

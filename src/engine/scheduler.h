@@ -35,6 +35,8 @@ struct JobStats {
   int64_t eval_tokens = 0;    // tokens generated
   int64_t prompt_ns = 0, eval_ns = 0;
   int64_t ttft_ns = 0;        // submitted to first generated token
+  int64_t context_shifts = 0; // times the context was shifted to go on generating
+  std::string stop_string;    // the stop string that ended the output; "" when none did
 };
 
 struct Job {
@@ -45,6 +47,15 @@ struct Job {
   std::unique_ptr<grammar::GrammarConstraint> constraint;  // optional: output constrained to it
   int64_t num_batch = 0;     // most prompt tokens evaluated per step; 0: as many as the batch holds
   ThinkParams think;         // thinking models: the block reported to on_thinking, unconstrained
+  // A prompt that does not fit the context: false refuses it (submit throws), true cuts it with
+  // fit_prompt (prompt_fit.h), keeping its first n_keep tokens.
+  bool truncate = false;
+  // A context that fills while generating: false ends the output ("length"), true drops the older
+  // half of the tokens after the first n_keep and goes on (model::Context::shift; an architecture
+  // without rope positions cannot, and ends with "length"). Without num_predict a shifting job
+  // ends ("length") after 10 contexts' worth of output.
+  bool shift = false;
+  int64_t n_keep = 0;
   bool logprobs = false;     // report each token's log-probability to on_token
   size_t top_logprobs = 0;   // and this many most likely alternatives (with logprobs)
   std::chrono::steady_clock::time_point submitted = std::chrono::steady_clock::now();
@@ -72,8 +83,9 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Queues a job; false when the queue is full. Throws airlock::Error for an empty prompt or one
-  // that leaves no room in the context.
+  // Queues a job; false when the queue is full. Throws airlock::Error for an empty prompt or,
+  // unless the job truncates, one that leaves no room in the context (a truncating job's prompt
+  // is cut here).
   bool submit(const std::shared_ptr<Job>& job);
 
   int64_t n_ctx() const { return ctx_.n_ctx(); }
@@ -87,6 +99,7 @@ class Scheduler {
   void expire_queued_locked();
   void assign(std::shared_ptr<Job> job);
   void step(Slot& s, int32_t token, const Logprobs& lp);
+  bool shift(Slot& s);
   void finish(Slot& s);
   void fail(Slot& s, const Error& error);
 

@@ -61,6 +61,8 @@ class Sequence {
   std::string take_thinking() { return std::exchange(thinking_, {}); }
 
   const std::vector<int32_t>& tokens() const { return tokens_; }
+  // The stop string that ended the sequence; "" when none did.
+  const std::string& stop_string() const { return stops_.matched(); }
 
  private:
   void finish_as(DoneReason stop_or_length);

@@ -60,7 +60,8 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::string tool_call_grammar(std::string_view tools_json, const ToolCallSyntax& syntax, bool allow_text) {
+std::string tool_call_grammar(std::string_view tools_json, const ToolCallSyntax& syntax, bool allow_text,
+                              bool parallel) {
   require_json_depth_within(tools_json, "tools");
   const ojson tools = ojson::parse(tools_json, nullptr, false);
   if (tools.is_discarded() || !tools.is_array()) throw Error("tools: expected a JSON array of function tools");
@@ -106,7 +107,7 @@ std::string tool_call_grammar(std::string_view tools_json, const ToolCallSyntax&
   // The schema's root becomes the call; the compiler never refers to "root" from another rule.
   if (gbnf.rfind("root ::= ", 0) != 0) throw Error("tools: unexpected grammar from the schema compiler");
   gbnf.replace(0, 4, "tool-call-json");
-  std::string root = "root ::= tool-call";
+  std::string root = parallel ? "root ::= tool-call (\"\\n\" tool-call)*" : "root ::= tool-call";
   if (allow_text) {
     char first[8];
     std::snprintf(first, sizeof first, "\\x%02X",
@@ -122,24 +123,60 @@ std::string tool_call_grammar(std::string_view tools_json, const ToolCallSyntax&
   return gbnf;
 }
 
+// The length of the JSON object at the start of `s` (brackets balanced outside strings), or npos
+// when it does not start with one or the object is not closed.
+namespace {
+size_t object_length(std::string_view s) {
+  if (s.empty() || s[0] != '{') return std::string_view::npos;
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+}  // namespace
+
+std::vector<ToolCall> parse_tool_calls(std::string_view text, const ToolCallSyntax& syntax) {
+  const std::string_view prefix = trim(syntax.prefix), suffix = trim(syntax.suffix);
+  std::vector<ToolCall> calls;
+  std::string_view rest = trim(text);
+  if (rest.empty()) return {};
+  while (!rest.empty()) {
+    if (!prefix.empty()) {
+      if (!rest.starts_with(prefix)) return {};
+      rest = trim(rest.substr(prefix.size()));
+    }
+    const size_t n = object_length(rest);
+    if (n == std::string_view::npos) return {};
+    const std::string_view body = rest.substr(0, n);
+    if (!json_depth_within(body)) return {};
+    ojson call = ojson::parse(body, nullptr, false);
+    if (call.is_discarded() || !call.is_object()) return {};
+    auto name = call.find("name");
+    auto args = call.find("arguments");
+    if (name == call.end() || !name->is_string() || args == call.end() || !args->is_object()) return {};
+    calls.push_back(ToolCall{name->get<std::string>(), *args});
+    rest = trim(rest.substr(n));
+    if (!suffix.empty() && rest.starts_with(suffix)) rest = trim(rest.substr(suffix.size()));
+  }
+  return calls;
+}
+
 std::optional<ToolCall> parse_tool_call(std::string_view text, const ToolCallSyntax& syntax) {
-  std::string_view body = trim(text);
-  if (!syntax.prefix.empty()) {
-    const std::string_view prefix = trim(syntax.prefix);
-    if (!body.starts_with(prefix)) return std::nullopt;
-    body.remove_prefix(prefix.size());
-  }
-  if (!syntax.suffix.empty()) {
-    const std::string_view suffix = trim(syntax.suffix);
-    if (body.ends_with(suffix)) body.remove_suffix(suffix.size());
-  }
-  if (!json_depth_within(trim(body))) return std::nullopt;
-  ojson call = ojson::parse(trim(body), nullptr, false);
-  if (call.is_discarded() || !call.is_object()) return std::nullopt;
-  auto name = call.find("name");
-  auto args = call.find("arguments");
-  if (name == call.end() || !name->is_string() || args == call.end() || !args->is_object()) return std::nullopt;
-  return ToolCall{name->get<std::string>(), *args};
+  std::vector<ToolCall> calls = parse_tool_calls(text, syntax);
+  if (calls.size() != 1) return std::nullopt;
+  return std::move(calls[0]);
 }
 
 }  // namespace airlock

@@ -85,6 +85,7 @@ std::string next_request_id() {
 
 
 ErrorStyle style_for(const std::string& path) {
+  if (path == "/v1/messages" || path.rfind("/v1/messages/", 0) == 0) return ErrorStyle::Anthropic;
   return path.rfind("/v1/", 0) == 0 ? ErrorStyle::OpenAI : ErrorStyle::Native;
 }
 
@@ -316,6 +317,8 @@ void HttpServer::routes() {
   register_native_api(h, st);
   register_store_api(h, st);
   register_openai_api(h, st);
+  register_anthropic_api(h, st);
+  register_responses_api(h, st);
   register_rag_api(h, st);
   register_model_history_api(h, st);
   register_status_api(h, st);

@@ -42,9 +42,16 @@ void add_stats(json& j, const GenEvent& done, int64_t load_ns, Clock::time_point
   j["eval_duration"] = done.stats.eval_ns;
 }
 
-std::shared_ptr<GenRequest> make_request(const Runner& r, std::vector<int32_t> prompt, const ojson& body) {
+// `n_keep`: the leading prompt tokens a cut prompt or a shifted context keeps unless options.num_keep
+// says otherwise.
+std::shared_ptr<GenRequest> make_request(const Runner& r, std::vector<int32_t> prompt, int64_t n_keep, const ojson& body) {
   auto req = std::make_shared<GenRequest>();
   req->prompt = std::move(prompt);
+  // The familiar server's defaults: an overlong prompt loses its oldest part, a full context
+  // shifts; false refuses the prompt (400) / ends the answer with "length".
+  req->truncate = bool_field(body, "truncate", true);
+  req->shift = bool_field(body, "shift", true);
+  req->n_keep = n_keep;
   apply_options(r.resolved().parameters, *req, OptionSource::Modelfile);
   if (auto o = body.find("options"); o != body.end()) apply_options(json::parse(o->dump()), *req);
   req->compiled = constraint_for_native(r, body.value("format", ojson()), body.value("grammar", ojson()));
@@ -71,7 +78,7 @@ void load_only(ServerState& state, httplib::Response& res, const std::string& mo
 std::string ndjson(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 // Shared by /api/generate and /api/chat: only the shape of a text piece differs. With tools, a
-// chat reply that is a call answers message.tool_calls instead of content.
+// chat reply that is calls answers message.tool_calls (one entry per call) instead of content.
 void run_generation(ServerState& state, const httplib::Request& http, httplib::Response& res, std::shared_ptr<Lease> lease,
                     std::shared_ptr<GenRequest> req, const std::string& model, bool stream, bool chat,
                     Clock::time_point start, const ToolSetup& tools = {}, std::shared_ptr<RagStep> rag = nullptr) {
@@ -82,9 +89,10 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     if (!thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = thinking;
     return j;
   };
-  auto call_json = [piece_json](const ToolCall& call) {
+  auto call_json = [piece_json](const std::vector<ToolCall>& calls) {
     json j = piece_json("");
-    j["message"]["tool_calls"] = json::array({native_tool_call(call)});
+    j["message"]["tool_calls"] = json::array();
+    for (const auto& call : calls) j["message"]["tool_calls"].push_back(native_tool_call(call));
     return j;
   };
   submit(state, *lease, req);
@@ -92,8 +100,8 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   const bool logprobs = req->logprobs;
   if (!stream) {
     Collected c = collect(state, http, *req);
-    const auto call = reply_tool_call(tools, c.text);
-    json j = call ? call_json(*call) : piece_json(c.text);
+    const auto calls = reply_tool_calls(tools, c.text);
+    json j = calls.empty() ? piece_json(c.text) : call_json(calls);
     if (!c.thinking.empty()) (chat ? j["message"]["thinking"] : j["thinking"]) = c.thinking;
     if (logprobs) j["logprobs"] = native_logprobs(c.logprobs);
     add_stats(j, c.done, load_ns, start);
@@ -111,7 +119,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
   };
   StreamFormat f;
   f.content_type = "application/x-ndjson";
-  // With tools, a reply that is a call is held back and sent as one tool_calls chunk.
+  // With tools, a reply that is calls is held back and sent as one tool_calls chunk.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
   f.piece = [piece_json, reply, keep, with_logprobs, rag](const GenEvent& ev) {
     keep(ev);
@@ -124,7 +132,7 @@ void run_generation(ServerState& state, const httplib::Request& http, httplib::R
     keep(done);
     std::string out;
     if (reply) {
-      if (const auto call = reply->finish()) out = ndjson(with_logprobs(call_json(*call)));
+      if (const auto calls = reply->finish(); !calls.empty()) out = ndjson(with_logprobs(call_json(calls)));
       else if (const std::string rest = reply->unsent_text(); !rest.empty()) out = ndjson(with_logprobs(piece_json(rest)));
     }
     json j = with_logprobs(piece_json(""));
@@ -149,10 +157,6 @@ GenerationCall parse_generation_call(const httplib::Request& http) {
   note_model(c.model);
   if (c.model.empty()) throw Error("model is required");
   refuse_unsupported(c.body);
-  // truncate and shift: airlock behaves as both false whatever they say (a prompt that does not
-  // fit is refused, a full context ends the answer with "length"); only their type is checked.
-  bool_field(c.body, "truncate", false);
-  bool_field(c.body, "shift", false);
   c.keep_alive = parse_keep_alive(c.body.value("keep_alive", json()));
   return c;
 }
@@ -176,7 +180,10 @@ void generate(ServerState& state, const httplib::Request& http, httplib::Respons
   else if (!tmpl.empty()) text = render_go_template(tmpl, system.empty() ? r.resolved().system.value_or("") : system, prompt);
   else text = render_generate(r, prompt, system, think_variables(r, think));
   // With a suffix the prompt is the code model's fill-in-the-middle layout, not a chat turn.
-  auto req = make_request(r, suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix), body);
+  std::vector<int32_t> ids = suffix.empty() ? tokenize_prompt(r, text) : fill_in_middle_prompt(r, prompt, suffix);
+  const std::string shown_system = raw || !suffix.empty() ? "" : !system.empty() ? system : r.resolved().system.value_or("");
+  const int64_t n_keep = system_prefix_tokens(r, text, ids, shown_system);
+  auto req = make_request(r, std::move(ids), n_keep, body);
   set_thinking(r, text, think, *req);
   run_generation(state, http, res, std::move(lease), std::move(req), model, stream, false, start);
 }
@@ -194,10 +201,12 @@ void chat(ServerState& state, const httplib::Request& http, httplib::Response& r
   if (rag && rag->nothing_found()) return send_nothing_found_native(res, model, stream);
   auto lease = state.models.acquire(model, keep_alive, load);
   const Runner& r = lease->runner();
-  // The native API has no tool_choice: the model answers in text or calls one of the tools.
+  // The native API has no tool_choice: the model answers in text or calls tools (one or more).
   const ToolSetup tools = tool_setup(body.value("tools", ojson()), ojson(), r.chat_prompt().chat_template().source());
   const std::string text = render_chat(r, messages, tools.template_tools, think_variables(r, think));
-  auto req = make_request(r, tokenize_prompt(r, text), body);
+  std::vector<int32_t> ids = tokenize_prompt(r, text);
+  const int64_t n_keep = system_prefix_tokens(r, text, ids, leading_system(r, messages));
+  auto req = make_request(r, std::move(ids), n_keep, body);
   set_thinking(r, text, think, *req);
   if (tools.active()) {
     if (req->compiled.grammar) throw Error("format: cannot be combined with tools");

@@ -83,6 +83,15 @@ ojson flatten_messages(const ojson& messages) {
 
 std::string finish_reason(const GenEvent& done) { return done.done_reason == "length" ? "length" : "stop"; }
 
+// A reply's calls as OpenAI tool_calls, each with a fresh id; a stream delta's entries carry
+// their position as `index`.
+json openai_tool_calls(const std::vector<ToolCall>& calls, bool delta) {
+  json out = json::array();
+  for (size_t i = 0; i < calls.size(); ++i)
+    out.push_back(openai_tool_call(calls[i], new_tool_call_id(), delta ? std::optional<int>(static_cast<int>(i)) : std::nullopt));
+  return out;
+}
+
 json usage(const GenStats& s) {
   return {{"prompt_tokens", s.prompt_total}, {"completion_tokens", s.eval_tokens},
           {"total_tokens", s.prompt_total + s.eval_tokens}};
@@ -115,7 +124,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   auto lease = state.models.acquire(model, std::nullopt, LoadOptions{});
   const Runner& r = lease->runner();
   const ToolSetup tools = chat ? tool_setup(body.value("tools", ojson()), body.value("tool_choice", ojson()),
-                                            r.chat_prompt().chat_template().source())
+                                            r.chat_prompt().chat_template().source(),
+                                            bool_field(body, "parallel_tool_calls", true))
                                : ToolSetup{};
   const std::optional<bool> think = chat ? read_reasoning_effort(body) : std::nullopt;
   const std::string text = chat ? render_chat(r, messages, tools.template_tools, think_variables(r, think)) : prompt;
@@ -159,9 +169,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     Collected c = collect(state, http, *req);
     json choice = {{"index", 0}, {"finish_reason", finish_reason(c.done)}, {"logprobs", logprobs_json(c.logprobs)}};
     if (!chat) choice["text"] = c.text;
-    else if (const auto call = reply_tool_call(tools, c.text)) {
-      choice["message"] = {{"role", "assistant"}, {"content", nullptr},
-                           {"tool_calls", json::array({openai_tool_call(*call, new_tool_call_id())})}};
+    else if (const auto calls = reply_tool_calls(tools, c.text); !calls.empty()) {
+      choice["message"] = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", openai_tool_calls(calls, false)}};
       choice["finish_reason"] = "tool_calls";
     } else {
       choice["message"] = {{"role", "assistant"}, {"content", c.text}};
@@ -188,9 +197,9 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
   };
   StreamFormat f;
   f.content_type = "text/event-stream";
-  // With tools, a reply that is a call is held back and sent as one tool_calls delta. Whether it
-  // is one shows in its first piece, so the role chunk waits for that: a call's message then has
-  // content null, as OpenAI sends it.
+  // With tools, a reply that is calls is held back and sent as one tool_calls delta holding them
+  // all. Whether it is calls shows in its first piece, so the role chunk waits for that: a call's
+  // message then has content null, as OpenAI sends it.
   auto reply = tools.active() ? std::make_shared<ToolReplyStream>(tools.syntax) : nullptr;
   auto role_sent = std::make_shared<bool>(false);
   auto opening = [chunk, role_sent](json delta) {
@@ -215,9 +224,8 @@ void complete(ServerState& state, const httplib::Request& http, httplib::Respons
     std::string out;
     json finish = finish_reason(done);
     if (reply) {
-      if (const auto call = reply->finish()) {
-        out = opening({{"content", nullptr},
-                       {"tool_calls", json::array({openai_tool_call(*call, new_tool_call_id(), 0)})}});
+      if (const auto calls = reply->finish(); !calls.empty()) {
+        out = opening({{"content", nullptr}, {"tool_calls", openai_tool_calls(calls, true)}});
         finish = "tool_calls";
       } else if (const std::string rest = reply->unsent_text(); !rest.empty() || !*role_sent) {
         out = opening({{"content", rest}});

@@ -120,4 +120,24 @@ std::vector<int32_t> fill_in_middle_prompt(const Runner& r, const std::string& p
 
 std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text) { return r.chat_prompt().tokenize(text); }
 
+std::string leading_system(const Runner& r, const nlohmann::ordered_json& messages) {
+  if (messages.is_array() && !messages.empty() && messages[0].is_object() && messages[0].value("role", "") == "system") {
+    const auto& c = messages[0].find("content");
+    return c != messages[0].end() && c->is_string() ? c->get<std::string>() : "";
+  }
+  return r.resolved().system.value_or("");
+}
+
+int64_t system_prefix_tokens(const Runner& r, const std::string& text, const std::vector<int32_t>& prompt,
+                             const std::string& system) {
+  const size_t at = system.empty() ? std::string::npos : text.find(system);
+  const std::string head = at == std::string::npos ? "" : text.substr(0, at + system.size());
+  // Tokenised alone, the head may end in a token the whole text merges differently: the shared
+  // tokens are the ones kept.
+  const std::vector<int32_t> ids = tokenize_prompt(r, head);
+  size_t n = 0;
+  while (n < ids.size() && n < prompt.size() && ids[n] == prompt[n]) ++n;
+  return static_cast<int64_t>(n);
+}
+
 }  // namespace airlock::server

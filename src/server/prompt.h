@@ -36,4 +36,13 @@ std::vector<int32_t> fill_in_middle_prompt(const Runner& r, const std::string& p
 // control tokens recognised (templates write them).
 std::vector<int32_t> tokenize_prompt(const Runner& r, const std::string& text);
 
+// The system prompt a chat is rendered with: its first message's content when that is a system
+// message, else the model's SYSTEM (render_chat adds it then); "" for none.
+std::string leading_system(const Runner& r, const nlohmann::ordered_json& messages);
+
+// How many leading tokens of `prompt` (the tokens of `text`) hold its BOS and the system prompt
+// `system` as rendered in `text`: what a truncated prompt and a shifted context keep by default.
+int64_t system_prefix_tokens(const Runner& r, const std::string& text, const std::vector<int32_t>& prompt,
+                             const std::string& system);
+
 }  // namespace airlock::server

@@ -35,7 +35,7 @@ bool one_of(const std::string& key, std::initializer_list<const char*> names) {
 // effect on what is generated here.
 bool harmless_hint(const std::string& key) {
   return one_of(key, {"numa", "num_gpu", "main_gpu", "low_vram", "f16_kv", "use_mmap", "use_mlock", "vocab_only",
-                      "logits_all", "embedding_only", "num_keep", "penalize_newline", "mirostat_tau",
+                      "logits_all", "embedding_only", "penalize_newline", "mirostat_tau",
                       "mirostat_eta"});
 }
 
@@ -94,6 +94,9 @@ void apply_options(const nlohmann::json& options, GenRequest& req, OptionSource 
       } else {
         throw Error("options.stop: expected a string or an array of strings");
       }
+    } else if (key == "num_keep") {
+      // -1 is the familiar clients' "default".
+      if (const int64_t n = whole(v, key, -1, kMaxNumCtx); n >= 0) req.n_keep = n;
     } else if (key == "num_batch") {
       req.num_batch = whole(v, key, 1, kMaxNumBatch);
     } else if (key == "num_ctx" || key == "num_thread") {

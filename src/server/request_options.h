@@ -1,12 +1,12 @@
 // Options of a request, from the model's Modelfile PARAMETERs overridden by the request's `options`
 // object (native API) — both in the familiar server's names. Every key of the familiar clients'
 // Options type is known here, and handled one of four ways:
-//  - applied: sampling and stopping keys, num_batch (this request's prompt chunk size);
+//  - applied: sampling and stopping keys, num_batch (this request's prompt chunk size), num_keep
+//    (the leading tokens a truncated prompt and a shifted context keep);
 //  - load options: num_ctx and num_thread choose the model instance (see load_options());
 //  - accepted and ignored: hardware and memory hints with no effect on the output here (numa,
 //    num_gpu, main_gpu, low_vram, f16_kv, use_mmap, use_mlock, vocab_only, logits_all,
-//    embedding_only), num_keep (the context is never shifted: a full context ends with "length"),
-//    penalize_newline (a no-op in the familiar server too), mirostat_tau / mirostat_eta (only
+//    embedding_only), penalize_newline (a no-op in the familiar server too), mirostat_tau / mirostat_eta (only
 //    read when mirostat is on); they are listed in the request's log line;
 //  - refused unless off: mirostat (0) and tfs_z (1), samplers we do not have, which would change
 //    the output.

@@ -16,6 +16,21 @@ const char* openai_type(int status) {
   if (status >= 500) return "server_error";
   return "invalid_request_error";
 }
+
+// Anthropic's error types by status (its "overloaded_error" comes with 529; ours with 503).
+const char* anthropic_type(int status) {
+  switch (status) {
+    case 400: return "invalid_request_error";
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 503: return "overloaded_error";
+    default: return status < 500 ? "invalid_request_error" : "api_error";
+  }
+}
+
 }  // namespace
 
 void note_model(const std::string& model) { request_note().model = model; }
@@ -23,6 +38,7 @@ const std::string& noted_model() { return request_note().model; }
 
 nlohmann::json error_body(ErrorStyle style, int status, const std::string& message) {
   if (style == ErrorStyle::Native) return {{"error", message}};
+  if (style == ErrorStyle::Anthropic) return {{"type", "error"}, {"error", {{"type", anthropic_type(status)}, {"message", message}}}};
   return {{"error", {{"message", message}, {"type", openai_type(status)}, {"param", nullptr},
                      {"code", status == 404 ? nlohmann::json("model_not_found") : nlohmann::json(nullptr)}}}};
 }

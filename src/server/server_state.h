@@ -26,9 +26,10 @@ struct ServerState {
 };
 
 // Which error body a route answers with.
-enum class ErrorStyle { Native, OpenAI };
+enum class ErrorStyle { Native, OpenAI, Anthropic };
 
-// {"error": "..."} or OpenAI's {"error": {"message", "type", "param", "code"}}.
+// {"error": "..."}, OpenAI's {"error": {"message", "type", "param", "code"}} or Anthropic's
+// {"type": "error", "error": {"type", "message"}}.
 nlohmann::json error_body(ErrorStyle style, int status, const std::string& message);
 void send_error(httplib::Response& res, ErrorStyle style, int status, const std::string& message);
 void send_json(httplib::Response& res, const nlohmann::json& body, int status = 200);
@@ -54,8 +55,13 @@ void register_native_api(httplib::Server& http, ServerState& state);
 void register_store_api(httplib::Server& http, ServerState& state);
 void register_openai_api(httplib::Server& http, ServerState& state);
 void register_rag_api(httplib::Server& http, ServerState& state);
+<<<<<<< HEAD
 void register_model_history_api(httplib::Server& http, ServerState& state);
 void register_status_api(httplib::Server& http, ServerState& state);
+=======
+void register_anthropic_api(httplib::Server& http, ServerState& state);
+void register_responses_api(httplib::Server& http, ServerState& state);
+>>>>>>> api-parity
 
 }  // namespace airlock::server
 

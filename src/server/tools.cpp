@@ -44,7 +44,8 @@ ToolCallSyntax tool_call_syntax(const std::string& template_source) {
   return {};
 }
 
-ToolSetup tool_setup(const ojson& tools, const ojson& tool_choice, const std::string& template_source) {
+ToolSetup tool_setup(const ojson& tools, const ojson& tool_choice, const std::string& template_source,
+                     bool parallel) {
   const Choice choice = parse_choice(tool_choice);
   ToolSetup s;
   if (tools.is_null() || (tools.is_array() && tools.empty())) {
@@ -55,7 +56,7 @@ ToolSetup tool_setup(const ojson& tools, const ojson& tool_choice, const std::st
   const ojson allowed = choice.only.empty() ? tools : only_tool(tools, choice.only);
   s.syntax = tool_call_syntax(template_source);
   // Checked even when tool_choice is "none": a bad tools array is the caller's mistake either way.
-  std::string gbnf = tool_call_grammar(allowed.dump(), s.syntax, choice.allow_text);
+  std::string gbnf = tool_call_grammar(allowed.dump(), s.syntax, choice.allow_text, parallel);
   if (!choice.use_tools) return {};
   s.template_tools = tools;
   s.gbnf = std::move(gbnf);
@@ -92,9 +93,9 @@ void prepare_tool_messages(ojson& messages) {
   }
 }
 
-std::optional<ToolCall> reply_tool_call(const ToolSetup& setup, const std::string& text) {
-  if (!setup.active()) return std::nullopt;
-  return parse_tool_call(text, setup.syntax);
+std::vector<ToolCall> reply_tool_calls(const ToolSetup& setup, const std::string& text) {
+  if (!setup.active()) return {};
+  return parse_tool_calls(text, setup.syntax);
 }
 
 nlohmann::json native_tool_call(const ToolCall& call) {
@@ -110,14 +111,16 @@ nlohmann::json openai_tool_call(const ToolCall& call, const std::string& id, std
   return j;
 }
 
-std::string new_tool_call_id() {
+std::string random_id(const std::string& prefix) {
   static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<size_t> pick(0, sizeof kChars - 2);
-  std::string id = "call_";
+  std::string id = prefix;
   for (int i = 0; i < 24; ++i) id += kChars[pick(rng)];
   return id;
 }
+
+std::string new_tool_call_id() { return random_id("call_"); }
 
 std::string ToolReplyStream::feed(const std::string& piece) {
   if (state_ == State::Text) return piece;
@@ -132,11 +135,11 @@ std::string ToolReplyStream::feed(const std::string& piece) {
   return out;
 }
 
-std::optional<ToolCall> ToolReplyStream::finish() const {
-  if (state_ != State::Call) return std::nullopt;
-  return parse_tool_call(held_, syntax_);
+std::vector<ToolCall> ToolReplyStream::finish() const {
+  if (state_ != State::Call) return {};
+  return parse_tool_calls(held_, syntax_);
 }
 
-std::string ToolReplyStream::unsent_text() const { return finish() ? "" : held_; }
+std::string ToolReplyStream::unsent_text() const { return finish().empty() ? held_ : ""; }
 
 }  // namespace airlock::server

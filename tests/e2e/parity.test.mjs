@@ -1,7 +1,7 @@
 // Fields that today's scripts send, through the official ollama and openai clients: log
 // probabilities (whole, streamed, with tools), a num_ctx above the model's trained context,
 // embedding dimensions with batch input and base64, thinking (think, reasoning_effort, with a
-// format), and the errors for bad values. Numbers are
+// format), truncate and shift, and the errors for bad values. Numbers are
 // checked against each other (streamed against whole, cut against full), never written in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -219,7 +219,7 @@ test('store: create with from and quantize, show capabilities, pull offline', as
   assert.equal(one.id, 's8:latest');
 });
 
-test('suffix: fill-in-the-middle answers as the hand-written layout; truncate and shift accepted', async () => {
+test('suffix: fill-in-the-middle answers as the hand-written layout', async () => {
   const prefix = 'x = a\n', suffix = '\ny = b\n';
   const options = { temperature: 0, num_predict: 10 };
   const fim = await ollama.generate({ model: 'coder', prompt: prefix, suffix, options });
@@ -231,8 +231,29 @@ test('suffix: fill-in-the-middle answers as the hand-written layout; truncate an
   await assert.rejects(ollama.generate({ model: 'stories', prompt: 'a', suffix: 'b' }), /fill-in-the-middle/);
   await assert.rejects(openai.completions.create({ model: 'stories', prompt: 'a', suffix: 'b' }),
     (err) => err.status === 400 && /fill-in-the-middle/.test(err.message));
-  const chat = await ollama.chat({ model: 'stories', messages: [{ role: 'user', content: 'hi' }], truncate: true, shift: false,
-    options: { num_predict: 2 } });
-  assert.equal(chat.done, true);
   await assert.rejects(ollama.generate({ model: 'stories', prompt: 'hi', images: ['aGk='] }), /images/);
+});
+
+test('truncate and shift: an overlong prompt is cut unless truncate is false, a full context shifts unless shift is false', async () => {
+  const options = { num_ctx: 48, num_predict: 120, temperature: 0 };
+  const messages = [{ role: 'user', content: 'Tell me a story.' }];
+  // By default generation goes on past the 48 positions; with shift false the context ends it.
+  const shifted = await ollama.chat({ model: 'stories', messages, options });
+  assert.equal(shifted.eval_count, 120);
+  const streamed = [];
+  for await (const part of await ollama.chat({ model: 'stories', messages, options, stream: true })) streamed.push(part);
+  assert.equal(streamed.map((p) => p.message.content).join(''), shifted.message.content);
+  const fixed = await ollama.chat({ model: 'stories', messages, options, shift: false });
+  assert.equal(fixed.done_reason, 'length');
+  assert.ok(fixed.eval_count < 48, `${fixed.eval_count}`);
+  assert.equal(fixed.message.content, shifted.message.content.slice(0, fixed.message.content.length));
+
+  const long = 'The dog ran to the park. '.repeat(30);
+  const cut = await ollama.generate({ model: 'stories', prompt: long, options: { ...options, num_predict: 8 } });
+  assert.equal(cut.eval_count, 8);
+  assert.ok(cut.prompt_eval_count <= 40, `${cut.prompt_eval_count}`);
+  await assert.rejects(ollama.generate({ model: 'stories', prompt: long, truncate: false, options }),
+    /the prompt is \d+ tokens, the context holds 48/);
+  await assert.rejects(ollama.chat({ model: 'stories', messages: [{ role: 'user', content: long }], truncate: false, options }),
+    /context holds 48/);
 });

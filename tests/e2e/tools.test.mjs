@@ -1,7 +1,8 @@
 // Tool calling through the official clients: with tool_choice "required" every call the openai
 // SDK receives (whole, or accumulated by its stream helper from deltas) names one of the tools
 // and carries arguments that ajv, an independent JSON Schema validator, accepts for that tool;
-// the ollama client gets text or a valid call; tool results go back in through both.
+// a reply may hold several calls unless parallel_tool_calls is false; the ollama client gets text
+// or valid calls; tool results go back in through both.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -86,6 +87,7 @@ test('openai: 60 required calls, whole and streamed, all valid', { timeout: 1200
       model: models[i % models.length], temperature: 1, seed, max_tokens: 96, tools,
       messages: [{ role: 'user', content: 'Use a tool.' }],
       tool_choice: named ? { type: 'function', function: { name: named } } : 'required',
+      ...(i % 3 === 0 ? { parallel_tool_calls: false } : {}),
     };
     const where = `request ${i} (${request.model}, seed ${seed})`;
     const completion = i % 2 === 0
@@ -94,13 +96,16 @@ test('openai: 60 required calls, whole and streamed, all valid', { timeout: 1200
     const choice = completion.choices[0];
     assert.equal(choice.finish_reason, 'tool_calls', where);
     assert.equal(choice.message.content, null, where);
-    assert.equal(choice.message.tool_calls?.length, 1, `${where}: ${JSON.stringify(choice.message)}`);
-    const call = choice.message.tool_calls[0];
-    assert.equal(call.type, 'function', where);
-    assert.match(call.id, /^call_/, where);
-    if (named) assert.equal(call.function.name, named, where);
-    checkCall(call.function.name, JSON.parse(call.function.arguments), where);
-    names.add(call.function.name);
+    const calls = choice.message.tool_calls ?? [];
+    if (request.parallel_tool_calls === false) assert.equal(calls.length, 1, `${where}: ${JSON.stringify(choice.message)}`);
+    else assert.ok(calls.length >= 1, `${where}: ${JSON.stringify(choice.message)}`);
+    for (const call of calls) {
+      assert.equal(call.type, 'function', where);
+      assert.match(call.id, /^call_/, where);
+      if (named) assert.equal(call.function.name, named, where);
+      checkCall(call.function.name, JSON.parse(call.function.arguments), where);
+      names.add(call.function.name);
+    }
   }
   assert.ok(names.size >= 3, `calls only ever named ${[...names]}`);
 });
@@ -108,7 +113,7 @@ test('openai: 60 required calls, whole and streamed, all valid', { timeout: 1200
 test('openai: raw stream deltas add up to the whole answer', async () => {
   const request = { model: 'llama', temperature: 1, seed: 11, max_tokens: 96, tools, tool_choice: 'required',
     messages: [{ role: 'user', content: 'Use a tool.' }] };
-  const whole = (await openai.chat.completions.create(request)).choices[0].message.tool_calls[0];
+  const whole = (await openai.chat.completions.create(request)).choices[0].message.tool_calls;
   const calls = [];
   let finish = null;
   for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) {
@@ -123,20 +128,37 @@ test('openai: raw stream deltas add up to the whole answer', async () => {
     finish = choice.finish_reason ?? finish;
   }
   assert.equal(finish, 'tool_calls');
-  assert.equal(calls.length, 1);
-  assert.equal(calls[0].name, whole.function.name);
-  assert.deepEqual(JSON.parse(calls[0].arguments), JSON.parse(whole.function.arguments));
+  assert.equal(calls.length, whole.length);
+  calls.forEach((c, i) => {
+    assert.match(c.id, /^call_/);
+    assert.equal(c.name, whole[i].function.name);
+    assert.deepEqual(JSON.parse(c.arguments), JSON.parse(whole[i].function.arguments));
+  });
 });
 
-test('ollama: chats with tools answer text or a valid call', async () => {
+test('openai: parallel tool calls come back as several valid calls, one with parallel_tool_calls false', async () => {
+  let most = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const request = { model: 'llama', temperature: 1, seed, max_tokens: 200, tools, tool_choice: 'required',
+      messages: [{ role: 'user', content: 'Weather in Oslo and in Rome?' }] };
+    const calls = (await openai.chat.completions.create(request)).choices[0].message.tool_calls;
+    for (const c of calls) checkCall(c.function.name, JSON.parse(c.function.arguments), `seed ${seed}`);
+    assert.equal(new Set(calls.map((c) => c.id)).size, calls.length, 'call ids differ');
+    most = Math.max(most, calls.length);
+    const single = await openai.chat.completions.create({ ...request, parallel_tool_calls: false });
+    assert.equal(single.choices[0].message.tool_calls.length, 1, `seed ${seed}`);
+  }
+  assert.ok(most >= 2, 'no reply held several calls');
+});
+
+test('ollama: chats with tools answer text or valid calls', async () => {
   for (let i = 0; i < 9; i++) {
     const seed = randomInt(1, 2 ** 31);
     const where = `chat ${i} seed ${seed}`;
     const reply = await ollama.chat({ model: models[i % 3], tools, messages: [{ role: 'user', content: 'Weather in Oslo?' }],
       options: { temperature: 1, seed, num_predict: 24 } });
     if (reply.message.tool_calls?.length) {
-      assert.equal(reply.message.tool_calls.length, 1, where);
-      checkCall(reply.message.tool_calls[0].function.name, reply.message.tool_calls[0].function.arguments, where);
+      for (const c of reply.message.tool_calls) checkCall(c.function.name, c.function.arguments, where);
     } else {
       assert.ok(reply.message.content.length > 0, where);
     }

@@ -97,7 +97,7 @@ test('Stop ends a reply and the server cancels it', async () => {
   const ui = await open(server.url);
   const { page } = ui;
   await chooseModel(page, 'llama:latest');
-  await setOption(page, 'num_predict', -1);  // the whole 2048-token context: seconds of generation
+  await setOption(page, 'num_predict', -1);  // no limit (the context shifts): seconds of generation
   const before = await cancelledCount();
   await page.fill('#prompt', 'Go on and on');
   await page.press('#prompt', 'Enter');

@@ -64,6 +64,9 @@ const std::vector<Route> kRoutes = {
     {"POST", "/api/history", "/api/history", false},
     {"POST", "/api/rollback", "/api/rollback", true},
     {"GET", "/api/status", "/api/status", false},
+    {"POST", "/v1/responses", "/v1/responses", false},
+    {"POST", "/v1/messages", "/v1/messages", false},
+    {"POST", "/v1/messages/count_tokens", "/v1/messages/count_tokens", false},
 };
 
 TEST(ApiKeys, RouteTableIsComplete) {

@@ -25,10 +25,15 @@ class RequestOptions : public FixtureServerTest<RequestOptions> {
     extra["num_predict"] = n;
     return extra;
   }
-  JsonReply generate(const std::string& model, const std::string& prompt, const json& options) {
-    return post_json(*client_, "/api/generate",
-                     {{"model", model}, {"prompt", prompt}, {"raw", true}, {"stream", false}, {"options", options}});
+  JsonReply generate(const std::string& model, const std::string& prompt, const json& options,
+                     const json& extra = json::object()) {
+    json body = {{"model", model}, {"prompt", prompt}, {"raw", true}, {"stream", false}, {"options", options}};
+    body.update(extra);
+    return post_json(*client_, "/api/generate", body);
   }
+  // The context bounds prompt and answer only without the familiar server's defaults, which cut
+  // an overlong prompt and shift a full context (test_context_fit.cpp).
+  static json fixed_context() { return {{"truncate", false}, {"shift", false}}; }
   // /api/ps entries of one model.
   std::vector<json> loaded(const std::string& model) {
     std::vector<json> out;
@@ -46,7 +51,7 @@ class RequestOptions : public FixtureServerTest<RequestOptions> {
 TEST_F(RequestOptions, NumCtxBoundsPromptPlusGeneration) {
   const GreedyCase g = greedy_case("stories260K", 1);
   const int64_t num_ctx = static_cast<int64_t>(g.prompt_tokens) + 10;
-  auto r = generate("stories", g.prompt, greedy({{"num_ctx", num_ctx}}, 100));
+  auto r = generate("stories", g.prompt, greedy({{"num_ctx", num_ctx}}, 100), fixed_context());
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(r.body["done_reason"], "length");
   // A fresh instance: the whole prompt is evaluated, and the context ends the answer.
@@ -56,7 +61,7 @@ TEST_F(RequestOptions, NumCtxBoundsPromptPlusGeneration) {
   EXPECT_FALSE(text.empty());
   EXPECT_EQ(g.text.substr(0, text.size()), text) << "not the reference's greedy continuation";
   // A prompt that does not fit the asked context at all.
-  auto small = generate("stories", g.prompt, {{"num_ctx", g.prompt_tokens - 1}});
+  auto small = generate("stories", g.prompt, {{"num_ctx", g.prompt_tokens - 1}}, fixed_context());
   EXPECT_EQ(small.status, 400) << small.raw;
 }
 
@@ -130,7 +135,7 @@ TEST_F(RequestOptions, ModelfileNumCtxIsTheDefaultARequestOverrides) {
   auto created = post_json(*client_, "/api/create",
                            {{"model", "short"}, {"modelfile", "FROM stories\nPARAMETER num_ctx 40\n"}, {"stream", false}});
   ASSERT_EQ(created.status, 200) << created.raw;
-  auto r = generate("short", "Once", {{"num_predict", 100}, {"temperature", 0}});
+  auto r = generate("short", "Once", {{"num_predict", 100}, {"temperature", 0}}, fixed_context());
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(r.body["done_reason"], "length");
   EXPECT_EQ(r.body["prompt_eval_count"].get<int64_t>() + r.body["eval_count"].get<int64_t>(), 40);

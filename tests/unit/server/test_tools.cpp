@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "grammar/grammar.h"
+#include "grammar/matcher.h"
 #include "server/tools.h"
 #include "support/fixtures.h"
 #include "support/tool_conversation.h"
@@ -171,21 +172,21 @@ TEST(ServerTools, StreamPassesTextAndHoldsACall) {
   EXPECT_EQ(text.feed(""), "");
   EXPECT_EQ(text.feed("Hel"), "Hel");
   EXPECT_EQ(text.feed("lo {"), "lo {");
-  EXPECT_FALSE(text.finish());
+  EXPECT_TRUE(text.finish().empty());
   EXPECT_EQ(text.unsent_text(), "");
 
   ToolReplyStream call({});
   for (const char* piece : {"{\"name\"", ": \"add\", \"argu", "ments\": {\"a\": 2}}"}) EXPECT_EQ(call.feed(piece), "");
-  ASSERT_TRUE(call.finish());
-  EXPECT_EQ(call.finish()->name, "add");
-  EXPECT_EQ(call.finish()->arguments, ojson::parse(R"({"a": 2})"));
+  ASSERT_EQ(call.finish().size(), 1u);
+  EXPECT_EQ(call.finish()[0].name, "add");
+  EXPECT_EQ(call.finish()[0].arguments, ojson::parse(R"({"a": 2})"));
 
   const ToolCallSyntax markers{"<tool_call>\n", "\n</tool_call>"};
   ToolReplyStream marked(markers);
   EXPECT_EQ(marked.feed("<tool_"), "");
   EXPECT_EQ(marked.feed("call>\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>"), "");
-  ASSERT_TRUE(marked.finish());
-  EXPECT_EQ(marked.finish()->name, "now");
+  ASSERT_EQ(marked.finish().size(), 1u);
+  EXPECT_EQ(marked.finish()[0].name, "now");
   // '{' is text for a model whose calls start with '<'.
   ToolReplyStream brace(markers);
   EXPECT_EQ(brace.feed("{x"), "{x");
@@ -193,8 +194,69 @@ TEST(ServerTools, StreamPassesTextAndHoldsACall) {
   // A call cut short (the context ran out) is handed back as text rather than lost.
   ToolReplyStream cut({});
   EXPECT_EQ(cut.feed("{\"name\": \"ad"), "");
-  EXPECT_FALSE(cut.finish());
+  EXPECT_TRUE(cut.finish().empty());
   EXPECT_EQ(cut.unsent_text(), "{\"name\": \"ad");
+}
+
+// Whether `text` is a complete reply under `gbnf`.
+bool grammar_accepts(const std::string& gbnf, const std::string& text) {
+  grammar::Matcher m(grammar::Grammar::parse(gbnf));
+  return m.accept(text) && m.is_complete();
+}
+
+TEST(ServerTools, ParallelSetupAllowsSeveralCallsOneLineApart) {
+  const std::string qwen = "... <tool_call> ...";
+  const std::string one = R"(<tool_call>
+{"name": "add", "arguments": {"a": 1}}
+</tool_call>)";
+  const std::string two = one + "\n" + R"(<tool_call>
+{"name": "now", "arguments": {}}
+</tool_call>)";
+  const ToolSetup parallel = tool_setup(kTools, "required", qwen);  // parallel is the default
+  EXPECT_TRUE(grammar_accepts(parallel.gbnf, one));
+  EXPECT_TRUE(grammar_accepts(parallel.gbnf, two));
+  EXPECT_TRUE(grammar_accepts(parallel.gbnf, two + "\n" + one));
+  EXPECT_FALSE(grammar_accepts(parallel.gbnf, one + one)) << "calls are one newline apart";
+  EXPECT_FALSE(grammar_accepts(parallel.gbnf, one + "\nHello")) << "no text after a call";
+  const ToolSetup single = tool_setup(kTools, "required", qwen, /*parallel=*/false);
+  EXPECT_TRUE(grammar_accepts(single.gbnf, one));
+  EXPECT_FALSE(grammar_accepts(single.gbnf, two));
+  // The generic form: bare JSON objects, one per line.
+  const ToolSetup generic = tool_setup(kTools, nullptr, "");
+  EXPECT_TRUE(grammar_accepts(generic.gbnf, R"({"name": "now", "arguments": {}})" "\n" R"({"name": "add", "arguments": {"a": 2}})"));
+  EXPECT_TRUE(grammar_accepts(generic.gbnf, "Plain text, no call"));
+}
+
+TEST(ServerTools, SeveralCallsParseInOrderAndAMalformedOneSpoilsAll) {
+  const ToolCallSyntax markers{"<tool_call>\n", "\n</tool_call>"};
+  const auto calls = parse_tool_calls(
+      "<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": \"}{\"}}\n</tool_call>\n"
+      "<tool_call>\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>",
+      markers);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].name, "add");
+  EXPECT_EQ(calls[0].arguments, ojson::parse(R"({"a": "}{"})"));  // braces inside strings do not count
+  EXPECT_EQ(calls[1].name, "now");
+  EXPECT_FALSE(parse_tool_call("<tool_call>\n{\"name\": \"now\", \"arguments\": {}}\n</tool_call>\n"
+                               "<tool_call>\n{\"name\": \"now\", \"arguments\": {}}",
+                               markers))
+      << "two calls are not one";
+  EXPECT_EQ(parse_tool_calls(R"({"name": "now", "arguments": {}}
+{"name": "add", "arguments": {"a": 1}})").size(), 2u);
+  EXPECT_TRUE(parse_tool_calls(R"({"name": "now", "arguments": {}}
+{"name": "add", "argu)").empty());
+  EXPECT_TRUE(parse_tool_calls(R"({"name": "now", "arguments": {}} trailing words)").empty());
+  EXPECT_TRUE(parse_tool_calls("").empty());
+}
+
+TEST(ServerTools, StreamHoldsSeveralCallsAndHandsThemBackTogether) {
+  ToolReplyStream s({});
+  for (const char* piece : {"{\"name\": \"now\", \"argum", "ents\": {}}\n{\"name\"", ": \"add\", \"arguments\": {\"a\": 3}}"})
+    EXPECT_EQ(s.feed(piece), "");
+  const auto calls = s.finish();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].arguments, ojson::parse(R"({"a": 3})"));
+  EXPECT_EQ(s.unsent_text(), "");
 }
 
 }  // namespace
