@@ -32,10 +32,27 @@ static inline void set_scales(DecodedBlock& o, int ib, int lo, int hi) {
   o.scale[2 * ib + 1] = static_cast<int16_t>(hi);
 }
 
+// The float factor d of each format (the half scale with the format's power of two folded in).
+static inline float block_scale(const BlockIQ2_XXS& b) { return fp16::half_to_float(b.d) * 0.125f; }
+static inline float block_scale(const BlockIQ2_XS& b) { return fp16::half_to_float(b.d) * 0.125f; }
+static inline float block_scale(const BlockIQ2_S& b) { return fp16::half_to_float(b.d) * 0.125f; }
+static inline float block_scale(const BlockIQ3_XXS& b) { return fp16::half_to_float(b.d) * 0.25f; }
+static inline float block_scale(const BlockIQ3_S& b) { return fp16::half_to_float(b.d); }
+static inline float block_scale(const BlockIQ1_S& b) { return fp16::half_to_float(b.d) * 0.125f; }
+static inline float block_scale(const BlockTQ1_0& b) { return fp16::half_to_float(b.d); }
+static inline float block_scale(const BlockTQ2_0& b) { return fp16::half_to_float(b.d); }
+// IQ1_M's half is the top nibbles of its four scale words.
+static inline float block_scale(const BlockIQ1_M& b) {
+  uint16_t sc[4];
+  std::memcpy(sc, b.scales, 8);
+  const auto d = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0xf0) | ((sc[2] >> 4) & 0xf00) | (sc[3] & 0xf000));
+  return fp16::half_to_float(d) * 0.125f;
+}
+
 // IQ2_XXS: per 32 elements two words: four 8-bit grid indices, then four 7-bit sign indices and a
 // 4-bit scale s (value d * (s + 1/2) / 4 * grid).
 static inline void decode(const BlockIQ2_XXS& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d) * 0.125f;
+  o.d = block_scale(b);
   for (int ib = 0; ib < 8; ++ib) {
     uint32_t aux[2];
     std::memcpy(aux, b.qs + 4 * ib, 8);
@@ -48,7 +65,7 @@ static inline void decode(const BlockIQ2_XXS& b, DecodedBlock& o) {
 
 // IQ2_XS: one 16-bit word per 8 elements (9-bit grid index, 7-bit sign index), 4-bit scales per 16.
 static inline void decode(const BlockIQ2_XS& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d) * 0.125f;
+  o.d = block_scale(b);
   for (int ib = 0; ib < 8; ++ib) {
     set_scales(o, ib, 2 * (b.scales[ib] & 0xf) + 1, 2 * (b.scales[ib] >> 4) + 1);
     for (int l = 0; l < 4; ++l) {
@@ -60,7 +77,7 @@ static inline void decode(const BlockIQ2_XS& b, DecodedBlock& o) {
 
 // IQ2_S: 10-bit grid indices (low 8 bits in qs[0..31], top 2 in qh), all 8 sign bits in qs[32..63].
 static inline void decode(const BlockIQ2_S& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d) * 0.125f;
+  o.d = block_scale(b);
   const uint8_t* signs = b.qs + kQK_K / 8;
   for (int ib = 0; ib < 8; ++ib) {
     set_scales(o, ib, 2 * (b.scales[ib] & 0xf) + 1, 2 * (b.scales[ib] >> 4) + 1);
@@ -74,7 +91,7 @@ static inline void decode(const BlockIQ2_S& b, DecodedBlock& o) {
 // IQ3_XXS: 64 bytes of 8-bit grid indices (4 elements each), then per 32 elements one word of four
 // 7-bit sign indices and a 4-bit scale (value d * (s + 1/2) / 2 * grid).
 static inline void decode(const BlockIQ3_XXS& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d) * 0.25f;
+  o.d = block_scale(b);
   const uint8_t* qs = b.qs;
   for (int ib = 0; ib < 8; ++ib) {
     uint32_t aux;
@@ -91,7 +108,7 @@ static inline void decode(const BlockIQ3_XXS& b, DecodedBlock& o) {
 // IQ3_S: 9-bit grid indices (top bits in qh, one byte per 32 elements), 8 sign bits per 8
 // elements, 4-bit scales per 32 (value d * (2s + 1) * grid).
 static inline void decode(const BlockIQ3_S& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d);
+  o.d = block_scale(b);
   for (int ib = 0; ib < 8; ++ib) {
     const int s = 2 * ((b.scales[ib / 2] >> (4 * (ib % 2))) & 0xf) + 1;
     set_scales(o, ib, s, s);
@@ -113,7 +130,7 @@ static inline void put8_iq1(int8_t* q, uint64_t grid, int delta) {
 
 // IQ1_S: per 32 elements a 16-bit word: four 3-bit index tops, a 3-bit scale, the delta's sign.
 static inline void decode(const BlockIQ1_S& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d) * 0.125f;
+  o.d = block_scale(b);
   for (int ib = 0; ib < 8; ++ib) {
     const int qh = b.qh[ib];
     const int s = 2 * ((qh >> 12) & 7) + 1;
@@ -131,8 +148,7 @@ static inline void decode(const BlockIQ1_S& b, DecodedBlock& o) {
 static inline void decode(const BlockIQ1_M& b, DecodedBlock& o) {
   uint16_t sc[4];
   std::memcpy(sc, b.scales, 8);
-  const auto d = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0xf0) | ((sc[2] >> 4) & 0xf00) | (sc[3] & 0xf000));
-  o.d = fp16::half_to_float(d) * 0.125f;
+  o.d = block_scale(b);
   for (int ib = 0; ib < 8; ++ib) {
     const int bits = sc[ib / 2] >> (6 * (ib % 2));
     set_scales(o, ib, 2 * (bits & 7) + 1, 2 * ((bits >> 3) & 7) + 1);
@@ -153,7 +169,7 @@ static inline int trit(uint8_t byte, int n) {
 }
 
 static inline void decode(const BlockTQ1_0& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d);
+  o.d = block_scale(b);
   for (auto& s : o.scale) s = 1;
   for (int n = 0; n < 5; ++n)
     for (int m = 0; m < 32; ++m) o.q[32 * n + m] = static_cast<int8_t>(trit(b.qs[m], n));
@@ -165,7 +181,7 @@ static inline void decode(const BlockTQ1_0& b, DecodedBlock& o) {
 
 // TQ2_0: 2-bit values minus 1; byte 32*h + m holds elements 128*h + 32*l + m in bits 2l, 2l+1.
 static inline void decode(const BlockTQ2_0& b, DecodedBlock& o) {
-  o.d = fp16::half_to_float(b.d);
+  o.d = block_scale(b);
   for (auto& s : o.scale) s = 1;
   for (int e = 0; e < kQK_K; ++e)
     o.q[e] = static_cast<int8_t>(((b.qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3) - 1);

@@ -66,6 +66,7 @@ AIRLOCK_VEC_DOTS_NARROW(avx2)
   float mxfp4_q8_0_##isa(int64_t n, const void* w, const void* a);
 
 AIRLOCK_VEC_DOTS_LATTICE(scalar)
+AIRLOCK_VEC_DOTS_LATTICE(avx2)
 #undef AIRLOCK_VEC_DOTS_LATTICE
 
 }  // namespace airlock::kernels
