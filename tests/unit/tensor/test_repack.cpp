@@ -24,7 +24,8 @@ namespace {
 // Every packed layout in the table (test_repack_more.cpp also checks the Q6_K/Q8_0/Q4_0 tiles
 // directly, with extreme values).
 const TensorType kTypes[] = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0, TensorType::Q4_0,
-                             TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS};
+                             TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
+                             TensorType::IQ4_NL};
 
 #define REQUIRE_AVX512()                                                                  \
   do {                                                                                    \
