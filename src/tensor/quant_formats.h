@@ -27,6 +27,18 @@ AIRLOCK_QUANT_PAIR(iq4_xs)
 
 #undef AIRLOCK_QUANT_PAIR
 
+// Read-only formats (quant_iq_low.cpp): airlock computes with them but does not write them.
+void dequantize_iq2_xxs(const void* src, float* dst, int64_t n);
+void dequantize_iq2_xs(const void* src, float* dst, int64_t n);
+void dequantize_iq2_s(const void* src, float* dst, int64_t n);
+void dequantize_iq3_xxs(const void* src, float* dst, int64_t n);
+void dequantize_iq3_s(const void* src, float* dst, int64_t n);
+void dequantize_iq1_s(const void* src, float* dst, int64_t n);
+void dequantize_iq1_m(const void* src, float* dst, int64_t n);
+void dequantize_tq1_0(const void* src, float* dst, int64_t n);
+void dequantize_tq2_0(const void* src, float* dst, int64_t n);
+void dequantize_mxfp4(const void* src, float* dst, int64_t n);
+
 // AVX2 activation quantizers: identical blocks to quantize_q8_0 / quantize_q8_K, for CPUs that
 // pass the Avx2 path check only.
 void quantize_q8_0_avx2(const float* src, void* dst, int64_t n);

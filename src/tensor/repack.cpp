@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tensor/repack_q3_K_iq4_xs.h"
 #include "tensor/repack_q4_K.h"
 #include "tensor/repack_q6_K_legacy.h"
 
@@ -23,6 +24,9 @@ constexpr RepackRow kRows[] = {
     {TensorType::Q8_0, CpuPath::Avx512, {kernels::q8_0_x16_group_bytes, kernels::q8_0_x16_pack, kernels::q8_0_x16_tile_avx512}},
     {TensorType::Q4_0, CpuPath::Avx512, {kernels::q4_0_x16_group_bytes, kernels::q4_0_x16_pack, kernels::q4_0_x16_tile_avx512}},
     {TensorType::Q5_0, CpuPath::Avx512, {kernels::q5_0_x16_group_bytes, kernels::q5_0_x16_pack, kernels::q5_0_x16_tile_avx512}},
+    {TensorType::IQ4_NL, CpuPath::Avx512, {kernels::iq4_nl_x16_group_bytes, kernels::iq4_nl_x16_pack, kernels::iq4_nl_x16_tile_avx512}},
+    {TensorType::Q3_K, CpuPath::Avx512, {repack_lanes::group_bytes_q3_K, repack_lanes::pack_q3_K, repack_lanes::tile_q3_K_avx512}},
+    {TensorType::IQ4_XS, CpuPath::Avx512, {repack_lanes::group_bytes_iq4_xs, repack_lanes::pack_iq4_xs, repack_lanes::tile_iq4_xs_avx512}},
 };
 
 }  // namespace

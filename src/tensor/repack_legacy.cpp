@@ -61,6 +61,8 @@ void place_nibbles(const uint8_t* qs, int r, uint8_t* out) {
 }
 
 void place_q4_0(const BlockQ4_0& blk, int r, uint8_t* out) { place_nibbles(blk.qs, r, out); }
+// IQ4_NL's nibbles are codebook indices; the kernel looks them up.
+void place_iq4_nl(const BlockIQ4_NL& blk, int r, uint8_t* out) { place_nibbles(blk.qs, r, out); }
 
 // 64 bytes of fifth bits, then the nibbles as Q4_0. Byte i of the row's bit dword: bits 2j and
 // 2j+1 are the fifth bits of the elements whose nibbles sit in byte i of nibble dword j (4j+i low,
@@ -82,6 +84,7 @@ void place_q5_0(const BlockQ5_0& blk, int r, uint8_t* out) {
 size_t q8_0_x16_group_bytes(int64_t cols) { return group_bytes<BlockQ8_0>("q8_0", cols); }
 size_t q4_0_x16_group_bytes(int64_t cols) { return group_bytes<BlockQ4_0>("q4_0", cols); }
 size_t q5_0_x16_group_bytes(int64_t cols) { return group_bytes<BlockQ5_0>("q5_0", cols); }
+size_t iq4_nl_x16_group_bytes(int64_t cols) { return group_bytes<BlockIQ4_NL>("iq4_nl", cols); }
 
 void q8_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
   pack<BlockQ8_0>("q8_0", rows, row_stride, cols, dst, place_q8_0);
@@ -91,6 +94,9 @@ void q4_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
 }
 void q5_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
   pack<BlockQ5_0>("q5_0", rows, row_stride, cols, dst, place_q5_0);
+}
+void iq4_nl_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  pack<BlockIQ4_NL>("iq4_nl", rows, row_stride, cols, dst, place_iq4_nl);
 }
 
 }  // namespace airlock::kernels

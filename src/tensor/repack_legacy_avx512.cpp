@@ -1,4 +1,4 @@
-// AVX-512 VNNI tile kernels for repacked Q8_0, Q4_0 and Q5_0 groups (layout in repack_q6_K_legacy.h):
+// AVX-512 VNNI tile kernels for repacked Q8_0, Q4_0, Q5_0 and IQ4_NL groups (layout in repack_q6_K_legacy.h):
 // 16 rows in the lanes of one zmm, each 4-byte slice of a token's activations broadcast to all
 // lanes, so vpdpbusd accumulates per-row sums with no horizontal reductions. Each weight vector is
 // loaded (and for Q4_0 unpacked) once and used for every token of the call.
@@ -48,6 +48,30 @@ struct Q4_0Weights {
       const __m512i x = load512(quants + 64 * j);
       const __m512i lo = _mm512_and_si512(x, low4);                         // elements 4j..4j+3
       const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), low4);   // elements 16+4j..
+      #pragma GCC unroll 8
+      for (int t = 0; t < NT; ++t) {
+        isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
+        isum[t] = _mm512_dpbusd_epi32(isum[t], hi, broadcast4(a[t]->qs + 16 + 4 * j));
+      }
+    }
+  }
+};
+
+// IQ4_NL: Q4_0's nibble layout; each index becomes its codebook value + 128 by one byte shuffle.
+struct IQ4_NLWeights {
+  static constexpr int kBiasShift = 7;
+  static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockIQ4_NL);
+  template <int NT>
+  static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    // kIQ4Values + 128 (flipping the sign bit), the same 16 bytes in every 128-bit lane.
+    const __m512i table = _mm512_xor_si512(
+        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4Values))), _mm512_set1_epi8(-128));
+    #pragma GCC unroll 8
+    for (int j = 0; j < 4; ++j) {
+      const __m512i x = load512(quants + 64 * j);
+      const __m512i lo = _mm512_shuffle_epi8(table, _mm512_and_si512(x, low4));
+      const __m512i hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(x, 4), low4));
       #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) {
         isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
@@ -171,6 +195,11 @@ void q4_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size
 void q5_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride) {
   dispatch<Q5_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+}
+
+void iq4_nl_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
+                            float* out, size_t out_stride) {
+  dispatch<IQ4_NLWeights>(cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace airlock::kernels

@@ -1,4 +1,4 @@
-// Repacked ("rows in lanes") weight groups for Q6_K, Q8_0, Q4_0 and Q5_0: 16 weight rows interleaved so
+// Repacked ("rows in lanes") weight groups for Q6_K, Q8_0, Q4_0, Q5_0 and IQ4_NL: 16 weight rows interleaved so
 // that one 64-byte load holds 4 consecutive quants of every row (lane r = row r), and an AVX-512
 // VNNI tile kernel computing those 16 rows against up to 8 activation rows with vpdpbusd and no
 // horizontal reductions. Packed groups keep the original GGUF size (16 rows' worth of blocks).
@@ -6,6 +6,7 @@
 // Group layouts, per block (Q8_0/Q4_0/Q5_0: 32 columns; Q6_K: 256 columns), in column order:
 //   Q4_0: 16 fp16 scales | 4 x 64 bytes: vector j, lane r = row r's qs[4j..4j+3] unchanged (low
 //         nibbles: elements 4j.., high nibbles: elements 16+4j..)
+//   IQ4_NL: as Q4_0 (the nibbles are codebook indices)
 //   Q5_0: 16 fp16 scales | 64 bytes of fifth bits (lane r byte i, bits 2j/2j+1: the elements
 //         whose nibbles are byte i of vector j) | 4 x 64 bytes of nibbles as Q4_0
 //   Q8_0: 16 fp16 scales | 8 x 64 bytes: vector k, lane r = row r's qs[4k..4k+3] + 128 (as u8)
@@ -27,6 +28,7 @@ size_t q6_K_x16_group_bytes(int64_t cols);
 size_t q8_0_x16_group_bytes(int64_t cols);
 size_t q4_0_x16_group_bytes(int64_t cols);
 size_t q5_0_x16_group_bytes(int64_t cols);
+size_t iq4_nl_x16_group_bytes(int64_t cols);
 
 // Packs 16 rows (row r at rows + r * row_stride, GGUF block layout) into one group at dst
 // (q*_x16_group_bytes(cols) bytes). Throws airlock::Error for bad cols.
@@ -34,6 +36,7 @@ void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst)
 void q8_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst);
 void q4_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst);
 void q5_0_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst);
+void iq4_nl_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst);
 
 // out[t * out_stride + r] = dot(row r, activation t) for r < 16 and t < n_tokens (1..8 in one
 // pass over the weights; more run as passes of 8, n_tokens <= 0 does nothing). Activations are
@@ -47,5 +50,7 @@ void q4_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size
                           float* out, size_t out_stride);
 void q5_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride);
+void iq4_nl_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
+                            float* out, size_t out_stride);
 
 }  // namespace airlock::kernels

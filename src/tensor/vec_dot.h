@@ -52,4 +52,21 @@ AIRLOCK_VEC_DOTS_NARROW(scalar)
 AIRLOCK_VEC_DOTS_NARROW(avx2)
 #undef AIRLOCK_VEC_DOTS_NARROW
 
+// The lattice i-quants, the ternary types (Q8_K activations) and MXFP4 (Q8_0).
+#define AIRLOCK_VEC_DOTS_LATTICE(isa)                               \
+  float iq2_xxs_q8_K_##isa(int64_t n, const void* w, const void* a); \
+  float iq2_xs_q8_K_##isa(int64_t n, const void* w, const void* a);  \
+  float iq2_s_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float iq3_xxs_q8_K_##isa(int64_t n, const void* w, const void* a); \
+  float iq3_s_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float iq1_s_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float iq1_m_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float tq1_0_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float tq2_0_q8_K_##isa(int64_t n, const void* w, const void* a);   \
+  float mxfp4_q8_0_##isa(int64_t n, const void* w, const void* a);
+
+AIRLOCK_VEC_DOTS_LATTICE(scalar)
+AIRLOCK_VEC_DOTS_LATTICE(avx2)
+#undef AIRLOCK_VEC_DOTS_LATTICE
+
 }  // namespace airlock::kernels

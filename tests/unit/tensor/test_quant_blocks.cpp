@@ -332,3 +332,38 @@ TEST(QuantBlocks, ZerosStayZero) {
     for (float v : y) ASSERT_EQ(v, 0.0f) << tr.name;
   }
 }
+
+// MXFP4 (OCP Microscaling spec): FP4 E2M1 elements (sign, 2-bit exponent with bias 1, 1-bit
+// mantissa; exponent 0 is subnormal: m * 0.5) times 2^(e - 127) from the shared E8M0 byte. The
+// reference build in ../shared/anchors predates the type, so this is its only comparison.
+TEST(QuantBlocks, MXFP4) {
+  auto e2m1 = [](int nibble) {
+    const int exponent = (nibble >> 1) & 3, mantissa = nibble & 1;
+    const float mag = exponent == 0 ? 0.5f * mantissa : std::ldexp(1.0f + 0.5f * mantissa, exponent - 1);
+    return nibble & 8 ? -mag : mag;
+  };
+  for (int e : {127, 130, 120, 1}) {
+    std::vector<uint8_t> b(17);
+    b[0] = static_cast<uint8_t>(e);
+    for (int j = 0; j < 16; ++j) b[1 + j] = static_cast<uint8_t>(j | ((15 - j) << 4));
+    std::vector<float> want(32);
+    for (int j = 0; j < 16; ++j) {
+      want[j] = std::ldexp(e2m1(j), e - 127);
+      want[j + 16] = std::ldexp(e2m1(15 - j), e - 127);
+    }
+    expect_values(dequant(TensorType::MXFP4, b), want);
+  }
+}
+
+// TQ2_0: 2-bit values q - 1 in {-1, 0, 1, 2}; byte 32*h + m holds elements 128*h + 32*l + m in
+// bits 2l..2l+1; the half scale follows the 64 bytes.
+TEST(QuantBlocks, TQ2_0) {
+  std::vector<uint8_t> b(66);
+  for (int k = 0; k < 64; ++k) b[k] = static_cast<uint8_t>(k * 37 + 11);
+  put16(b, 64, kHalfHalf);
+  std::vector<float> want(256);
+  for (int h = 0; h < 2; ++h)
+    for (int l = 0; l < 4; ++l)
+      for (int m = 0; m < 32; ++m) want[128 * h + 32 * l + m] = 0.5f * (((b[32 * h + m] >> (2 * l)) & 3) - 1);
+  expect_values(dequant(TensorType::TQ2_0, b), want);
+}
