@@ -55,13 +55,10 @@ void register_native_api(httplib::Server& http, ServerState& state);
 void register_store_api(httplib::Server& http, ServerState& state);
 void register_openai_api(httplib::Server& http, ServerState& state);
 void register_rag_api(httplib::Server& http, ServerState& state);
-<<<<<<< HEAD
 void register_model_history_api(httplib::Server& http, ServerState& state);
 void register_status_api(httplib::Server& http, ServerState& state);
-=======
 void register_anthropic_api(httplib::Server& http, ServerState& state);
 void register_responses_api(httplib::Server& http, ServerState& state);
->>>>>>> api-parity
 
 }  // namespace airlock::server
 
