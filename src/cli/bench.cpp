@@ -35,6 +35,7 @@ struct BenchArgs {
   std::string model;
   int prompt = 512;
   int gen = 128;
+  int depth = 0;  // tokens already in the KV cache before each test
   int threads = 0;
   int reps = 3;
   std::vector<int> batch{1, 4, 8};
@@ -81,21 +82,43 @@ Timing timed(Fn&& fn) {
 // Token ids spread over the vocabulary; speed does not depend on which tokens they are.
 int32_t token_at(int64_t i, int64_t n_vocab) { return static_cast<int32_t>((i * 7919 + 13) % n_vocab); }
 
-// One prompt of n tokens in a single forward pass (only the last token's logits, as generation needs).
-Timing prompt_timing(Context& ctx, int n) {
-  Batch b(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) b[static_cast<size_t>(i)] = {token_at(i, ctx.model().hparams().n_vocab), i, 0, i == n - 1};
+// Fills sequence 0 with `depth` tokens (untimed, in batches of n_batch) and gives every other
+// sequence a copy, so that each test starts from a cache already that deep.
+void fill_depth(Context& ctx, int depth, int n_seq) {
   ctx.truncate(0, 0);
+  for (int begin = 0; begin < depth;) {
+    const int n = static_cast<int>(std::min<int64_t>(ctx.n_batch(), depth - begin));
+    Batch b(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i)
+      b[static_cast<size_t>(i)] = {token_at(begin + i, ctx.model().hparams().n_vocab), begin + i, 0, i == n - 1};
+    ctx.forward(b);
+    begin += n;
+  }
+  for (int s = 1; s < n_seq; ++s) {
+    ctx.truncate(s, 0);
+    ctx.copy_prefix(0, s, 0, depth);
+  }
+}
+
+// One prompt of n tokens after `depth` cached ones, in a single forward pass (only the last
+// token's logits, as generation needs).
+Timing prompt_timing(Context& ctx, int n, int depth) {
+  Batch b(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i)
+    b[static_cast<size_t>(i)] = {token_at(depth + i, ctx.model().hparams().n_vocab), depth + i, 0, i == n - 1};
+  ctx.truncate(0, depth);
   return timed([&] { ctx.forward(b); });
 }
 
-// n decode steps; each step feeds one token to each of n_seq sequences in one forward pass.
-Timing decode_timing(Context& ctx, int n, int n_seq) {
-  for (int s = 0; s < n_seq; ++s) ctx.truncate(s, 0);
+// n decode steps after `depth` cached tokens; each step feeds one token to each of n_seq
+// sequences in one forward pass.
+Timing decode_timing(Context& ctx, int n, int n_seq, int depth) {
+  for (int s = 0; s < n_seq; ++s) ctx.truncate(s, depth);
   Batch b(static_cast<size_t>(n_seq));
   return timed([&] {
     for (int i = 0; i < n; ++i) {
-      for (int s = 0; s < n_seq; ++s) b[static_cast<size_t>(s)] = {token_at(i + s, ctx.model().hparams().n_vocab), i, s, true};
+      for (int s = 0; s < n_seq; ++s)
+        b[static_cast<size_t>(s)] = {token_at(depth + i + s, ctx.model().hparams().n_vocab), depth + i, s, true};
       ctx.forward(b);
     }
   });
@@ -147,7 +170,7 @@ Row repeat(std::string test, int threads, int batch, int reps, double tokens, Fn
 }
 
 void run(const BenchArgs& a) {
-  if (a.prompt < 0 || a.gen < 0) throw airlock::Error("bench: -p and -n must not be negative");
+  if (a.prompt < 0 || a.gen < 0 || a.depth < 0) throw airlock::Error("bench: -p, -n and -d must not be negative");
   if (a.reps < 1) throw airlock::Error("bench: -r must be at least 1");
   for (int b : a.batch)
     if (b < 1 || b > 256) throw airlock::Error("bench: --batch sizes must be in [1, 256]");
@@ -160,29 +183,33 @@ void run(const BenchArgs& a) {
   const int max_seq = *std::max_element(a.batch.begin(), a.batch.end());
 
   ContextParams cp;
-  cp.n_ctx = std::max(a.prompt, a.gen) + 1;
+  cp.n_ctx = a.depth + std::max(a.prompt, a.gen) + 1;
   cp.n_seq = std::max(1, max_seq);
-  cp.n_batch = std::max({a.prompt, max_seq, 1});
+  // Room to fill the depth in chunks of up to 512 tokens too.
+  cp.n_batch = std::max({a.prompt, max_seq, std::min(a.depth, 512), 1});
   if (cp.n_ctx > model->hparams().n_ctx_train)
-    throw airlock::Error("bench: -p/-n exceed the model's context of " + std::to_string(model->hparams().n_ctx_train));
+    throw airlock::Error("bench: -d/-p/-n exceed the model's context of " + std::to_string(model->hparams().n_ctx_train));
   Context ctx(*model, cp, &pool);
 
   std::vector<Row> rows;
   rows.reserve(2 + a.batch.size());  // no reallocation: tg points into rows
   const Row* tg = nullptr;  // single-sequence decode, for the bandwidth share
   // One untimed pass first: page in the weights and size every scratch buffer.
-  decode_timing(ctx, 1, 1);
+  decode_timing(ctx, 1, 1, 0);
+  fill_depth(ctx, a.depth, cp.n_seq);
+  // Named as the reference bench names tests at a depth ("tg32 @ d2048").
+  const std::string at = a.depth > 0 ? " @ d" + std::to_string(a.depth) : "";
   if (a.prompt > 0)
-    rows.push_back(repeat("pp" + std::to_string(a.prompt), threads, 1, a.reps, a.prompt,
-                          [&] { return prompt_timing(ctx, a.prompt); }));
+    rows.push_back(repeat("pp" + std::to_string(a.prompt) + at, threads, 1, a.reps, a.prompt,
+                          [&] { return prompt_timing(ctx, a.prompt, a.depth); }));
   if (a.gen > 0) {
-    rows.push_back(repeat("tg" + std::to_string(a.gen), threads, 1, a.reps, a.gen,
-                          [&] { return decode_timing(ctx, a.gen, 1); }));
+    rows.push_back(repeat("tg" + std::to_string(a.gen) + at, threads, 1, a.reps, a.gen,
+                          [&] { return decode_timing(ctx, a.gen, 1, a.depth); }));
     tg = &rows.back();
     for (int b : a.batch) {
       if (b == 1) continue;  // the tg row above
-      rows.push_back(repeat("tg" + std::to_string(a.gen) + " x" + std::to_string(b), threads, b, a.reps,
-                            static_cast<double>(a.gen) * b, [&] { return decode_timing(ctx, a.gen, b); }));
+      rows.push_back(repeat("tg" + std::to_string(a.gen) + " x" + std::to_string(b) + at, threads, b, a.reps,
+                            static_cast<double>(a.gen) * b, [&] { return decode_timing(ctx, a.gen, b, a.depth); }));
     }
   }
   const airlock::Bandwidth bw = measure_read_bandwidth(a.bandwidth_mib << 20, 5, &pool);
@@ -208,7 +235,7 @@ void run(const BenchArgs& a) {
     j["tests"] = nlohmann::json::array();
     for (const Row& r : rows)
       j["tests"].push_back({{"test", r.test}, {"batch", r.batch}, {"tokens_per_second", r.tps.mean},
-                            {"stddev", r.tps.stddev}, {"tokens_per_cpu_second_per_thread", r.cpu_tps.mean},
+                            {"stddev", r.tps.stddev}, {"depth", a.depth}, {"tokens_per_cpu_second_per_thread", r.cpu_tps.mean},
                             {"repetitions", a.reps}});
     j["bandwidth"] = {{"bytes_per_second", bw.bytes_per_second}, {"cpu_bytes_per_second", bw.cpu_bytes_per_second},
                       {"buffer_bytes", bw.buffer_bytes}, {"passes", bw.passes}};
@@ -250,6 +277,7 @@ airlock::cli::Registrar reg("bench", [](CLI::App& app) {
   cmd->add_option("model", args->model, "GGUF model file or model-store NAME[:TAG]")->required();
   cmd->add_option("-p,--n-prompt", args->prompt, "Prompt tokens processed in one pass (0: skip)");
   cmd->add_option("-n,--n-gen", args->gen, "Tokens generated one at a time (0: skip)");
+  cmd->add_option("-d,--n-depth", args->depth, "Tokens already in the KV cache before each test (generation at depth)");
   cmd->add_option("-t,--threads", args->threads, "Threads (default: physical cores)");
   cmd->add_option("-r,--repetitions", args->reps, "Repetitions of each test");
   cmd->add_option("--batch", args->batch, "Sequences decoded together, comma-separated")->delimiter(',');

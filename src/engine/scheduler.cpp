@@ -17,6 +17,17 @@ constexpr int64_t kShiftedOutputContexts = 10;
 int64_t ns_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
 }
+
+// A prompt slot waits a step for another slot to evaluate a prefix they share only when it gains at
+// least this many tokens: fewer cost less to evaluate beside the other slot than a step's delay.
+constexpr int64_t kMinSharedWait = 16;
+
+size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b, size_t limit) {
+  const size_t n = std::min({a.size(), b.size(), limit});
+  size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return i;
+}
 }  // namespace
 
 struct Scheduler::Slot {
@@ -101,9 +112,7 @@ void Scheduler::assign(std::shared_ptr<Job> job) {
   size_t best_common = 0;
   for (auto& s : slots_) {
     if (s->job) continue;
-    const size_t n = std::min({s->tokens.size(), job->prompt.size(), static_cast<size_t>(ctx_.seq_len(s->seq))});
-    size_t common = 0;
-    while (common < n && s->tokens[common] == job->prompt[common]) ++common;
+    const size_t common = common_prefix(s->tokens, job->prompt, static_cast<size_t>(ctx_.seq_len(s->seq)));
     if (!best || common > best_common) best = s.get(), best_common = common;
   }
   Slot& s = *best;
@@ -123,6 +132,35 @@ void Scheduler::assign(std::shared_ptr<Job> job) {
   s.job = std::move(job);
   // A sequence over before it starts (num_predict 0, a constraint complete from the outset).
   if (s.sequence->done()) finish(s);
+}
+
+// A slot still in its prompt copies the KV rows of the longest start of its prompt that another
+// slot (busy or free) holds beyond what it holds itself; the last prompt token is always
+// evaluated, for its logits.
+void Scheduler::borrow_prefix(Slot& s) {
+  const int64_t done = ctx_.seq_len(s.seq);
+  const size_t last = s.tokens.size() - 1;
+  Slot* source = nullptr;
+  int64_t upto = done;
+  for (auto& o : slots_) {
+    if (o.get() == &s) continue;
+    const auto common = static_cast<int64_t>(
+        common_prefix(o->tokens, s.tokens, std::min(last, static_cast<size_t>(ctx_.seq_len(o->seq)))));
+    if (common > upto) source = o.get(), upto = common;
+  }
+  if (!source) return;
+  ctx_.copy_prefix(source->seq, s.seq, done, upto);
+  s.stats.prompt_tokens -= upto - done;
+}
+
+// True when a slot evaluating its prompt in this step will compute enough of this slot's prompt
+// that this one should wait and borrow it (borrow_prefix) rather than compute it too.
+bool Scheduler::waits_for_shared_prefix(const Slot& s, const std::vector<Slot*>& evaluating) const {
+  const size_t last = s.tokens.size() - 1;
+  const int64_t done = ctx_.seq_len(s.seq);
+  return std::any_of(evaluating.begin(), evaluating.end(), [&](const Slot* o) {
+    return static_cast<int64_t>(common_prefix(o->tokens, s.tokens, last)) - done >= kMinSharedWait;
+  });
 }
 
 void Scheduler::step(Slot& s, int32_t token, const Logprobs& lp) {
@@ -231,10 +269,21 @@ void Scheduler::loop() {
       batch.push_back({s->next, ctx_.seq_len(s->seq), s->seq, true});
       out_slots.push_back(s.get());
     }
+    // Prompt slots first take what other slots already hold of their prompts; the furthest along
+    // then evaluates a shared prefix once while the others wait to borrow it.
+    std::vector<Slot*> prompting, evaluating;
     for (auto& s : slots_) {
       if (!s->job || s->next >= 0) continue;
+      borrow_prefix(*s);
+      prompting.push_back(s.get());
+    }
+    std::stable_sort(prompting.begin(), prompting.end(),
+                     [&](const Slot* a, const Slot* b) { return ctx_.seq_len(a->seq) > ctx_.seq_len(b->seq); });
+    for (Slot* s : prompting) {
       const int64_t room = ctx_.n_batch() - static_cast<int64_t>(batch.size());
       if (room <= 0) break;
+      if (waits_for_shared_prefix(*s, evaluating)) continue;
+      evaluating.push_back(s);
       const int64_t done = ctx_.seq_len(s->seq);
       const int64_t left = static_cast<int64_t>(s->tokens.size()) - done;
       const int64_t chunk = s->job->num_batch > 0 ? s->job->num_batch : room;
@@ -242,7 +291,7 @@ void Scheduler::loop() {
       for (int64_t i = 0; i < n; ++i) {
         const bool last = done + i + 1 == static_cast<int64_t>(s->tokens.size());
         batch.push_back({s->tokens[static_cast<size_t>(done + i)], done + i, s->seq, last});
-        if (last) out_slots.push_back(s.get());
+        if (last) out_slots.push_back(s);
       }
     }
     if (batch.empty()) continue;

@@ -3,7 +3,8 @@
 // per step over every active slot (continuous batching): a job joins or leaves the batch between
 // two steps, and a prompt is evaluated in chunks beside other slots' tokens. A slot keeps its KV
 // cache after a job, so the next job whose prompt starts with the same tokens (a chat resending
-// its history) only evaluates what is new. Each slot generates by the rules of engine::Sequence,
+// its history) only evaluates what is new, and a prompt that starts with tokens another slot holds
+// (a shared system prompt) copies those KV rows instead of evaluating them again. Each slot generates by the rules of engine::Sequence,
 // the same rules the single-conversation Session follows.
 #pragma once
 #include <airlock/error.h>
@@ -98,6 +99,8 @@ class Scheduler {
   void loop();
   void expire_queued_locked();
   void assign(std::shared_ptr<Job> job);
+  void borrow_prefix(Slot& s);
+  bool waits_for_shared_prefix(const Slot& s, const std::vector<Slot*>& evaluating) const;
   void step(Slot& s, int32_t token, const Logprobs& lp);
   bool shift(Slot& s);
   void finish(Slot& s);

@@ -38,7 +38,7 @@ void BlockAttention::run(const KvCache& kv, int64_t layer, int seq, int64_t kv_h
   const CpuPath path = active_cpu_path();
   to_float_ = to_float_kernel(tr, path);
   const ExpShiftedSumFn exp_shifted_sum = exp_shifted_sum_kernel(path);
-  const AxpyFn axpy = axpy_kernel(path);
+  const WeightedRowsFn weighted_rows = weighted_rows_kernel(path);
   // Keys dot directly against float queries when the type's kernel takes float activations.
   const kernels::VecDotFn direct_dot =
       tr.vec_dot_type == TensorType::F32 && tr.block_size == 1 ? vec_dot_kernel(tr, path) : nullptr;
@@ -84,7 +84,7 @@ void BlockAttention::run(const KvCache& kv, int64_t layer, int seq, int64_t kv_h
         for (int64_t d = 0; d < dv; ++d) q.out[d] *= rescale;
       float* p = scores_.data();
       const float sum = sum_[qi] * rescale + exp_shifted_sum(j1 - j0, p + j0, new_max);
-      for (int64_t j = j0; j < j1; ++j) axpy(dv, p[j], vals + j * dv, q.out);
+      weighted_rows(dv, j1 - j0, p + j0, vals + j0 * dv, dv, q.out);
       max_[qi] = new_max;
       sum_[qi] = sum;
     }

@@ -79,6 +79,18 @@ void Context::truncate(int seq, int64_t from) {
   len = std::min(len, std::max<int64_t>(from, 0));
 }
 
+void Context::copy_prefix(int src, int dst, int64_t from, int64_t to) {
+  if (src < 0 || src >= kv_.n_seq() || dst < 0 || dst >= kv_.n_seq() || src == dst)
+    throw Error("copy prefix: sequence ids " + std::to_string(src) + " -> " + std::to_string(dst) + " out of range");
+  if (!hp_.arch->causal) throw Error("copy prefix: " + std::string(hp_.arch->name) + " is not causal");
+  if (from < 0 || from > to || from != seq_len_[static_cast<size_t>(dst)] || to > seq_len_[static_cast<size_t>(src)])
+    throw Error("copy prefix: cannot copy positions [" + std::to_string(from) + ", " + std::to_string(to) +
+                ") of a sequence of " + std::to_string(seq_len_[static_cast<size_t>(src)]) + " to one of " +
+                std::to_string(seq_len_[static_cast<size_t>(dst)]));
+  for (int64_t il = 0; il < hp_.n_layer; ++il) kv_.copy_rows(il, src, dst, from, to - from);
+  seq_len_[static_cast<size_t>(dst)] = to;
+}
+
 void Context::shift(int seq, int64_t n_keep, int64_t n_discard) {
   const ArchTraits& a = *hp_.arch;
   if (a.rope == RopeStyle::None || !a.causal || model_.weights().position_embd.data)

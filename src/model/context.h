@@ -42,6 +42,11 @@ class Context {
   int64_t seq_len(int seq) const { return seq_len_.at(static_cast<size_t>(seq)); }
   // Forgets a sequence's positions from `from` on (0: all).
   void truncate(int seq, int64_t from);
+  // Prefix sharing: sequence dst, which holds `from` positions equal to src's first `from`, takes
+  // src's positions [from, to) as its own (a causal model's KV rows of a position depend only on
+  // the tokens up to it, so they are what evaluating the same tokens in dst would give). dst ends
+  // with `to` positions. Throws airlock::Error for a bad sequence id or range.
+  void copy_prefix(int src, int dst, int64_t from, int64_t to);
 
   // Context shift: drops positions [n_keep, n_keep + n_discard) of a sequence, moves the later ones
   // down by n_discard and re-rotates their keys to the new positions, as if the remaining tokens

@@ -71,4 +71,11 @@ void KvCache::move_rows(int64_t layer, int seq, int64_t from, int64_t to, int64_
                static_cast<size_t>(n) * v_row_bytes_);
 }
 
+void KvCache::copy_rows(int64_t layer, int src, int dst, int64_t from, int64_t n) {
+  std::memcpy(k_.data() + offset(k_row_bytes_, layer, dst, from), k_row(layer, src, from),
+              static_cast<size_t>(n) * k_row_bytes_);
+  std::memcpy(v_.data() + offset(v_row_bytes_, layer, dst, from), v_row(layer, src, from),
+              static_cast<size_t>(n) * v_row_bytes_);
+}
+
 }  // namespace airlock::model

@@ -28,6 +28,8 @@ class KvCache {
   void store_k(int64_t layer, int seq, int64_t pos, const float* k);
   // Moves the K and V rows of positions [from, from + n) to [to, to + n) (to < from).
   void move_rows(int64_t layer, int seq, int64_t from, int64_t to, int64_t n);
+  // Copies the K and V rows of positions [from, from + n) of sequence src to the same positions of dst.
+  void copy_rows(int64_t layer, int src, int dst, int64_t from, int64_t n);
 
   // The stored row of one position, in type(); rows of consecutive positions are k_row_bytes() /
   // v_row_bytes() apart.

@@ -12,8 +12,9 @@ float exp_shifted_sum_scalar(int64_t n, float* x, float shift) {
   return sum;
 }
 
-void axpy_scalar(int64_t n, float a, const float* x, float* y) {
-  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+void weighted_rows_scalar(int64_t n, int64_t rows, const float* w, const float* x, int64_t stride, float* y) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < n; ++i) y[i] += w[r] * x[r * stride + i];
 }
 
 }  // namespace kernels
@@ -22,6 +23,8 @@ ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path) {
   return path == CpuPath::Avx512 ? kernels::exp_shifted_sum_avx512 : kernels::exp_shifted_sum_scalar;
 }
 
-AxpyFn axpy_kernel(CpuPath path) { return path == CpuPath::Avx512 ? kernels::axpy_avx512 : kernels::axpy_scalar; }
+WeightedRowsFn weighted_rows_kernel(CpuPath path) {
+  return path == CpuPath::Avx512 ? kernels::weighted_rows_avx512 : kernels::weighted_rows_scalar;
+}
 
 }  // namespace airlock

@@ -1,24 +1,35 @@
 // Throughput and latency of `airlock serve` under N concurrent streaming requests:
 //   node tests/e2e/bench.mjs URL MODEL [streams...] (default 1 4 16), each stream generating
-//   BENCH_TOKENS tokens (default 32) from its own short prompt.
-// Prints, per concurrency: aggregate generated tokens/s (all streams' eval_count over wall time)
-// and p50/p99 time to first token (request sent to first streamed piece).
+//   BENCH_TOKENS tokens (default 32) from its own short prompt. BENCH_SYSTEM_WORDS=N (default 0)
+//   puts a shared system prompt of N words (about 4 tokens each) before every prompt; it differs
+//   from one concurrency level to the next, so each level starts with the prefix uncached, as
+//   when a new system prompt meets a burst of users.
+// Prints, per concurrency: aggregate generated tokens/s (all streams' eval_count over wall time),
+// p50/p99 time to first token (request sent to first streamed piece), and the prompt tokens the
+// server evaluated (prompt_eval_count: a reused prefix is not counted).
 const [url, model, ...levels] = process.argv.slice(2);
 if (!url || !model) {
   console.error('usage: node bench.mjs URL MODEL [streams...]');
   process.exit(2);
 }
 const tokens = Number(process.env.BENCH_TOKENS ?? 32);
+const systemWords = Number(process.env.BENCH_SYSTEM_WORDS ?? 0);
 
-async function stream(i) {
+function systemPrompt(level) {
+  if (!systemWords) return '';
+  const words = Array.from({ length: systemWords }, (_, k) => `rule${level}x${(k * 7919) % 10007}`);
+  return `System: ${words.join(' ')}\n`;
+}
+
+async function stream(i, system = '') {
   const t0 = performance.now();
   const res = await fetch(url + '/api/generate', {
     method: 'POST',
-    body: JSON.stringify({ model, prompt: `Request ${i}: tell me about the number ${i * 7919}.`, raw: true,
+    body: JSON.stringify({ model, prompt: `${system}Request ${i}: tell me about the number ${i * 7919}.`, raw: true,
       options: { num_predict: tokens, temperature: 0.7, seed: i } }),
   });
   if (!res.ok) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  let ttft = null, buf = '', evalCount = 0;
+  let ttft = null, buf = '', evalCount = 0, promptEval = 0;
   const decoder = new TextDecoder();
   for await (const chunk of res.body) {
     buf += decoder.decode(chunk, { stream: true });
@@ -28,10 +39,10 @@ async function stream(i) {
       buf = buf.slice(nl + 1);
       if (line.error) throw new Error(line.error);
       if (!line.done && line.response && ttft === null) ttft = performance.now() - t0;
-      if (line.done) evalCount = line.eval_count;
+      if (line.done) evalCount = line.eval_count, promptEval = line.prompt_eval_count;
     }
   }
-  return { ttft, evalCount };
+  return { ttft, evalCount, promptEval };
 }
 
 const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
@@ -39,10 +50,13 @@ const pct = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, 
 await stream(0);  // load the model
 for (const n of (levels.length ? levels : ['1', '4', '16']).map(Number)) {
   const t0 = performance.now();
-  const results = await Promise.all(Array.from({ length: n }, (_, i) => stream(i + 1)));
+  const system = systemPrompt(n);
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => stream(i + 1, system)));
   const wall = (performance.now() - t0) / 1000;
   const total = results.reduce((s, r) => s + r.evalCount, 0);
   const ttfts = results.map((r) => r.ttft);
+  const evaluated = results.reduce((s, r) => s + r.promptEval, 0);
   console.log(`streams ${String(n).padStart(2)}: ${(total / wall).toFixed(2)} tokens/s aggregate ` +
-    `(${total} tokens in ${wall.toFixed(1)} s), TTFT p50 ${pct(ttfts, 0.5).toFixed(0)} ms, p99 ${pct(ttfts, 0.99).toFixed(0)} ms`);
+    `(${total} tokens in ${wall.toFixed(1)} s), TTFT p50 ${pct(ttfts, 0.5).toFixed(0)} ms, p99 ${pct(ttfts, 0.99).toFixed(0)} ms, ` +
+    `${evaluated} prompt tokens evaluated`);
 }

@@ -74,6 +74,21 @@ TEST(CliBench, JsonReportsEveryTestAndTheWeightBytesOfADecodeStep) {
   EXPECT_EQ(j["size_bytes"].get<uint64_t>(), file->file_size());
 }
 
+TEST(CliBench, DepthRunsEachTestAfterThatManyCachedTokens) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  const CliRun r = run_bench(model("llama-spm-q4_k_m.gguf") + " -d 40 -p 16 -n 4 -t 2 -r 1 --batch 1,3 --bandwidth-mib 16 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["tests"].size(), 3u);
+  EXPECT_EQ(j["tests"][0]["test"], "pp16 @ d40");
+  EXPECT_EQ(j["tests"][1]["test"], "tg4 @ d40");
+  EXPECT_EQ(j["tests"][2]["test"], "tg4 x3 @ d40");
+  for (const auto& t : j["tests"]) {
+    EXPECT_EQ(t["depth"], 40) << t.dump();
+    EXPECT_GT(t["tokens_per_second"].get<double>(), 0) << t.dump();
+  }
+}
+
 TEST(CliBench, TableNamesTheModelAndTests) {
   AIRLOCK_REQUIRE_FIXTURES();
   const CliRun r = run_bench(model("stories260K.gguf") + " -p 8 -n 2 -t 1 -r 1 --batch 1 --bandwidth-mib 8");
@@ -90,6 +105,8 @@ TEST(CliBench, BadInputFailsWithOneLine) {
   for (const std::string& args : {missing, model("stories260K.gguf") + " -r 0",
                                   model("stories260K.gguf") + " --batch 0",
                                   model("stories260K.gguf") + " -p 100000",
+                                  model("stories260K.gguf") + " -p 8 -d 100000",
+                                  model("stories260K.gguf") + " -d -1",
                                   model("bert-bge-f16.gguf")}) {
     const CliRun r = run_bench(args);
     EXPECT_NE(r.exit_code, 0) << args;
