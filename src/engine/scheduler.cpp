@@ -144,8 +144,9 @@ void Scheduler::borrow_prefix(Slot& s) {
   int64_t upto = done;
   for (auto& o : slots_) {
     if (o.get() == &s) continue;
-    const auto common = static_cast<int64_t>(
-        common_prefix(o->tokens, s.tokens, std::min(last, static_cast<size_t>(ctx_.seq_len(o->seq)))));
+    // A shifted slot's rows past its kept start saw dropped tokens: only `reusable` can be copied.
+    const auto common = static_cast<int64_t>(common_prefix(
+        o->tokens, s.tokens, std::min({last, static_cast<size_t>(ctx_.seq_len(o->seq)), o->reusable})));
     if (common > upto) source = o.get(), upto = common;
   }
   if (!source) return;

@@ -4,6 +4,7 @@
 // evaluating the shared tokens only once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <future>
 #include <memory>
@@ -74,9 +75,14 @@ struct Result {
 };
 
 // Submits a seeded sampling job; `started` (optional) is set at its first generated token.
+// With `shift_keep` >= 0 the job shifts its context (keeping that many tokens) instead of ending;
+// `started` then waits for `started_after` tokens.
 std::future<Result> submit(engine::Scheduler& s, const std::vector<int32_t>& prompt, int64_t n,
-                           std::promise<void>* started = nullptr) {
+                           std::promise<void>* started = nullptr, int64_t shift_keep = -1,
+                           size_t started_after = 1) {
   auto job = std::make_shared<engine::Job>();
+  job->shift = shift_keep >= 0;
+  job->n_keep = std::max<int64_t>(shift_keep, 0);
   job->prompt = prompt;
   job->sampling.temperature = 0.9f;
   job->sampling.seed = 1234;
@@ -84,9 +90,9 @@ std::future<Result> submit(engine::Scheduler& s, const std::vector<int32_t>& pro
   job->num_predict = n;
   auto result = std::make_shared<Result>();
   auto done = std::make_shared<std::promise<Result>>();
-  job->on_token = [result, started](int32_t t, float, std::span<const TokenChoice>) {
-    if (result->tokens.empty() && started) started->set_value();
+  job->on_token = [result, started, started_after](int32_t t, float, std::span<const TokenChoice>) {
     result->tokens.push_back(t);
+    if (result->tokens.size() == started_after && started) started->set_value();
   };
   job->on_done = [result, done](engine::DoneReason, const engine::JobStats& st) {
     result->stats = st;
@@ -151,6 +157,32 @@ TEST_F(SharedPrefixScheduler, ConcurrentPromptsEvaluateTheSharedPrefixOnce) {
   const auto once = static_cast<int64_t>(shared_.size() + (mine_.size() - shared_.size()) + (other_.size() - shared_.size()));
   EXPECT_GE(ra.stats.prompt_tokens + rb.stats.prompt_tokens, once);
   EXPECT_LT(ra.stats.prompt_tokens + rb.stats.prompt_tokens, once + 16);
+}
+
+// Regression: a slot that has shifted its context holds rows, past its kept start, computed beside
+// the tokens the shift dropped. A prompt that matches those token ids must evaluate them itself,
+// not copy the stale rows, or it samples differently from a cold run.
+TEST_F(SharedPrefixScheduler, RowsAShiftedSlotHoldsAreNotBorrowed) {
+  const int64_t keep = 4, n = 230;  // 111 prompt tokens + 230 outputs overflow the 256-token context
+  const Result first = submit(*scheduler(), other_, n, nullptr, keep).get();
+  ASSERT_GE(first.stats.context_shifts, 1);
+  // After the first shift (at 256 tokens) the slot holds other_[0..4) followed by the outputs
+  // from index (256 - 4) / 2 + 4 - 111 on: a prompt made of exactly those ids.
+  const size_t from = (256 - keep) / 2 + keep - other_.size();
+  std::vector<int32_t> lookalike(other_.begin(), other_.begin() + keep);
+  lookalike.insert(lookalike.end(), first.tokens.begin() + static_cast<std::ptrdiff_t>(from),
+                   first.tokens.begin() + static_cast<std::ptrdiff_t>(from + 60));
+  lookalike = concat(lookalike, tokens(5, 4));
+  const Result cold = submit(*scheduler(), lookalike, 6).get();
+
+  auto s = scheduler();
+  std::promise<void> shifted;
+  auto busy = submit(*s, other_, n, &shifted, keep, 180);  // past the first shift, still generating
+  shifted.get_future().wait();
+  const Result warm = submit(*s, lookalike, 6).get();
+  EXPECT_EQ(warm.tokens, cold.tokens);
+  EXPECT_GE(warm.stats.prompt_tokens, static_cast<int64_t>(lookalike.size()) - keep);
+  busy.get();
 }
 
 }  // namespace
