@@ -5,17 +5,13 @@
 #include <map>
 #include <string>
 
+#include "common/json_field.h"
+
 namespace airlock::server {
 
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-std::string string_at(const ojson& obj, const char* key, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) throw Error(where + "." + key + ": expected a string");
-  return it->get<std::string>();
-}
 
 // A string, or an array of text blocks joined; `where` names the field in errors.
 std::string text_of(const ojson& content, const std::string& where) {
@@ -27,7 +23,7 @@ std::string text_of(const ojson& content, const std::string& where) {
     const std::string at = where + "[" + std::to_string(i) + "]";
     if (!content[i].is_object() || content[i].value("type", "") != "text")
       throw Error(at + ": only text blocks are supported here");
-    text += string_at(content[i], "text", at);
+    text += json_required_string(content[i], "text", at);
   }
   return text;
 }
@@ -51,16 +47,16 @@ void read_turn(const ojson& m, const std::string& where, std::map<std::string, s
     const std::string at = where + ".content[" + std::to_string(j) + "]";
     const std::string type = block.is_object() ? block.value("type", "") : "";
     if (type == "text") {
-      text += string_at(block, "text", at);
+      text += json_required_string(block, "text", at);
     } else if (type == "tool_use" && role == "assistant") {
-      const std::string id = string_at(block, "id", at);
-      const std::string name = string_at(block, "name", at);
+      const std::string id = json_required_string(block, "id", at);
+      const std::string name = json_required_string(block, "name", at);
       const ojson input = block.value("input", ojson::object());
       if (!input.is_object()) throw Error(at + ".input: expected an object");
       names[id] = name;
       calls.push_back({{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", input}}}});
     } else if (type == "tool_result" && role == "user") {
-      const std::string id = string_at(block, "tool_use_id", at);
+      const std::string id = json_required_string(block, "tool_use_id", at);
       std::string result = text_of(block.value("content", ojson()), at + ".content");
       if (block.value("is_error", false)) result = "Error: " + result;
       ojson msg = {{"role", "tool"}, {"tool_call_id", id}, {"content", result}};
@@ -94,7 +90,7 @@ ojson read_tools(const ojson& tools) {
     // Anthropic's own server tools (web search, bash, text editor, ...) carry a versioned type.
     if (t.contains("type") && t["type"] != "custom")
       throw Error(where + ".type: only custom tools (name, input_schema) are supported");
-    ojson fn = {{"name", string_at(t, "name", where)}};
+    ojson fn = {{"name", json_required_string(t, "name", where)}};
     if (t.contains("description")) fn["description"] = t["description"];
     if (!t.contains("input_schema")) throw Error(where + ".input_schema: missing");
     fn["parameters"] = t["input_schema"];
@@ -125,7 +121,7 @@ AnthropicChat read_anthropic_chat(const ojson& body) {
   if (type == "auto") chat.tool_choice = "auto";
   else if (type == "any") chat.tool_choice = "required";
   else if (type == "none") chat.tool_choice = "none";
-  else if (type == "tool") chat.tool_choice = {{"type", "function"}, {"function", {{"name", string_at(choice, "name", "tool_choice")}}}};
+  else if (type == "tool") chat.tool_choice = {{"type", "function"}, {"function", {{"name", json_required_string(choice, "name", "tool_choice")}}}};
   else throw Error("tool_choice.type: expected \"auto\", \"any\", \"tool\" or \"none\"");
   if (auto d = choice.find("disable_parallel_tool_use"); d != choice.end() && !d->is_null()) {
     if (!d->is_boolean()) throw Error("tool_choice.disable_parallel_tool_use: expected true or false");

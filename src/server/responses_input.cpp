@@ -5,17 +5,13 @@
 #include <map>
 #include <string>
 
+#include "common/json_field.h"
+
 namespace airlock::server {
 
 namespace {
 
 using ojson = nlohmann::ordered_json;
-
-std::string string_at(const ojson& obj, const char* key, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) throw Error(where + "." + key + ": expected a string");
-  return it->get<std::string>();
-}
 
 // A message item's content: a string, or input_text / output_text parts joined.
 std::string content_text(const ojson& content, const std::string& where) {
@@ -25,7 +21,7 @@ std::string content_text(const ojson& content, const std::string& where) {
   for (size_t i = 0; i < content.size(); ++i) {
     const std::string at = where + "[" + std::to_string(i) + "]";
     const std::string type = content[i].is_object() ? content[i].value("type", "") : "";
-    if (type == "input_text" || type == "output_text" || type == "text") text += string_at(content[i], "text", at);
+    if (type == "input_text" || type == "output_text" || type == "text") text += json_required_string(content[i], "text", at);
     else throw Error(at + ": " + (type.empty() ? std::string("a part") : type + " parts") + " are not supported");
   }
   return text;
@@ -52,19 +48,19 @@ ojson read_input(const ojson& input) {
     if (!item.is_object()) throw Error(where + ": expected an object");
     const std::string type = item.value("type", "message");
     if (type == "message") {
-      std::string role = string_at(item, "role", where);
+      std::string role = json_required_string(item, "role", where);
       if (role == "developer") role = "system";
       if (role != "user" && role != "assistant" && role != "system")
         throw Error(where + ".role: expected \"user\", \"assistant\", \"system\" or \"developer\"");
       out.push_back({{"role", role}, {"content", content_text(item.value("content", ojson()), where + ".content")}});
     } else if (type == "function_call") {
-      const std::string call_id = string_at(item, "call_id", where);
-      const std::string name = string_at(item, "name", where);
+      const std::string call_id = json_required_string(item, "call_id", where);
+      const std::string name = json_required_string(item, "name", where);
       names[call_id] = name;
       add_call(out, {{"id", call_id}, {"type", "function"},
-                     {"function", {{"name", name}, {"arguments", string_at(item, "arguments", where)}}}});
+                     {"function", {{"name", name}, {"arguments", json_required_string(item, "arguments", where)}}}});
     } else if (type == "function_call_output") {
-      const std::string call_id = string_at(item, "call_id", where);
+      const std::string call_id = json_required_string(item, "call_id", where);
       const ojson& output = item.value("output", ojson());
       ojson msg = {{"role", "tool"}, {"tool_call_id", call_id},
                    {"content", output.is_string() ? output.get<std::string>() : content_text(output, where + ".output")}};
@@ -88,7 +84,7 @@ ojson read_tools(const ojson& tools) {
     const std::string where = "tools[" + std::to_string(i) + "]";
     if (!t.is_object() || t.value("type", "") != "function")
       throw Error(where + ".type: only function tools are supported (no built-in tools)");
-    ojson fn = {{"name", string_at(t, "name", where)}};
+    ojson fn = {{"name", json_required_string(t, "name", where)}};
     for (const char* k : {"description", "parameters"})
       if (t.contains(k) && !t[k].is_null()) fn[k] = t[k];
     out.push_back({{"type", "function"}, {"function", std::move(fn)}});
