@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct Case {
   const char* ftype;  // llama-quantize's name for the file type
   TensorType type;    // a type the file must contain
 };
+// Names the case in test listings (else gtest prints its raw bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.ftype; }
 
 // The reference quantizer makes these in well under a second each on this model.
 const Case kQuick[] = {
