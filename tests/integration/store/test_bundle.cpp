@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "nothing_installed.h"
 #include "store/bundle.h"
 #include "store/bundle_source.h"
 #include "support/error_of.h"
@@ -20,17 +21,6 @@ using airlock::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
-// Nothing visible, and no leftovers either.
-void expect_nothing_installed(const fs::path& store) {
-  if (fs::exists(store / "manifests")) {
-    for (auto& e : fs::recursive_directory_iterator(store / "manifests"))
-      EXPECT_FALSE(e.is_regular_file()) << "installed: " << e.path();
-  }
-  if (fs::exists(store / "blobs")) {
-    for (auto& e : fs::directory_iterator(store / "blobs")) ADD_FAILURE() << "left in blobs/: " << e.path();
-  }
-}
-
 class Bundles : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "nothing_installed.h"
 #include "store/bundle.h"
 #include "store/sealed_file.h"
 #include "support/error_of.h"
@@ -29,17 +30,6 @@ void put_bytes(const fs::path& p, const std::string& b) {
 }
 
 bool contains(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
-
-// No tag, no blob, no leftover temp file.
-void expect_nothing_installed(const fs::path& store) {
-  if (fs::exists(store / "manifests")) {
-    for (auto& e : fs::recursive_directory_iterator(store / "manifests"))
-      EXPECT_FALSE(e.is_regular_file()) << "installed: " << e.path();
-  }
-  if (fs::exists(store / "blobs")) {
-    for (auto& e : fs::directory_iterator(store / "blobs")) ADD_FAILURE() << "left in blobs/: " << e.path();
-  }
-}
 
 class EncryptedBundles : public ::testing::Test {
  protected:
