@@ -7,9 +7,11 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "gguf/gguf.h"
+#include "gguf/writer.h"
 #include "store/store.h"
 #include "support/fixtures.h"
 #include "tokenizer/tokenizer.h"
@@ -46,6 +48,19 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+void write_with_template(const fs::path& from, const fs::path& to, const std::string& template_source) {
+  auto f = gguf::File::open(from);
+  std::vector<gguf::KeyValue> kv;
+  for (const auto& e : f->metadata())
+    if (e.key != "tokenizer.chat_template") kv.push_back(e);
+  kv.push_back({"tokenizer.chat_template", gguf::Value::of_string(template_source)});
+  std::vector<gguf::TensorToWrite> tensors;
+  for (const auto& t : f->tensors())
+    tensors.push_back({t.name, t.type, std::vector<int64_t>(t.ne.begin(), t.ne.begin() + t.n_dims),
+                       std::span<const uint8_t>(t.data, t.nbytes), {}});
+  gguf::write_file(to, kv, tensors);
 }
 
 void import_fixture_models(const fs::path& dir) {

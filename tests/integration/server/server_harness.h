@@ -33,6 +33,11 @@ class TempDir {
 // Imports the fixture models into `dir` (once per directory).
 void import_fixture_models(const std::filesystem::path& dir);
 
+// Writes a GGUF copy of `from` whose chat template is `template_source` (the fixture models carry
+// none, so they chat through the ChatML fallback).
+void write_with_template(const std::filesystem::path& from, const std::filesystem::path& to,
+                         const std::string& template_source);
+
 class RunningServer {
  public:
   // `adjust` may change the config (store dir and port 0 are set already); `log` receives the

@@ -9,8 +9,6 @@
 
 #include <algorithm>
 
-#include "gguf/gguf.h"
-#include "gguf/writer.h"
 #include "server_harness.h"
 #include "store/store.h"
 #include "support/fixtures.h"
@@ -28,19 +26,6 @@ const char* kQwen3Style =
     "{{ m.content }}<|im_end|>\n{%- endfor %}"
     "{%- if add_generation_prompt %}<|im_start|>assistant\n"
     "{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{%- endif %}{%- endif %}";
-
-void write_with_template(const fs::path& from, const fs::path& to, const std::string& source) {
-  auto f = gguf::File::open(from);
-  std::vector<gguf::KeyValue> kv;
-  for (const auto& e : f->metadata())
-    if (e.key != "tokenizer.chat_template") kv.push_back(e);
-  kv.push_back({"tokenizer.chat_template", gguf::Value::of_string(source)});
-  std::vector<gguf::TensorToWrite> tensors;
-  for (const auto& t : f->tensors())
-    tensors.push_back({t.name, t.type, std::vector<int64_t>(t.ne.begin(), t.ne.begin() + t.n_dims),
-                       std::span<const uint8_t>(t.data, t.nbytes), {}});
-  gguf::write_file(to, kv, tensors);
-}
 
 class Thinking : public FixtureServerTest<Thinking> {
  protected:

@@ -7,8 +7,6 @@
 
 #include <set>
 
-#include "gguf/gguf.h"
-#include "gguf/writer.h"
 #include "server_harness.h"
 #include "store/store.h"
 #include "support/fixtures.h"
@@ -60,22 +58,6 @@ std::string call_problem(const std::string& name, const json& args) {
   return "unknown tool '" + name + "'";
 }
 
-// A GGUF copy of `from` whose chat template is `template_file` from the fixtures (the fixture
-// models carry no template, so they chat through the ChatML fallback).
-void write_with_template(const fs::path& from, const fs::path& to, const std::string& template_file) {
-  auto f = gguf::File::open(from);
-  std::vector<gguf::KeyValue> kv;
-  for (const auto& e : f->metadata())
-    if (e.key != "tokenizer.chat_template") kv.push_back(e);
-  kv.push_back({"tokenizer.chat_template",
-                gguf::Value::of_string(fixtures::read_file(fixtures::dir() / "templates" / template_file))});
-  std::vector<gguf::TensorToWrite> tensors;
-  for (const auto& t : f->tensors())
-    tensors.push_back({t.name, t.type, std::vector<int64_t>(t.ne.begin(), t.ne.begin() + t.n_dims),
-                       std::span<const uint8_t>(t.data, t.nbytes), {}});
-  gguf::write_file(to, kv, tensors);
-}
-
 class Tools : public FixtureServerTest<Tools> {
  protected:
   // The fixture models plus "qwen-tools": the qwen fixture with the Qwen2.5 template, whose
@@ -86,7 +68,8 @@ class Tools : public FixtureServerTest<Tools> {
     import_fixture_models(dir_->path());
     TempDir scratch;
     const fs::path copy = scratch.path() / "qwen-tools.gguf";
-    write_with_template(fixtures::dir() / "models" / "qwen2-gpt2-q4_k_m.gguf", copy, "Qwen-Qwen2.5-7B-Instruct.jinja");
+    write_with_template(fixtures::dir() / "models" / "qwen2-gpt2-q4_k_m.gguf", copy,
+                        fixtures::read_file(fixtures::dir() / "templates" / "Qwen-Qwen2.5-7B-Instruct.jinja"));
     store::Store(dir_->path()).import_gguf(copy, "qwen-tools", {"test", nullptr, nullptr});
     server_ = new RunningServer(dir_->path());
   }
