@@ -93,11 +93,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
         Layout::weights(group, s, w);
         #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
-          const int8_t* q = a[t]->qs + 16 * s;
-          __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[0], broadcast4(q));
-          d = _mm512_dpbusd_epi32(d, w[1], broadcast4(q + 4));
-          d = _mm512_dpbusd_epi32(d, w[2], broadcast4(q + 8));
-          d = _mm512_dpbusd_epi32(d, w[3], broadcast4(q + 12));
+          const __m512i d = dot16_lanes(w[0], w[1], w[2], w[3], a[t]->qs + 16 * s);
           isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(d, scale));
         }
       }

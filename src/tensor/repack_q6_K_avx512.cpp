@@ -65,11 +65,7 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
         const __m512i w3 = merge_high(_mm512_and_si512(_mm512_srli_epi16(x1, 4), low4), _mm512_srli_epi16(hb, 2), mask30);
         #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
-          const int8_t* q = a[t]->qs + 16 * s;
-          __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, broadcast4(q));
-          d = _mm512_dpbusd_epi32(d, w1, broadcast4(q + 4));
-          d = _mm512_dpbusd_epi32(d, w2, broadcast4(q + 8));
-          d = _mm512_dpbusd_epi32(d, w3, broadcast4(q + 12));
+          const __m512i d = dot16_lanes(w0, w1, w2, w3, a[t]->qs + 16 * s);
           isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(d, scale));
         }
       }
