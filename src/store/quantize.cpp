@@ -9,6 +9,7 @@
 #include "gguf/gguf.h"
 #include "gguf/writer.h"
 #include "tensor/quant_plan.h"
+#include "tensor/thread_pool.h"
 #include "tensor/type_traits.h"
 
 namespace airlock::store {
@@ -24,12 +25,13 @@ int64_t gqa_of(const gguf::File& f) {
 }
 }  // namespace
 
-void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path& dst, std::string_view file_type) {
+void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path& dst, std::string_view file_type,
+                   const QuantizeOptions& options) {
   const FileType* ft = nullptr;
   try {
     ft = &find_file_type(file_type);
   } catch (const Error& e) {
-    throw Error(std::string("create --quantize: ") + e.what());
+    throw Error(std::string("quantize: ") + e.what());
   }
   auto f = gguf::File::open(src);
   std::vector<TensorShape> shapes;
@@ -42,7 +44,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   const std::vector<TensorType> types = plan_types(*ft, shapes, gqa_of(*f));
   for (TensorType ty : types)
     if (!type_traits(ty).from_float)
-      throw Error("create --quantize: airlock cannot write " + std::string(type_name(ty)) + " tensors, which " +
+      throw Error("quantize: airlock cannot write " + std::string(type_name(ty)) + " tensors, which " +
                   ft->name + " needs");
 
   std::vector<gguf::KeyValue> meta;
@@ -52,6 +54,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   meta.push_back({"general.quantization_version", gguf::Value::of_u32(2)});
   meta.push_back({"general.file_type", gguf::Value::of_u32(ft->ftype_id)});
 
+  ThreadPool pool(options.threads);
   std::vector<gguf::TensorToWrite> out;
   for (size_t i = 0; i < f->tensors().size(); ++i) {
     const gguf::TensorInfo& t = f->tensors()[i];
@@ -64,18 +67,22 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     } else {
       const gguf::TensorInfo* ti = &t;
       TensorType to = w.type;
-      w.fill = [ti, to](const gguf::ByteSink& sink) {
+      w.fill = [ti, to, &pool](const gguf::ByteSink& sink) {
         const TypeTraits& from_t = type_traits(ti->type);
         const TypeTraits& to_t = type_traits(to);
-        int64_t row = ti->ne[0];
-        size_t in_row = *row_bytes(ti->type, row), out_row = *row_bytes(to, row);
-        int64_t batch = std::max<int64_t>(1, (1 << 20) / row);  // about 4 MB of floats at a time
+        const int64_t row = ti->ne[0];
+        const size_t in_row = *row_bytes(ti->type, row), out_row = *row_bytes(to, row);
+        const int64_t batch = std::max<int64_t>(1, (4 << 20) / row);  // about 16 MB of floats at a time
         std::vector<float> floats(static_cast<size_t>(batch * row));
         std::vector<uint8_t> bytes(static_cast<size_t>(batch) * out_row);
         for (int64_t r = 0; r < ti->rows(); r += batch) {
-          int64_t n = std::min(batch, ti->rows() - r);
-          from_t.to_float(ti->data + static_cast<size_t>(r) * in_row, floats.data(), n * row);
-          to_t.from_float(floats.data(), bytes.data(), n * row);
+          const int64_t n = std::min(batch, ti->rows() - r);
+          // Rows are independent, so how the pool splits them does not change the bytes.
+          pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+            float* f = floats.data() + begin * row;
+            from_t.to_float(ti->data + static_cast<size_t>(r + begin) * in_row, f, (end - begin) * row);
+            to_t.from_float(f, bytes.data() + static_cast<size_t>(begin) * out_row, (end - begin) * row);
+          });
           sink(bytes.data(), static_cast<size_t>(n) * out_row);
         }
       };
