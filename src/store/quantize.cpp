@@ -8,6 +8,7 @@
 #include "gguf/file_type.h"
 #include "gguf/gguf.h"
 #include "gguf/writer.h"
+#include "tensor/cpu_path.h"
 #include "tensor/quant_plan.h"
 #include "tensor/thread_pool.h"
 #include "tensor/type_traits.h"
@@ -55,6 +56,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   meta.push_back({"general.file_type", gguf::Value::of_u32(ft->ftype_id)});
 
   ThreadPool pool(options.threads);
+  const CpuPath path = active_cpu_path();  // SIMD quantizers give the same blocks, faster
   std::vector<gguf::TensorToWrite> out;
   for (size_t i = 0; i < f->tensors().size(); ++i) {
     const gguf::TensorInfo& t = f->tensors()[i];
@@ -67,9 +69,9 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     } else {
       const gguf::TensorInfo* ti = &t;
       TensorType to = w.type;
-      w.fill = [ti, to, &pool](const gguf::ByteSink& sink) {
+      w.fill = [ti, to, path, &pool](const gguf::ByteSink& sink) {
         const TypeTraits& from_t = type_traits(ti->type);
-        const TypeTraits& to_t = type_traits(to);
+        const FromFloatFn from_float = from_float_kernel(type_traits(to), path);
         const int64_t row = ti->ne[0];
         const size_t in_row = *row_bytes(ti->type, row), out_row = *row_bytes(to, row);
         const int64_t batch = std::max<int64_t>(1, (4 << 20) / row);  // about 16 MB of floats at a time
@@ -81,7 +83,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
           pool.parallel_for(n, [&](int64_t begin, int64_t end) {
             float* f = floats.data() + begin * row;
             from_t.to_float(ti->data + static_cast<size_t>(r + begin) * in_row, f, (end - begin) * row);
-            to_t.from_float(f, bytes.data() + static_cast<size_t>(begin) * out_row, (end - begin) * row);
+            from_float(f, bytes.data() + static_cast<size_t>(begin) * out_row, (end - begin) * row);
           });
           sink(bytes.data(), static_cast<size_t>(n) * out_row);
         }
