@@ -56,7 +56,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   meta.push_back({"general.file_type", gguf::Value::of_u32(ft->ftype_id)});
 
   ThreadPool pool(options.threads);
-  const CpuPath path = active_cpu_path();  // SIMD quantizers give the same blocks, faster
+  const CpuPath path = active_cpu_path();  // SIMD conversions give the same floats and blocks, faster
   std::vector<gguf::TensorToWrite> out;
   for (size_t i = 0; i < f->tensors().size(); ++i) {
     const gguf::TensorInfo& t = f->tensors()[i];
@@ -70,7 +70,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
       const gguf::TensorInfo* ti = &t;
       TensorType to = w.type;
       w.fill = [ti, to, path, &pool](const gguf::ByteSink& sink) {
-        const TypeTraits& from_t = type_traits(ti->type);
+        const ToFloatFn to_float = to_float_kernel(type_traits(ti->type), path);
         const FromFloatFn from_float = from_float_kernel(type_traits(to), path);
         const int64_t row = ti->ne[0];
         const size_t in_row = *row_bytes(ti->type, row), out_row = *row_bytes(to, row);
@@ -82,7 +82,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
           // Rows are independent, so how the pool splits them does not change the bytes.
           pool.parallel_for(n, [&](int64_t begin, int64_t end) {
             float* f = floats.data() + begin * row;
-            from_t.to_float(ti->data + static_cast<size_t>(r + begin) * in_row, f, (end - begin) * row);
+            to_float(ti->data + static_cast<size_t>(r + begin) * in_row, f, (end - begin) * row);
             from_float(f, bytes.data() + static_cast<size_t>(begin) * out_row, (end - begin) * row);
           });
           sink(bytes.data(), static_cast<size_t>(n) * out_row);
