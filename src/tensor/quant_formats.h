@@ -49,5 +49,8 @@ void quantize_q2_K_avx2(const float* src, void* dst, int64_t n);
 void quantize_q4_K_avx2(const float* src, void* dst, int64_t n);
 void quantize_q5_K_avx2(const float* src, void* dst, int64_t n);
 void quantize_q6_K_avx2(const float* src, void* dst, int64_t n);
+// (quant_iq4_search_avx2.cpp): identical blocks to quantize_iq4_nl / quantize_iq4_xs.
+void quantize_iq4_nl_avx2(const float* src, void* dst, int64_t n);
+void quantize_iq4_xs_avx2(const float* src, void* dst, int64_t n);
 
 }  // namespace airlock::quant
