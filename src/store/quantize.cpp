@@ -43,10 +43,16 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     shapes.push_back({t.name, t.ne, t.n_dims, t.type});
   }
   const std::vector<TensorType> types = plan_types(*ft, shapes, gqa_of(*f));
-  for (TensorType ty : types)
-    if (!type_traits(ty).from_float)
-      throw Error("quantize: airlock cannot write " + std::string(type_name(ty)) + " tensors, which " +
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (types[i] == shapes[i].type) continue;  // copied as it is
+    if (!type_traits(types[i]).from_float)
+      throw Error("quantize: airlock cannot write " + std::string(type_name(types[i])) + " tensors, which " +
                   ft->name + " needs");
+    // Integer tensors (i8..i64) have no float values to quantize.
+    if (!type_traits(shapes[i].type).to_float)
+      throw Error(src.string() + ": tensor " + shapes[i].name + " is " + type_name(shapes[i].type) +
+                  ", which cannot be converted to " + type_name(types[i]));
+  }
 
   std::vector<gguf::KeyValue> meta;
   for (const auto& kv : f->metadata())
