@@ -25,7 +25,11 @@ void run(const QuantizeArgs& a) {
   if (fs::equivalent(a.input, a.output, ec))
     throw airlock::Error("quantize: " + a.output + " is the input file; choose another output");
   const auto start = std::chrono::steady_clock::now();
-  airlock::store::quantize_gguf(a.input, a.output, a.type, {.threads = a.threads});
+  airlock::store::quantize_gguf(a.input, a.output, a.type,
+                                {.threads = a.threads, .progress = [](size_t i, size_t n) {
+                                   std::fprintf(stderr, "\rquantize: tensor %zu/%zu", i, n);
+                                   if (i == n) std::fprintf(stderr, "\n");
+                                 }});
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("wrote %s: %s, %.1f MiB in %.1f s\n", a.output.c_str(), a.type.c_str(),
               static_cast<double>(fs::file_size(a.output)) / (1 << 20), seconds);

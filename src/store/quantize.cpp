@@ -43,8 +43,10 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     shapes.push_back({t.name, t.ne, t.n_dims, t.type});
   }
   const std::vector<TensorType> types = plan_types(*ft, shapes, gqa_of(*f));
+  size_t to_convert = 0;
   for (size_t i = 0; i < types.size(); ++i) {
     if (types[i] == shapes[i].type) continue;  // copied as it is
+    ++to_convert;
     if (!type_traits(types[i]).from_float)
       throw Error("quantize: airlock cannot write " + std::string(type_name(types[i])) + " tensors, which " +
                   ft->name + " needs");
@@ -64,6 +66,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   ThreadPool pool(options.threads);
   const CpuPath path = active_cpu_path();  // SIMD conversions give the same floats and blocks, faster
   std::vector<gguf::TensorToWrite> out;
+  size_t converted = 0;
   for (size_t i = 0; i < f->tensors().size(); ++i) {
     const gguf::TensorInfo& t = f->tensors()[i];
     gguf::TensorToWrite w;
@@ -75,7 +78,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     } else {
       const gguf::TensorInfo* ti = &t;
       TensorType to = w.type;
-      w.fill = [ti, to, path, &pool](const gguf::ByteSink& sink) {
+      w.fill = [ti, to, path, &pool, &options, &converted, to_convert](const gguf::ByteSink& sink) {
         const ToFloatFn to_float = to_float_kernel(type_traits(ti->type), path);
         const FromFloatFn from_float = from_float_kernel(type_traits(to), path);
         const int64_t row = ti->ne[0];
@@ -93,6 +96,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
           });
           sink(bytes.data(), static_cast<size_t>(n) * out_row);
         }
+        if (options.progress) options.progress(++converted, to_convert);
       };
     }
     out.push_back(std::move(w));

@@ -6,13 +6,17 @@
 // type. The bytes equal llama-quantize's for the same input whatever the thread count: each row is
 // quantized on its own.
 #pragma once
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string_view>
 
 namespace airlock::store {
 
 struct QuantizeOptions {
   int threads = 0;  // worker threads; <= 0: one per physical core
+  // Called after each converted tensor with (converted so far, tensors to convert).
+  std::function<void(size_t, size_t)> progress;
 };
 
 // Writes dst atomically (nothing is left behind on failure). Throws airlock::Error for an unknown

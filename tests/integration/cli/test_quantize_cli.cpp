@@ -1,5 +1,5 @@
 // `airlock quantize IN OUT TYPE`: converts a synthetic F16 file into a quantized one whose bytes do
-// not depend on the thread count, and refuses bad input with one line, leaving nothing behind.
+// not depend on the thread count, reporting progress per tensor, and refuses bad input with one line, leaving nothing behind.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -58,9 +58,15 @@ TEST_F(QuantizeCli, WritesTheFileTypeAndTheSameBytesForAnyThreadCount) {
   ASSERT_EQ(r2.status, 0) << r2.out;
   auto f = gguf::File::open(p("one.gguf"));
   EXPECT_EQ(f->get_int("general.file_type"), 15);  // llama.cpp's LLAMA_FTYPE_MOSTLY_Q4_K_M
-  int q4 = 0;
-  for (const auto& t : f->tensors()) q4 += t.type == TensorType::Q4_K;
+  int q4 = 0, converted = 0;
+  for (const auto& t : f->tensors()) {
+    q4 += t.type == TensorType::Q4_K;
+    converted += t.type != TensorType::F32;  // the F16 matrices; norms stay F32
+  }
   EXPECT_GT(q4, 4);
+  // Progress counts the converted tensors and ends at all of them.
+  const std::string done = "quantize: tensor " + std::to_string(converted) + "/" + std::to_string(converted) + "\n";
+  EXPECT_NE(r1.out.find(done), std::string::npos) << r1.out;
   EXPECT_TRUE(slurp(p("one.gguf")) == slurp(p("two.gguf")));
 }
 
