@@ -46,6 +46,7 @@ void quantize_q8_K_avx2(const float* src, void* dst, int64_t n);
 
 // AVX2 weight quantizers (quant_k_search_avx2.cpp): identical blocks to quantize_q2_K ... q6_K.
 void quantize_q2_K_avx2(const float* src, void* dst, int64_t n);
+void quantize_q3_K_avx2(const float* src, void* dst, int64_t n);
 void quantize_q4_K_avx2(const float* src, void* dst, int64_t n);
 void quantize_q5_K_avx2(const float* src, void* dst, int64_t n);
 void quantize_q6_K_avx2(const float* src, void* dst, int64_t n);

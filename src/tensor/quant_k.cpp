@@ -128,51 +128,55 @@ void dequantize_q3_K(const void* src, float* dst, int64_t n) {
   }
 }
 
+void pack_q3_K(const float* x, const float* scales, int8_t* L, BlockQ3_K& b) {
+  float max_scale = 0, amax = 0;
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    if (std::fabs(scales[j]) > amax) {
+      amax = std::fabs(scales[j]);
+      max_scale = scales[j];
+    }
+  }
+  std::memset(b.scales, 0, sizeof b.scales);
+  if (max_scale) {
+    const float iscale = -32.f / max_scale;
+    for (int j = 0; j < kQK_K / 16; ++j) {
+      const int l = std::clamp(static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))), -32, 31) + 32;
+      if (j < 8)
+        b.scales[j] = static_cast<uint8_t>(l & 0xf);
+      else
+        b.scales[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
+      b.scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
+    }
+    b.d = f2h(1 / iscale);
+  } else {
+    b.d = f2h(0.f);
+  }
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    const float d = h2f(b.d) * static_cast<float>(q3_scale(b.scales, j));
+    if (!d) continue;
+    for (int ii = 0; ii < 16; ++ii)
+      L[16 * j + ii] = static_cast<int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -4, 3) + 4);
+  }
+  // High bit of element e goes to hmask[e % 32], bit e / 32.
+  std::memset(b.hmask, 0, sizeof b.hmask);
+  for (int e = 0; e < kQK_K; ++e) {
+    if (L[e] > 3) {
+      b.hmask[e % 32] |= static_cast<uint8_t>(1 << (e / 32));
+      L[e] = static_cast<int8_t>(L[e] - 4);
+    }
+  }
+  for (int j = 0; j < kQK_K; j += 128)
+    for (int l = 0; l < 32; ++l)
+      b.qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
 void quantize_q3_K(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ3_K*>(dst);
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
     int8_t L[kQK_K];
     float scales[kQK_K / 16];
-    float max_scale = 0, amax = 0;
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
-      if (std::fabs(scales[j]) > amax) {
-        amax = std::fabs(scales[j]);
-        max_scale = scales[j];
-      }
-    }
-    std::memset(b[i].scales, 0, sizeof b[i].scales);
-    if (max_scale) {
-      const float iscale = -32.f / max_scale;
-      for (int j = 0; j < kQK_K / 16; ++j) {
-        const int l = std::clamp(static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))), -32, 31) + 32;
-        if (j < 8)
-          b[i].scales[j] = static_cast<uint8_t>(l & 0xf);
-        else
-          b[i].scales[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
-        b[i].scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
-      }
-      b[i].d = f2h(1 / iscale);
-    } else {
-      b[i].d = f2h(0.f);
-    }
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      const float d = h2f(b[i].d) * static_cast<float>(q3_scale(b[i].scales, j));
-      if (!d) continue;
-      for (int ii = 0; ii < 16; ++ii)
-        L[16 * j + ii] = static_cast<int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -4, 3) + 4);
-    }
-    // High bit of element e goes to hmask[e % 32], bit e / 32.
-    std::memset(b[i].hmask, 0, sizeof b[i].hmask);
-    for (int e = 0; e < kQK_K; ++e) {
-      if (L[e] > 3) {
-        b[i].hmask[e % 32] |= static_cast<uint8_t>(1 << (e / 32));
-        L[e] = static_cast<int8_t>(L[e] - 4);
-      }
-    }
-    for (int j = 0; j < kQK_K; j += 128)
-      for (int l = 0; l < 32; ++l)
-        b[i].qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+    for (int j = 0; j < kQK_K / 16; ++j) scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
+    pack_q3_K(x, scales, L, b[i]);
   }
 }
 

@@ -15,6 +15,8 @@ void rms_weights(const float* x, float* weights);
 
 // Q2_K: 16 scales and 16 mins (>= 0, the negated offsets) of 16 elements each.
 void pack_q2_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ2_K& b);
+// Q3_K: 16 signed scales of 16 elements each; L holds quant + 4.
+void pack_q3_K(const float* x, const float* scales, int8_t* L, BlockQ3_K& b);
 // Q4_K / Q5_K: 8 scales and 8 mins of 32 elements each.
 void pack_q4_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ4_K& b);
 void pack_q5_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ5_K& b);

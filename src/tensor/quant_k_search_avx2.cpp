@@ -1,10 +1,11 @@
-// AVX2 K-quant quantizers (Q2_K, Q4_K, Q5_K, Q6_K) whose blocks equal the scalar ones bit for bit.
-// The scale searches (make_qkx2_quants, make_qx_quants in quant_k_search.cpp) are sequential sums
-// over a sub-block, so summing a sub-block across lanes would change the rounding. Instead each of
-// the eight lanes runs the scalar search of one sub-block: the same operations in the same order,
-// with branches turned into per-lane selects. The sub-blocks are transposed first so that step i
-// loads element i of eight sub-blocks at once. This file is built without -mfma (see
-// src/tensor/CMakeLists.txt): a contracted multiply-add would round once where the reference rounds twice.
+// AVX2 K-quant quantizers (Q2_K ... Q6_K) whose blocks equal the scalar ones bit for bit. The
+// scale searches (make_qkx2_quants, make_qx_quants, make_q3_quants in quant_k_search.cpp) are
+// sequential sums over a sub-block, so summing a sub-block across lanes would change the rounding.
+// Instead each of the eight lanes runs the scalar search of one sub-block: the same operations in
+// the same order, with branches turned into per-lane selects. The sub-blocks are transposed first
+// so that step i loads element i of eight sub-blocks at once. This file is built without -mfma
+// (see src/tensor/CMakeLists.txt): a contracted multiply-add would round once where the reference
+// rounds twice.
 #include <immintrin.h>
 
 #include <cmath>
@@ -24,10 +25,13 @@ __m256 select(__m256 if_false, __m256 if_true, __m256 mask) { return _mm256_blen
 
 __m256 abs_ps(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
 
-// nearest_int() then clamped to [lo, hi], in float: the rounding is the same ties-to-even.
+// nearest_int() then clamped to [lo, hi], in float. nearest_int's own steps (add 1.5 * 2^23, keep
+// the low mantissa bits), so that even out-of-range values (a ratio with a tiny divisor) give the
+// scalar code's result.
 __m256 round_clamp(__m256 v, __m256 lo, __m256 hi) {
-  const __m256 r = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  return _mm256_min_ps(_mm256_max_ps(r, lo), hi);
+  const __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(12582912.f)));
+  const __m256i r = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+  return _mm256_min_ps(_mm256_max_ps(_mm256_cvtepi32_ps(r), lo), hi);
 }
 
 // Sub-block j (lane j) of `n` elements starting at src + j * n, element-major: dst[i * 8 + j].
@@ -174,7 +178,83 @@ void make_qx_quants_x8(int n, int nmax, const float* x, float* scales, int8_t* L
       L[j * n + i] = lanes_empty[j] != 0 ? int8_t{0} : static_cast<int8_t>(best_l[i * kLanes + j] + static_cast<float>(nmax));
 }
 
+// make_q3_quants (with do_rmse) for eight sub-blocks; L gets quant + nmax. A lane whose pass
+// changed nothing would change nothing in the next pass either (same state, same decisions), so
+// running the passes until every lane has settled gives each lane the scalar result.
+void make_q3_quants_x8(int n, int nmax, const float* x, float* scales, int8_t* L) {
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(-nmax)), hi = _mm256_set1_ps(static_cast<float>(nmax - 1));
+  __m256 max = zero, amax = zero;
+  for (int i = 0; i < n; ++i) {
+    const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
+    const __m256 ax = abs_ps(xi);
+    const __m256 larger = _mm256_cmp_ps(ax, amax, _CMP_GT_OQ);
+    amax = select(amax, ax, larger);
+    max = select(max, xi, larger);
+  }
+  const __m256 empty = _mm256_cmp_ps(amax, _mm256_set1_ps(kGroupMaxEps), _CMP_LT_OQ);
+
+  const __m256 iscale = _mm256_div_ps(_mm256_set1_ps(static_cast<float>(-nmax)), max);
+  __m256 l[16];
+  __m256 sumlx = zero, suml2 = zero;
+  for (int i = 0; i < n; ++i) {
+    const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
+    l[i] = round_clamp(_mm256_mul_ps(iscale, xi), lo, hi);
+    const __m256 w = _mm256_mul_ps(xi, xi);
+    sumlx = _mm256_add_ps(sumlx, _mm256_mul_ps(_mm256_mul_ps(w, xi), l[i]));
+    suml2 = _mm256_add_ps(suml2, _mm256_mul_ps(_mm256_mul_ps(w, l[i]), l[i]));
+  }
+  for (int itry = 0; itry < 5; ++itry) {
+    __m256 changed = zero;
+    for (int i = 0; i < n; ++i) {
+      const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
+      const __m256 w = _mm256_mul_ps(xi, xi);
+      const __m256 wx = _mm256_mul_ps(w, xi);
+      __m256 slx = _mm256_sub_ps(sumlx, _mm256_mul_ps(wx, l[i]));
+      const __m256 positive = _mm256_cmp_ps(slx, zero, _CMP_GT_OQ);
+      __m256 sl2 = _mm256_sub_ps(suml2, _mm256_mul_ps(_mm256_mul_ps(w, l[i]), l[i]));
+      const __m256 new_l = round_clamp(_mm256_div_ps(_mm256_mul_ps(xi, sl2), slx), lo, hi);
+      const __m256 differs = _mm256_cmp_ps(new_l, l[i], _CMP_NEQ_UQ);
+      slx = _mm256_add_ps(slx, _mm256_mul_ps(wx, new_l));
+      sl2 = _mm256_add_ps(sl2, _mm256_mul_ps(_mm256_mul_ps(w, new_l), new_l));
+      const __m256 improves =
+          _mm256_and_ps(_mm256_cmp_ps(sl2, zero, _CMP_GT_OQ),
+                        _mm256_cmp_ps(_mm256_mul_ps(_mm256_mul_ps(slx, slx), suml2),
+                                      _mm256_mul_ps(_mm256_mul_ps(sumlx, sumlx), sl2), _CMP_GT_OQ));
+      const __m256 take = _mm256_and_ps(_mm256_and_ps(positive, differs), improves);
+      l[i] = select(l[i], new_l, take);
+      sumlx = select(sumlx, slx, take);
+      suml2 = select(suml2, sl2, take);
+      changed = _mm256_or_ps(changed, take);
+    }
+    if (_mm256_movemask_ps(changed) == 0) break;
+  }
+  _mm256_storeu_ps(scales, select(_mm256_div_ps(sumlx, suml2), zero, empty));
+  alignas(32) float lanes_empty[kLanes];
+  _mm256_store_ps(lanes_empty, empty);
+  alignas(32) float li[kLanes];
+  for (int i = 0; i < n; ++i) {
+    _mm256_store_ps(li, l[i]);
+    for (int j = 0; j < kLanes; ++j)
+      L[j * n + i] = lanes_empty[j] != 0 ? int8_t{0} : static_cast<int8_t>(li[j] + static_cast<float>(nmax));
+  }
+}
+
 }  // namespace
+
+void quantize_q3_K_avx2(const float* x, void* dst, int64_t n) {
+  auto* b = static_cast<BlockQ3_K*>(dst);
+  for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
+    int8_t L[kQK_K];
+    float scales[kQK_K / 16];
+    for (int half = 0; half < 2; ++half) {
+      float xt[16 * kLanes];
+      transpose_in(x + half * 8 * 16, 16, xt);
+      make_q3_quants_x8(16, 4, xt, scales + 8 * half, L + half * 8 * 16);
+    }
+    pack_q3_K(x, scales, L, b[i]);
+  }
+}
 
 void quantize_q2_K_avx2(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ2_K*>(dst);

@@ -46,7 +46,7 @@ std::vector<float> tricky_superblocks(int n_blocks, uint32_t seed) {
 
 TEST(WeightQuantizers, SimdMatchesScalarBytes) {
   int compared = 0;
-  for (TensorType t : {TensorType::Q2_K, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL,
+  for (TensorType t : {TensorType::Q2_K, TensorType::Q3_K, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::IQ4_NL,
                        TensorType::IQ4_XS}) {
     const TypeTraits& tr = type_traits(t);
     for (int p = 1; p <= static_cast<int>(detected_cpu_path()); ++p) {
@@ -71,7 +71,7 @@ TEST(WeightQuantizers, SimdMatchesScalarBytes) {
     }
   }
   if (detected_cpu_path() == CpuPath::Scalar) GTEST_SKIP() << "no SIMD path on this CPU";
-  EXPECT_EQ(compared, 18);
+  EXPECT_EQ(compared, 21);
 }
 
 }  // namespace
