@@ -211,13 +211,7 @@ void create(ServerState& state, const httplib::Request& http, httplib::Response&
       mf.messages = *msgs;
     }
   }
-  try {
-    st.create(name, mf, st.dir(), {"api/create", nullptr, nullptr}, quantize);
-  } catch (const Error& e) {  // the store words it for the CLI's flag
-    std::string m = e.what();
-    if (m.rfind("create --quantize: ", 0) == 0) m = "quantize: " + m.substr(19);
-    throw Error(m, e.kind);
-  }
+  st.create(name, mf, st.dir(), {"api/create", nullptr, nullptr}, quantize);
   const bool stream = bool_field(body, "stream", true);
   if (stream) {
     std::string lines;

@@ -8,7 +8,9 @@
 #include "gguf/file_type.h"
 #include "gguf/gguf.h"
 #include "gguf/writer.h"
+#include "tensor/cpu_path.h"
 #include "tensor/quant_plan.h"
+#include "tensor/thread_pool.h"
 #include "tensor/type_traits.h"
 
 namespace airlock::store {
@@ -24,12 +26,13 @@ int64_t gqa_of(const gguf::File& f) {
 }
 }  // namespace
 
-void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path& dst, std::string_view file_type) {
+void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path& dst, std::string_view file_type,
+                   const QuantizeOptions& options) {
   const FileType* ft = nullptr;
   try {
     ft = &find_file_type(file_type);
   } catch (const Error& e) {
-    throw Error(std::string("create --quantize: ") + e.what());
+    throw Error(std::string("quantize: ") + e.what());
   }
   auto f = gguf::File::open(src);
   std::vector<TensorShape> shapes;
@@ -40,10 +43,18 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     shapes.push_back({t.name, t.ne, t.n_dims, t.type});
   }
   const std::vector<TensorType> types = plan_types(*ft, shapes, gqa_of(*f));
-  for (TensorType ty : types)
-    if (!type_traits(ty).from_float)
-      throw Error("create --quantize: airlock cannot write " + std::string(type_name(ty)) + " tensors, which " +
+  size_t to_convert = 0;
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (types[i] == shapes[i].type) continue;  // copied as it is
+    ++to_convert;
+    if (!type_traits(types[i]).from_float)
+      throw Error("quantize: airlock cannot write " + std::string(type_name(types[i])) + " tensors, which " +
                   ft->name + " needs");
+    // Integer tensors (i8..i64) have no float values to quantize.
+    if (!type_traits(shapes[i].type).to_float)
+      throw Error(src.string() + ": tensor " + shapes[i].name + " is " + type_name(shapes[i].type) +
+                  ", which cannot be converted to " + type_name(types[i]));
+  }
 
   std::vector<gguf::KeyValue> meta;
   for (const auto& kv : f->metadata())
@@ -52,7 +63,10 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   meta.push_back({"general.quantization_version", gguf::Value::of_u32(2)});
   meta.push_back({"general.file_type", gguf::Value::of_u32(ft->ftype_id)});
 
+  ThreadPool pool(options.threads);
+  const CpuPath path = active_cpu_path();  // SIMD conversions give the same floats and blocks, faster
   std::vector<gguf::TensorToWrite> out;
+  size_t converted = 0;
   for (size_t i = 0; i < f->tensors().size(); ++i) {
     const gguf::TensorInfo& t = f->tensors()[i];
     gguf::TensorToWrite w;
@@ -64,20 +78,25 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
     } else {
       const gguf::TensorInfo* ti = &t;
       TensorType to = w.type;
-      w.fill = [ti, to](const gguf::ByteSink& sink) {
-        const TypeTraits& from_t = type_traits(ti->type);
-        const TypeTraits& to_t = type_traits(to);
-        int64_t row = ti->ne[0];
-        size_t in_row = *row_bytes(ti->type, row), out_row = *row_bytes(to, row);
-        int64_t batch = std::max<int64_t>(1, (1 << 20) / row);  // about 4 MB of floats at a time
+      w.fill = [ti, to, path, &pool, &options, &converted, to_convert](const gguf::ByteSink& sink) {
+        const ToFloatFn to_float = to_float_kernel(type_traits(ti->type), path);
+        const FromFloatFn from_float = from_float_kernel(type_traits(to), path);
+        const int64_t row = ti->ne[0];
+        const size_t in_row = *row_bytes(ti->type, row), out_row = *row_bytes(to, row);
+        const int64_t batch = std::max<int64_t>(1, (4 << 20) / row);  // about 16 MB of floats at a time
         std::vector<float> floats(static_cast<size_t>(batch * row));
         std::vector<uint8_t> bytes(static_cast<size_t>(batch) * out_row);
         for (int64_t r = 0; r < ti->rows(); r += batch) {
-          int64_t n = std::min(batch, ti->rows() - r);
-          from_t.to_float(ti->data + static_cast<size_t>(r) * in_row, floats.data(), n * row);
-          to_t.from_float(floats.data(), bytes.data(), n * row);
+          const int64_t n = std::min(batch, ti->rows() - r);
+          // Rows are independent, so how the pool splits them does not change the bytes.
+          pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+            float* f = floats.data() + begin * row;
+            to_float(ti->data + static_cast<size_t>(r + begin) * in_row, f, (end - begin) * row);
+            from_float(f, bytes.data() + static_cast<size_t>(begin) * out_row, (end - begin) * row);
+          });
           sink(bytes.data(), static_cast<size_t>(n) * out_row);
         }
+        if (options.progress) options.progress(++converted, to_convert);
       };
     }
     out.push_back(std::move(w));

@@ -44,4 +44,14 @@ void dequantize_mxfp4(const void* src, float* dst, int64_t n);
 void quantize_q8_0_avx2(const float* src, void* dst, int64_t n);
 void quantize_q8_K_avx2(const float* src, void* dst, int64_t n);
 
+// AVX2 weight quantizers (quant_k_search_avx2.cpp): identical blocks to quantize_q2_K ... q6_K.
+void quantize_q2_K_avx2(const float* src, void* dst, int64_t n);
+void quantize_q3_K_avx2(const float* src, void* dst, int64_t n);
+void quantize_q4_K_avx2(const float* src, void* dst, int64_t n);
+void quantize_q5_K_avx2(const float* src, void* dst, int64_t n);
+void quantize_q6_K_avx2(const float* src, void* dst, int64_t n);
+// (quant_iq4_search_avx2.cpp): identical blocks to quantize_iq4_nl / quantize_iq4_xs.
+void quantize_iq4_nl_avx2(const float* src, void* dst, int64_t n);
+void quantize_iq4_xs_avx2(const float* src, void* dst, int64_t n);
+
 }  // namespace airlock::quant

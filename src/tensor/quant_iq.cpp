@@ -6,6 +6,7 @@
 
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_formats.h"
+#include "tensor/quant_iq4_pack.h"
 #include "tensor/quant_k_scales.h"
 #include "tensor/quant_k_search.h"
 #include "tensor/quant_math.h"
@@ -30,10 +31,9 @@ int best_index(float x) {
   return x - v[hi - 1] < v[hi] - x ? hi - 1 : hi;
 }
 
-constexpr int kTries = 7;  // the reference's ntry: scales -max/(v0 + k) for k in [-7, 7]
+}  // namespace
 
-// Best scale for one 32-element block (x ~ d * codebook[L]), weighted by x^2; writes L.
-float fit_block_scale(const float* xb, uint8_t* Lb) {
+float iq4_block_scale(const float* xb) {
   float weight[32];
   float amax = 0, max = 0;
   for (int j = 0; j < 32; ++j) {
@@ -48,15 +48,13 @@ float fit_block_scale(const float* xb, uint8_t* Lb) {
   float id = 1 / d;
   float sumqx = 0, sumq2 = 0;
   for (int j = 0; j < 32; ++j) {
-    const int l = best_index(id * xb[j]);
-    Lb[j] = static_cast<uint8_t>(l);
-    const float q = kIQ4Values[l];
+    const float q = kIQ4Values[best_index(id * xb[j])];
     sumqx += weight[j] * q * xb[j];
     sumq2 += weight[j] * q * q;
   }
   d = sumqx / sumq2;
   float best = d * sumqx;
-  for (int itry = -kTries; itry <= kTries; ++itry) {
+  for (int itry = -kIQ4Tries; itry <= kIQ4Tries; ++itry) {
     id = static_cast<float>(itry + kIQ4Values[0]) / max;
     sumqx = sumq2 = 0;
     for (int j = 0; j < 32; ++j) {
@@ -71,6 +69,8 @@ float fit_block_scale(const float* xb, uint8_t* Lb) {
   }
   return d;
 }
+
+namespace {
 
 void pack_nibbles(const uint8_t* L, int n, uint8_t* qs) {
   for (int i = 0; i < n / 32; ++i)
@@ -90,17 +90,18 @@ void dequantize_iq4_nl(const void* src, float* dst, int64_t n) {
   }
 }
 
+void pack_iq4_nl(const float* x, float d, BlockIQ4_NL& b) {
+  uint8_t L[kQK];
+  b.d = f2h(d);
+  // The quants for the final scale (the search only chose the scale).
+  const float id = d ? 1 / d : 0;
+  for (int j = 0; j < kQK; ++j) L[j] = static_cast<uint8_t>(best_index(id * x[j]));
+  pack_nibbles(L, kQK, b.qs);
+}
+
 void quantize_iq4_nl(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockIQ4_NL*>(dst);
-  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
-    uint8_t L[kQK];
-    const float d = fit_block_scale(x, L);
-    b[i].d = f2h(d);
-    // Requantize with the final scale (the search above only tracked the scale).
-    const float id = d ? 1 / d : 0;
-    for (int j = 0; j < kQK; ++j) L[j] = static_cast<uint8_t>(best_index(id * x[j]));
-    pack_nibbles(L, kQK, b[i].qs);
-  }
+  for (int64_t i = 0; i < n / kQK; ++i, x += kQK) pack_iq4_nl(x, iq4_block_scale(x), b[i]);
 }
 
 void dequantize_iq4_xs(const void* src, float* dst, int64_t n) {
@@ -118,35 +119,39 @@ void dequantize_iq4_xs(const void* src, float* dst, int64_t n) {
   }
 }
 
+void pack_iq4_xs(const float* x, const float* scales, BlockIQ4_XS& b) {
+  uint8_t L[kQK_K];
+  float max_scale = 0, amax_scale = 0;
+  for (int ib = 0; ib < kQK_K / 32; ++ib) {
+    if (std::fabs(scales[ib]) > amax_scale) {
+      amax_scale = std::fabs(scales[ib]);
+      max_scale = scales[ib];
+    }
+  }
+  // Sub-block scales become 6-bit multiples (-32..31) of one half-precision factor.
+  const float d = -max_scale / 32;
+  b.d = f2h(d);
+  const float id = d ? 1 / d : 0.f;
+  b.scales_h = 0;
+  std::memset(b.scales_l, 0, sizeof b.scales_l);
+  for (int ib = 0; ib < kQK_K / 32; ++ib) {
+    int l = std::clamp(nearest_int(id * scales[ib]), -32, 31);
+    const float dl = d * static_cast<float>(l);
+    const float idl = dl ? 1 / dl : 0.f;
+    for (int j = 0; j < 32; ++j) L[32 * ib + j] = static_cast<uint8_t>(best_index(idl * x[32 * ib + j]));
+    l += 32;
+    b.scales_l[ib / 2] |= static_cast<uint8_t>((l & 0xf) << (4 * (ib % 2)));
+    b.scales_h |= static_cast<uint16_t>((l >> 4) << (2 * ib));
+  }
+  pack_nibbles(L, kQK_K, b.qs);
+}
+
 void quantize_iq4_xs(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockIQ4_XS*>(dst);
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
-    uint8_t L[kQK_K];
     float scales[kQK_K / 32];
-    float max_scale = 0, amax_scale = 0;
-    for (int ib = 0; ib < kQK_K / 32; ++ib) {
-      scales[ib] = fit_block_scale(x + 32 * ib, L + 32 * ib);
-      if (std::fabs(scales[ib]) > amax_scale) {
-        amax_scale = std::fabs(scales[ib]);
-        max_scale = scales[ib];
-      }
-    }
-    // Sub-block scales become 6-bit multiples (-32..31) of one half-precision factor.
-    const float d = -max_scale / 32;
-    b[i].d = f2h(d);
-    const float id = d ? 1 / d : 0.f;
-    b[i].scales_h = 0;
-    std::memset(b[i].scales_l, 0, sizeof b[i].scales_l);
-    for (int ib = 0; ib < kQK_K / 32; ++ib) {
-      int l = std::clamp(nearest_int(id * scales[ib]), -32, 31);
-      const float dl = d * static_cast<float>(l);
-      const float idl = dl ? 1 / dl : 0.f;
-      for (int j = 0; j < 32; ++j) L[32 * ib + j] = static_cast<uint8_t>(best_index(idl * x[32 * ib + j]));
-      l += 32;
-      b[i].scales_l[ib / 2] |= static_cast<uint8_t>((l & 0xf) << (4 * (ib % 2)));
-      b[i].scales_h |= static_cast<uint16_t>((l >> 4) << (2 * ib));
-    }
-    pack_nibbles(L, kQK_K, b[i].qs);
+    for (int ib = 0; ib < kQK_K / 32; ++ib) scales[ib] = iq4_block_scale(x + 32 * ib);
+    pack_iq4_xs(x, scales, b[i]);
   }
 }
 

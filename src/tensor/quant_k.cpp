@@ -6,6 +6,7 @@
 
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_formats.h"
+#include "tensor/quant_k_pack.h"
 #include "tensor/quant_k_scales.h"
 #include "tensor/quant_k_search.h"
 #include "tensor/quant_math.h"
@@ -31,15 +32,14 @@ void pack_scale_min_k4(const float* scales, const float* mins, float max_scale, 
   }
 }
 
-// The per-32 weights the reference uses for Q4_K/Q5_K: rms of the sub-block plus |x|.
+}  // namespace
+
 void rms_weights(const float* x, float* weights) {
   float sum_x2 = 0;
   for (int l = 0; l < 32; ++l) sum_x2 += x[l] * x[l];
   const float av_x = std::sqrt(sum_x2 / 32);
   for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(x[l]);
 }
-
-}  // namespace
 
 // ---- Q2_K: 2-bit quants, 16 sub-blocks of 16 with 4-bit scale and 4-bit min -------------------
 
@@ -56,45 +56,61 @@ void dequantize_q2_K(const void* src, float* dst, int64_t n) {
   }
 }
 
+namespace {
+
+void search_q2_K(const float* x, float* scales, float* mins, uint8_t* L) {
+  uint8_t Laux[16];
+  float weights[16];
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
+    scales[j] = make_qkx2_quants(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, true);
+  }
+}
+
+}  // namespace
+
+void pack_q2_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ2_K& b) {
+  constexpr float q4scale = 15.f;
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    max_scale = std::max(max_scale, scales[j]);
+    max_min = std::max(max_min, mins[j]);
+  }
+  if (max_scale > 0) {
+    const float iscale = q4scale / max_scale;
+    for (int j = 0; j < kQK_K / 16; ++j) b.scales[j] = static_cast<uint8_t>(nearest_int(iscale * scales[j]));
+    b.d = f2h(max_scale / q4scale);
+  } else {
+    std::memset(b.scales, 0, sizeof b.scales);
+    b.d = f2h(0.f);
+  }
+  if (max_min > 0) {
+    const float iscale = q4scale / max_min;
+    for (int j = 0; j < kQK_K / 16; ++j) b.scales[j] |= static_cast<uint8_t>(nearest_int(iscale * mins[j]) << 4);
+    b.dmin = f2h(max_min / q4scale);
+  } else {
+    b.dmin = f2h(0.f);
+  }
+  // Requantize against the scales as stored, so the quants fit what dequantization will see.
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    const float d = h2f(b.d) * static_cast<float>(b.scales[j] & 0xf);
+    if (!d) continue;
+    const float dm = h2f(b.dmin) * static_cast<float>(b.scales[j] >> 4);
+    for (int ii = 0; ii < 16; ++ii)
+      L[16 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[16 * j + ii] + dm) / d), 0, 3));
+  }
+  for (int j = 0; j < kQK_K; j += 128)
+    for (int l = 0; l < 32; ++l)
+      b.qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
 void quantize_q2_K(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ2_K*>(dst);
-  constexpr float q4scale = 15.f;
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
-    uint8_t L[kQK_K], Laux[16];
-    float weights[16], mins[kQK_K / 16], scales[kQK_K / 16];
-    float max_scale = 0, max_min = 0;
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-      scales[j] = make_qkx2_quants(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, true);
-      max_scale = std::max(max_scale, scales[j]);
-      max_min = std::max(max_min, mins[j]);
-    }
-    if (max_scale > 0) {
-      const float iscale = q4scale / max_scale;
-      for (int j = 0; j < kQK_K / 16; ++j) b[i].scales[j] = static_cast<uint8_t>(nearest_int(iscale * scales[j]));
-      b[i].d = f2h(max_scale / q4scale);
-    } else {
-      std::memset(b[i].scales, 0, sizeof b[i].scales);
-      b[i].d = f2h(0.f);
-    }
-    if (max_min > 0) {
-      const float iscale = q4scale / max_min;
-      for (int j = 0; j < kQK_K / 16; ++j) b[i].scales[j] |= static_cast<uint8_t>(nearest_int(iscale * mins[j]) << 4);
-      b[i].dmin = f2h(max_min / q4scale);
-    } else {
-      b[i].dmin = f2h(0.f);
-    }
-    // Requantize against the scales as stored, so the quants fit what dequantization will see.
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      const float d = h2f(b[i].d) * static_cast<float>(b[i].scales[j] & 0xf);
-      if (!d) continue;
-      const float dm = h2f(b[i].dmin) * static_cast<float>(b[i].scales[j] >> 4);
-      for (int ii = 0; ii < 16; ++ii)
-        L[16 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[16 * j + ii] + dm) / d), 0, 3));
-    }
-    for (int j = 0; j < kQK_K; j += 128)
-      for (int l = 0; l < 32; ++l)
-        b[i].qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+    uint8_t L[kQK_K];
+    float scales[kQK_K / 16], mins[kQK_K / 16];
+    search_q2_K(x, scales, mins, L);
+    pack_q2_K(x, scales, mins, L, b[i]);
   }
 }
 
@@ -112,51 +128,55 @@ void dequantize_q3_K(const void* src, float* dst, int64_t n) {
   }
 }
 
+void pack_q3_K(const float* x, const float* scales, int8_t* L, BlockQ3_K& b) {
+  float max_scale = 0, amax = 0;
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    if (std::fabs(scales[j]) > amax) {
+      amax = std::fabs(scales[j]);
+      max_scale = scales[j];
+    }
+  }
+  std::memset(b.scales, 0, sizeof b.scales);
+  if (max_scale) {
+    const float iscale = -32.f / max_scale;
+    for (int j = 0; j < kQK_K / 16; ++j) {
+      const int l = std::clamp(static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))), -32, 31) + 32;
+      if (j < 8)
+        b.scales[j] = static_cast<uint8_t>(l & 0xf);
+      else
+        b.scales[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
+      b.scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
+    }
+    b.d = f2h(1 / iscale);
+  } else {
+    b.d = f2h(0.f);
+  }
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    const float d = h2f(b.d) * static_cast<float>(q3_scale(b.scales, j));
+    if (!d) continue;
+    for (int ii = 0; ii < 16; ++ii)
+      L[16 * j + ii] = static_cast<int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -4, 3) + 4);
+  }
+  // High bit of element e goes to hmask[e % 32], bit e / 32.
+  std::memset(b.hmask, 0, sizeof b.hmask);
+  for (int e = 0; e < kQK_K; ++e) {
+    if (L[e] > 3) {
+      b.hmask[e % 32] |= static_cast<uint8_t>(1 << (e / 32));
+      L[e] = static_cast<int8_t>(L[e] - 4);
+    }
+  }
+  for (int j = 0; j < kQK_K; j += 128)
+    for (int l = 0; l < 32; ++l)
+      b.qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
 void quantize_q3_K(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ3_K*>(dst);
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
     int8_t L[kQK_K];
     float scales[kQK_K / 16];
-    float max_scale = 0, amax = 0;
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
-      if (std::fabs(scales[j]) > amax) {
-        amax = std::fabs(scales[j]);
-        max_scale = scales[j];
-      }
-    }
-    std::memset(b[i].scales, 0, sizeof b[i].scales);
-    if (max_scale) {
-      const float iscale = -32.f / max_scale;
-      for (int j = 0; j < kQK_K / 16; ++j) {
-        const int l = std::clamp(static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))), -32, 31) + 32;
-        if (j < 8)
-          b[i].scales[j] = static_cast<uint8_t>(l & 0xf);
-        else
-          b[i].scales[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
-        b[i].scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
-      }
-      b[i].d = f2h(1 / iscale);
-    } else {
-      b[i].d = f2h(0.f);
-    }
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      const float d = h2f(b[i].d) * static_cast<float>(q3_scale(b[i].scales, j));
-      if (!d) continue;
-      for (int ii = 0; ii < 16; ++ii)
-        L[16 * j + ii] = static_cast<int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -4, 3) + 4);
-    }
-    // High bit of element e goes to hmask[e % 32], bit e / 32.
-    std::memset(b[i].hmask, 0, sizeof b[i].hmask);
-    for (int e = 0; e < kQK_K; ++e) {
-      if (L[e] > 3) {
-        b[i].hmask[e % 32] |= static_cast<uint8_t>(1 << (e / 32));
-        L[e] = static_cast<int8_t>(L[e] - 4);
-      }
-    }
-    for (int j = 0; j < kQK_K; j += 128)
-      for (int l = 0; l < 32; ++l)
-        b[i].qs[j / 4 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+    for (int j = 0; j < kQK_K / 16; ++j) scales[j] = make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
+    pack_q3_K(x, scales, L, b[i]);
   }
 }
 
@@ -178,32 +198,48 @@ void dequantize_q4_K(const void* src, float* dst, int64_t n) {
   }
 }
 
+namespace {
+
+void search_q4_K(const float* x, float* scales, float* mins, uint8_t* L) {
+  uint8_t Laux[32];
+  float weights[32];
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    rms_weights(x + 32 * j, weights);
+    scales[j] = make_qkx2_quants(32, 15, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -1.f, 0.1f, 20, false);
+  }
+}
+
+}  // namespace
+
+void pack_q4_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ4_K& b) {
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    max_scale = std::max(max_scale, scales[j]);
+    max_min = std::max(max_min, mins[j]);
+  }
+  pack_scale_min_k4(scales, mins, max_scale, max_min, b.scales);
+  b.d = f2h(max_scale / 63.f);
+  b.dmin = f2h(max_min / 63.f);
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    int sc, m;
+    get_scale_min_k4(j, b.scales, sc, m);
+    const float d = h2f(b.d) * static_cast<float>(sc);
+    if (!d) continue;
+    const float dm = h2f(b.dmin) * static_cast<float>(m);
+    for (int ii = 0; ii < 32; ++ii)
+      L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, 15));
+  }
+  for (int j = 0; j < kQK_K; j += 64)
+    for (int l = 0; l < 32; ++l) b.qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
+}
+
 void quantize_q4_K(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ4_K*>(dst);
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
-    uint8_t L[kQK_K], Laux[32];
-    float weights[32], mins[kQK_K / 32], scales[kQK_K / 32];
-    float max_scale = 0, max_min = 0;
-    for (int j = 0; j < kQK_K / 32; ++j) {
-      rms_weights(x + 32 * j, weights);
-      scales[j] = make_qkx2_quants(32, 15, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -1.f, 0.1f, 20, false);
-      max_scale = std::max(max_scale, scales[j]);
-      max_min = std::max(max_min, mins[j]);
-    }
-    pack_scale_min_k4(scales, mins, max_scale, max_min, b[i].scales);
-    b[i].d = f2h(max_scale / 63.f);
-    b[i].dmin = f2h(max_min / 63.f);
-    for (int j = 0; j < kQK_K / 32; ++j) {
-      int sc, m;
-      get_scale_min_k4(j, b[i].scales, sc, m);
-      const float d = h2f(b[i].d) * static_cast<float>(sc);
-      if (!d) continue;
-      const float dm = h2f(b[i].dmin) * static_cast<float>(m);
-      for (int ii = 0; ii < 32; ++ii)
-        L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, 15));
-    }
-    for (int j = 0; j < kQK_K; j += 64)
-      for (int l = 0; l < 32; ++l) b[i].qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
+    uint8_t L[kQK_K];
+    float scales[kQK_K / 32], mins[kQK_K / 32];
+    search_q4_K(x, scales, mins, L);
+    pack_q4_K(x, scales, mins, L, b[i]);
   }
 }
 
@@ -225,42 +261,58 @@ void dequantize_q5_K(const void* src, float* dst, int64_t n) {
   }
 }
 
+namespace {
+
+void search_q5_K(const float* x, float* scales, float* mins, uint8_t* L) {
+  uint8_t Laux[32];
+  float weights[32];
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    rms_weights(x + 32 * j, weights);
+    scales[j] = make_qkx2_quants(32, 31, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -0.5f, 0.1f, 15, false);
+  }
+}
+
+}  // namespace
+
+void pack_q5_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ5_K& b) {
+  float max_scale = 0, max_min = 0;
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    max_scale = std::max(max_scale, scales[j]);
+    max_min = std::max(max_min, mins[j]);
+  }
+  pack_scale_min_k4(scales, mins, max_scale, max_min, b.scales);
+  b.d = f2h(max_scale / 63.f);
+  b.dmin = f2h(max_min / 63.f);
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    int sc, m;
+    get_scale_min_k4(j, b.scales, sc, m);
+    const float d = h2f(b.d) * static_cast<float>(sc);
+    if (!d) continue;
+    const float dm = h2f(b.dmin) * static_cast<float>(m);
+    for (int ii = 0; ii < 32; ++ii)
+      L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, 31));
+  }
+  std::memset(b.qh, 0, sizeof b.qh);
+  for (int j = 0; j < kQK_K / 32; ++j) {
+    for (int l = 0; l < 32; ++l) {
+      const int q = L[32 * j + l];
+      if (q > 15) b.qh[l] |= static_cast<uint8_t>(1 << j);
+      uint8_t& byte = b.qs[(j / 2) * 32 + l];
+      if (j % 2 == 0)
+        byte = static_cast<uint8_t>(q & 0xf);
+      else
+        byte = static_cast<uint8_t>(byte | ((q & 0xf) << 4));
+    }
+  }
+}
+
 void quantize_q5_K(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ5_K*>(dst);
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
-    uint8_t L[kQK_K], Laux[32];
-    float weights[32], mins[kQK_K / 32], scales[kQK_K / 32];
-    float max_scale = 0, max_min = 0;
-    for (int j = 0; j < kQK_K / 32; ++j) {
-      rms_weights(x + 32 * j, weights);
-      scales[j] = make_qkx2_quants(32, 31, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, -0.5f, 0.1f, 15, false);
-      max_scale = std::max(max_scale, scales[j]);
-      max_min = std::max(max_min, mins[j]);
-    }
-    pack_scale_min_k4(scales, mins, max_scale, max_min, b[i].scales);
-    b[i].d = f2h(max_scale / 63.f);
-    b[i].dmin = f2h(max_min / 63.f);
-    for (int j = 0; j < kQK_K / 32; ++j) {
-      int sc, m;
-      get_scale_min_k4(j, b[i].scales, sc, m);
-      const float d = h2f(b[i].d) * static_cast<float>(sc);
-      if (!d) continue;
-      const float dm = h2f(b[i].dmin) * static_cast<float>(m);
-      for (int ii = 0; ii < 32; ++ii)
-        L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, 31));
-    }
-    std::memset(b[i].qh, 0, sizeof b[i].qh);
-    for (int j = 0; j < kQK_K / 32; ++j) {
-      for (int l = 0; l < 32; ++l) {
-        const int q = L[32 * j + l];
-        if (q > 15) b[i].qh[l] |= static_cast<uint8_t>(1 << j);
-        uint8_t& byte = b[i].qs[(j / 2) * 32 + l];
-        if (j % 2 == 0)
-          byte = static_cast<uint8_t>(q & 0xf);
-        else
-          byte = static_cast<uint8_t>(byte | ((q & 0xf) << 4));
-      }
-    }
+    uint8_t L[kQK_K];
+    float scales[kQK_K / 32], mins[kQK_K / 32];
+    search_q5_K(x, scales, mins, L);
+    pack_q5_K(x, scales, mins, L, b[i]);
   }
 }
 
@@ -282,43 +334,54 @@ void dequantize_q6_K(const void* src, float* dst, int64_t n) {
   }
 }
 
+namespace {
+
+void search_q6_K(const float* x, float* scales, int8_t* L) {
+  for (int ib = 0; ib < kQK_K / 16; ++ib) scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, 1);
+}
+
+}  // namespace
+
+void pack_q6_K(const float* x, const float* scales, int8_t* L, BlockQ6_K& b) {
+  float max_scale = 0, max_abs_scale = 0;
+  for (int ib = 0; ib < kQK_K / 16; ++ib) {
+    if (std::fabs(scales[ib]) > max_abs_scale) {
+      max_abs_scale = std::fabs(scales[ib]);
+      max_scale = scales[ib];
+    }
+  }
+  if (max_abs_scale < kGroupMaxEps) {
+    std::memset(&b, 0, sizeof b);
+    return;
+  }
+  const float iscale = -128.f / max_scale;
+  b.d = f2h(1 / iscale);
+  for (int ib = 0; ib < kQK_K / 16; ++ib) b.scales[ib] = static_cast<int8_t>(std::min(127, nearest_int(iscale * scales[ib])));
+  for (int j = 0; j < kQK_K / 16; ++j) {
+    const float d = h2f(b.d) * static_cast<float>(b.scales[j]);
+    if (!d) continue;
+    for (int ii = 0; ii < 16; ++ii)
+      L[16 * j + ii] = static_cast<int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -32, 31) + 32);
+  }
+  for (int h = 0; h < kQK_K / 128; ++h) {
+    const int8_t* Lh = L + 128 * h;
+    uint8_t* ql = b.ql + 64 * h;
+    uint8_t* qh = b.qh + 32 * h;
+    for (int l = 0; l < 32; ++l) {
+      ql[l] = static_cast<uint8_t>((Lh[l] & 0xf) | ((Lh[l + 64] & 0xf) << 4));
+      ql[l + 32] = static_cast<uint8_t>((Lh[l + 32] & 0xf) | ((Lh[l + 96] & 0xf) << 4));
+      qh[l] = static_cast<uint8_t>((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
+    }
+  }
+}
+
 void quantize_q6_K(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ6_K*>(dst);
   for (int64_t i = 0; i < n / kQK_K; ++i, x += kQK_K) {
     int8_t L[kQK_K];
     float scales[kQK_K / 16];
-    float max_scale = 0, max_abs_scale = 0;
-    for (int ib = 0; ib < kQK_K / 16; ++ib) {
-      scales[ib] = make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, 1);
-      if (std::fabs(scales[ib]) > max_abs_scale) {
-        max_abs_scale = std::fabs(scales[ib]);
-        max_scale = scales[ib];
-      }
-    }
-    if (max_abs_scale < kGroupMaxEps) {
-      std::memset(&b[i], 0, sizeof b[i]);
-      continue;
-    }
-    const float iscale = -128.f / max_scale;
-    b[i].d = f2h(1 / iscale);
-    for (int ib = 0; ib < kQK_K / 16; ++ib)
-      b[i].scales[ib] = static_cast<int8_t>(std::min(127, nearest_int(iscale * scales[ib])));
-    for (int j = 0; j < kQK_K / 16; ++j) {
-      const float d = h2f(b[i].d) * static_cast<float>(b[i].scales[j]);
-      if (!d) continue;
-      for (int ii = 0; ii < 16; ++ii)
-        L[16 * j + ii] = static_cast<int8_t>(std::clamp(nearest_int(x[16 * j + ii] / d), -32, 31) + 32);
-    }
-    for (int h = 0; h < kQK_K / 128; ++h) {
-      const int8_t* Lh = L + 128 * h;
-      uint8_t* ql = b[i].ql + 64 * h;
-      uint8_t* qh = b[i].qh + 32 * h;
-      for (int l = 0; l < 32; ++l) {
-        ql[l] = static_cast<uint8_t>((Lh[l] & 0xf) | ((Lh[l + 64] & 0xf) << 4));
-        ql[l + 32] = static_cast<uint8_t>((Lh[l + 32] & 0xf) | ((Lh[l + 96] & 0xf) << 4));
-        qh[l] = static_cast<uint8_t>((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) | ((Lh[l + 96] >> 4) << 6));
-      }
-    }
+    search_q6_K(x, scales, L);
+    pack_q6_K(x, scales, L, b[i]);
   }
 }
 

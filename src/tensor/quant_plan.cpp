@@ -15,10 +15,12 @@ const std::vector<FileType>& file_types() {
       {"BF16", 32, TensorType::BF16},   {"Q8_0", 7, TensorType::Q8_0},
       {"Q4_0", 2, TensorType::Q4_0},    {"Q4_1", 3, TensorType::Q4_1},
       {"Q5_0", 8, TensorType::Q5_0},    {"Q5_1", 9, TensorType::Q5_1},
-      {"Q2_K", 10, TensorType::Q2_K},   {"Q3_K_M", 12, TensorType::Q3_K},
+      {"Q2_K", 10, TensorType::Q2_K},   {"Q3_K_S", 11, TensorType::Q3_K},
+      {"Q3_K_M", 12, TensorType::Q3_K}, {"Q3_K_L", 13, TensorType::Q3_K},
       {"Q4_K_S", 14, TensorType::Q4_K}, {"Q4_K_M", 15, TensorType::Q4_K},
       {"Q5_K_S", 16, TensorType::Q5_K}, {"Q5_K_M", 17, TensorType::Q5_K},
-      {"Q6_K", 18, TensorType::Q6_K},
+      {"Q6_K", 18, TensorType::Q6_K},   {"IQ4_NL", 25, TensorType::IQ4_NL},
+      {"IQ4_XS", 30, TensorType::IQ4_XS},
   };
   return t;
 }
@@ -51,6 +53,7 @@ TensorType fallback_for(TensorType t) {
     case TensorType::Q4_K: return TensorType::Q5_0;
     case TensorType::Q5_K: return TensorType::Q5_1;
     case TensorType::Q6_K: return TensorType::Q8_0;
+    case TensorType::IQ4_XS: return TensorType::IQ4_NL;
     default: return TensorType::F16;
   }
 }
@@ -79,6 +82,7 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
   TensorType t = ft.default_type;
   if (!type_traits(t).quantized) return t;
   const std::string& f = ft.name;
+  const bool is_iq4 = f == "IQ4_NL" || f == "IQ4_XS";
   const bool is_output = name == "output.weight" || (!has_output && name == "token_embd.weight");
   if (is_output) {
     if (ne[0] % type_traits(t).block_size != 0) t = TensorType::Q8_0;
@@ -86,18 +90,23 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
   } else if (contains(name, "attn_v.weight")) {
     if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < 2 ? TensorType::Q5_K : TensorType::Q4_K;
+    else if (f == "Q3_K_L") t = TensorType::Q5_K;
+    else if (is_iq4 && n_gqa >= 4) t = TensorType::Q5_K;
     else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
     else if (f == "Q4_K_S" && i_layer < 4) t = TensorType::Q5_K;
   } else if (contains(name, "ffn_down")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < n_layer / 16 ? TensorType::Q5_K : TensorType::Q4_K;
+    else if (f == "Q3_K_L") t = TensorType::Q5_K;
+    else if (is_iq4 && i_layer < n_layer / 8) t = TensorType::Q5_K;  // without an importance matrix
     else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
     else if (f == "Q4_K_S" && i_layer < n_layer / 8) t = TensorType::Q5_K;
   } else if (contains(name, "attn_output.weight")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
     else if (f == "Q3_K_M") t = TensorType::Q4_K;
+    else if (f == "Q3_K_L") t = TensorType::Q5_K;
   } else if (contains(name, "attn_qkv.weight")) {
-    if (f == "Q3_K_M") t = TensorType::Q4_K;
+    if (f == "Q3_K_M" || f == "Q3_K_L") t = TensorType::Q4_K;
     else if (f == "Q4_K_M") t = TensorType::Q5_K;
     else if (f == "Q5_K_M") t = TensorType::Q6_K;
   }

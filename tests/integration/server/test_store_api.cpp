@@ -160,6 +160,8 @@ TEST_F(StoreApi, CreateQuantisesTheFromModel) {
     body.update(bad);
     auto refused = post_json(*client_, "/api/create", body);
     EXPECT_EQ(refused.status, 400) << bad << refused.raw;
+    // Worded for an API client, not after the CLI's --quantize flag.
+    EXPECT_EQ(refused.raw.find("create --quantize"), std::string::npos) << refused.raw;
   }
   EXPECT_EQ(names().count("bad:latest"), 0u);
 }

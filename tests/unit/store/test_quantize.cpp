@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "gguf/gguf.h"
+#include "gguf/writer.h"
 #include "store/quantize.h"
 #include "store/store.h"
 #include "store_testing.h"
@@ -78,4 +79,26 @@ TEST(Quantize, CreateQuantizeQ4_K_MFromF16Model) {
   EXPECT_THROW(s.create("x", Modelfile::parse("FROM bge:q4_k_m\n", "mf"), d.path(), {}, "Q8_0"), Error);
   EXPECT_THROW(s.create("x", mf, d.path(), {}, "Q9_9"), Error);
   EXPECT_EQ(s.list().size(), 1u);
+}
+
+// A 2-D integer tensor named like a weight has no float values: the quantizer says so instead of
+// converting through a missing to_float (which crashed), and writes nothing.
+TEST(Quantize, IntegerWeightIsRefusedByName) {
+  TempDir d;
+  std::vector<float> emb(64 * 4, 0.5f);
+  std::vector<int32_t> ids(64 * 2, 7);
+  gguf::write_file(d / "ints.gguf", {{"general.architecture", gguf::Value::of_string("llama")}},
+                   {{"token_embd.weight", TensorType::F32, {64, 4},
+                     {reinterpret_cast<const uint8_t*>(emb.data()), emb.size() * sizeof(float)}, {}},
+                    {"blk.0.ids.weight", TensorType::I32, {64, 2},
+                     {reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * sizeof(int32_t)}, {}}});
+  try {
+    quantize_gguf(d / "ints.gguf", d / "q.gguf", "Q8_0");
+    FAIL() << "an i32 weight was quantized";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor blk.0.ids.weight is i32, which cannot be converted to q8_0"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(d / "q.gguf"));
 }
