@@ -92,6 +92,10 @@ TEST_F(VectorIndexTest, GraphAgreesWithExactSearchAndIsSavedAndReloaded) {
   const auto a = built.search(q, 10, ""), b = loaded.search(q, 10, "");
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].chunk_id, b[i].chunk_id);
+  // The graph holds the only copy of the vectors; similarities read from it are the stored ones.
+  for (int64_t id = 1; id <= 2000; id += 97) EXPECT_FLOAT_EQ(loaded.similarity(id, q), exact.similarity(id, q)) << id;
+  // A search breadth below k still gives k results (the walk keeps at least k).
+  EXPECT_EQ(loaded.search(q, 10, "", nullptr, 1).size(), 10u);
   // A path prefix cannot go through the graph: exact over that document's rows.
   const auto only = loaded.search(q, 5, "d7");
   ASSERT_EQ(only.size(), 5u);
