@@ -31,6 +31,17 @@ uint32_t get_varint(const uint8_t*& p) {
 }  // namespace
 
 TermIndex::TermIndex(Collection& c) {
+  const auto file = c.dir() / "terms.idx";
+  const int64_t generation = c.generation();
+  if (load(file, generation)) {
+    loaded_ = true;
+    return;
+  }
+  build(c);
+  save(file, generation);
+}
+
+void TermIndex::build(Collection& c) {
   // Postings are appended per term while rows arrive in order, then packed into one buffer.
   struct Building {
     std::vector<uint8_t> bytes;
