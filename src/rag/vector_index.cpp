@@ -24,6 +24,7 @@ VectorIndex::VectorIndex(Collection& c, size_t ann_threshold) : generation_(c.ge
     ann_ = AnnIndex::open_or_build(c.dir() / "vectors.hnsw", generation_, ids_.data(), matrix_.data(), ids_.size(), dim_);
     for (size_t r = 0; r < ids_.size(); ++r)
       if (!(row_[r] = ann_->vector(ids_[r]))) throw Error(c.dir().string() + ": the vector graph lacks chunk " + std::to_string(ids_[r]));
+    moments_ = SimilarityMoments(row_, dim_);
     // The graph has its own copy of every vector: a second one here would double the memory.
     std::vector<float>().swap(matrix_);
   } else {
@@ -46,19 +47,6 @@ float dot(const float* a, std::span<const float> b) {
   return t;
 }
 
-// Mean and spread of the similarities from a fixed sample of rows: what chance gives, for the
-// graph path, which does not see every similarity.
-void sampled_spread(const std::vector<const float*>& rows, std::span<const float> q, double best,
-                    VectorIndex::Spread* spread) {
-  const size_t step = std::max<size_t>(rows.size() / 4096, 1);
-  double sum = 0, sq = 0, n = 0;
-  for (size_t r = 0; r < rows.size(); r += step, ++n) {
-    const double s = dot(rows[r], q);
-    sum += s, sq += s * s;
-  }
-  const double mean = sum / n, var = std::max(sq / n - mean * mean, 1e-12);
-  *spread = {(best - mean) / std::sqrt(var), rows.size()};
-}
 }  // namespace
 
 float VectorIndex::similarity(int64_t chunk_id, std::span<const float> query) const {
@@ -77,7 +65,11 @@ std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t 
   // The graph cannot filter by path: a prefix search stays exact over the rows it keeps.
   if (ann_ && path_prefix.empty()) {
     for (const auto& [id, sim] : ann_->search(query, k, breadth)) hits.push_back({id, sim});
-    if (spread && !hits.empty()) sampled_spread(row_, query, hits.front().similarity, spread);
+    if (spread && !hits.empty()) {
+      double mean = 0, var = 0;
+      moments_.of(query, mean, var);
+      *spread = {(hits.front().similarity - mean) / std::sqrt(std::max(var, 1e-12)), ids_.size()};
+    }
     return hits;
   }
   std::vector<char> allowed(paths_.size(), 1);

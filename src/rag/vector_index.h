@@ -13,6 +13,7 @@
 
 #include "rag/ann_index.h"
 #include "rag/collection.h"
+#include "rag/similarity_moments.h"
 
 namespace airlock::rag {
 
@@ -58,6 +59,7 @@ class VectorIndex {
   std::vector<const float*> row_;    // each row's vector, in matrix_ or in the graph
   std::unordered_map<int64_t, size_t> row_of_;
   std::unique_ptr<AnnIndex> ann_;
+  SimilarityMoments moments_;        // with the graph: what chance gives, for Spread
 };
 
 }  // namespace airlock::rag
