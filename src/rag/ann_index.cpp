@@ -97,11 +97,13 @@ bool AnnIndex::update(const int64_t* ids, const float* rows, size_t n, size_t di
 
 void AnnIndex::save(const fs::path& file, int64_t generation, size_t n, size_t dim) const {
   // Saved for the next process; a collection on a read-only mount just keeps it in memory.
+  const fs::path tmp = temp_beside(file);
   try {
-    const fs::path tmp = temp_beside(file);
     graph_->saveIndex(tmp.string());
     commit_saved(tmp, file, {{"generation", generation}, {"rows", n}, {"dim", dim}, {"labels", "chunk_id"}});
   } catch (const std::exception&) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
   }
 }
 

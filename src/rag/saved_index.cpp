@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <vector>
 
@@ -27,7 +28,11 @@ uint64_t file_checksum(const fs::path& p, uint64_t& size) {
   return h;
 }
 
-fs::path temp_beside(const fs::path& file) { return fs::path(file.string() + ".tmp" + std::to_string(::getpid())); }
+fs::path temp_beside(const fs::path& file) {
+  // Unique per process and call: two server threads may save the same collection's index at once.
+  static std::atomic<uint64_t> calls{0};
+  return fs::path(file.string() + ".tmp" + std::to_string(::getpid()) + "-" + std::to_string(calls++));
+}
 
 void commit_saved(const fs::path& tmp, const fs::path& file, nlohmann::json meta) {
   uint64_t size = 0;

@@ -14,7 +14,7 @@ namespace airlock::rag {
 // FNV-1a over the whole file, and its size.
 uint64_t file_checksum(const std::filesystem::path& p, uint64_t& size);
 
-// A temporary name beside `file` for this process to write to before commit_saved.
+// A fresh temporary name beside `file` to write to before commit_saved.
 std::filesystem::path temp_beside(const std::filesystem::path& file);
 
 // Renames `tmp` to `file`, then writes `meta` plus size and checksum as FILE.json (atomically).

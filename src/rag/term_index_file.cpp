@@ -86,8 +86,8 @@ bool checked_varint(const uint8_t*& p, const uint8_t* end, uint32_t& v) {
 }  // namespace
 
 void TermIndex::save(const fs::path& file, int64_t generation) const {
+  const fs::path tmp = temp_beside(file);
   try {
-    const fs::path tmp = temp_beside(file);
     {
       Writer w(tmp);
       w.pod(kTag);
@@ -107,7 +107,7 @@ void TermIndex::save(const fs::path& file, int64_t generation) const {
     commit_saved(tmp, file, {{"generation", generation}, {"rows", ids_.size()}});
   } catch (const std::exception&) {
     std::error_code ec;
-    fs::remove(temp_beside(file), ec);
+    fs::remove(tmp, ec);
   }
 }
 

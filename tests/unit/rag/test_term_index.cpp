@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <latch>
 #include <sstream>
+#include <thread>
 
 #include "rag/collection.h"
 #include "rag/saved_index.h"
@@ -190,4 +192,31 @@ TEST_F(TermIndexTest, SavedIndexIsRebuiltWhenStaleDamagedOrForged) {
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(c.chunk(hits[0].chunk_id).path, "new");
   EXPECT_TRUE(TermIndex(c).loaded());
+}
+
+TEST_F(TermIndexTest, TwoThreadsSavingAtOnceLeaveOneGoodFile) {
+  {
+    Collection c(dir_ / "c");
+    const std::vector<std::vector<float>> v(1, std::vector<float>{1.0f});
+    for (int i = 0; i < 300; ++i)
+      c.replace_document({.path = "doc" + std::to_string(i), .hash = std::to_string(i), .format = "text"},
+                         {Chunk{.text = "pump " + std::to_string(i) + " valve w" + std::to_string(i % 17), .heading = ""}}, v);
+  }
+  // As two server threads answering the first queries of a changed collection do: each builds and
+  // saves through its own temporary file; one file wins, complete, and no temporary stays.
+  std::latch start(2);
+  std::vector<std::thread> savers;
+  for (int t = 0; t < 2; ++t)
+    savers.emplace_back([&] {
+      Collection c(dir_ / "c");
+      start.arrive_and_wait();
+      EXPECT_EQ(TermIndex(c).search(c.terms("pump"), 5, "").size(), 5u);
+    });
+  for (auto& t : savers) t.join();
+  Collection c(dir_ / "c");
+  const TermIndex loaded(c);
+  EXPECT_TRUE(loaded.loaded());
+  EXPECT_EQ(loaded.search(c.terms("w5"), 50, "").size(), 18u);  // i % 17 == 5 for 18 of 0..299
+  for (const auto& e : fs::directory_iterator(dir_ / "c"))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path() << " left behind";
 }
