@@ -1,7 +1,6 @@
 #include "rag/ann_index.h"
 
 #include <hnswlib/hnswlib.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -141,10 +140,6 @@ std::vector<std::pair<int64_t, float>> AnnIndex::search(std::span<const float> q
     out[i] = {static_cast<int64_t>(heap.top().second), 1.0f - heap.top().first};
   return out;
 }
-
-}  // namespace airlock::rag
-
-namespace airlock::rag {
 
 const float* AnnIndex::vector(int64_t chunk_id) const {
   const auto it = graph_->label_lookup_.find(static_cast<hnswlib::labeltype>(chunk_id));
