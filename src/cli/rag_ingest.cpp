@@ -7,7 +7,7 @@
 #include "command.h"
 #include "rag/event_log.h"
 #include "rag/ingest.h"
-#include "rag/vector_index.h"
+#include "rag/search_index.h"
 #include "rag_cli.h"
 
 namespace {
@@ -49,8 +49,9 @@ airlock::cli::Registrar reg("rag ingest", [](CLI::App& app) {
     opts.progress = [tty](const rag::IngestProgress& p) { show_progress(p, tty); };
     std::vector<std::filesystem::path> paths(o->paths.begin(), o->paths.end());
     const auto r = rag::ingest_paths(c, *embedder, paths, opts);
-    // A large collection's HNSW graph is built (and saved) now rather than by the first search.
-    if (static_cast<size_t>(c.stats().chunks) >= rag::VectorIndex::kAnnThreshold) rag::VectorIndex built(c);
+    // The term index and a large collection's HNSW graph are built (and saved) now rather than by
+    // the first search.
+    { const rag::SearchIndex built(c); }
     if (tty) std::fprintf(stderr, "\n");
     std::printf("%zu files: %zu added, %zu updated, %zu unchanged, %zu removed, %zu unsupported, %zu failed; "
                 "%zu chunks in %.1f s (%.1f chunks/s embedding)\n",

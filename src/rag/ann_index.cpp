@@ -1,15 +1,13 @@
 #include "rag/ann_index.h"
 
 #include <hnswlib/hnswlib.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
-#include <fstream>
 #include <thread>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
+#include "rag/saved_index.h"
 
 namespace airlock::rag {
 
@@ -17,30 +15,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Graph shape: 16 links per node and a construction breadth of 100, at search breadth 200, gave
-// recall@10 of 0.998 on 200,000 and 0.82 on 1,000,000 of bench/rag's synthetic 384-dimension
-// vectors (near-uniform, the hard case; docs/RAG.md), at ~130 bytes per row besides the vector.
+// Graph shape: 16 links per node and a construction breadth of 100 (docs/RAG.md has the recall
+// this gives on bench/rag's vectors), at ~130 bytes per row besides the vector.
 constexpr size_t kLinks = 16;
 constexpr size_t kBuildEf = 100;
-// Search breadth, set once (hnswlib keeps it in the graph, unsynchronised): k is at most this.
-constexpr size_t kSearchEf = 200;
-
-// FNV-1a over the file: detects a truncated or damaged graph (hnswlib's loader trusts its input).
-uint64_t file_checksum(const fs::path& p, uint64_t& size) {
-  std::ifstream in(p, std::ios::binary);
-  uint64_t h = 1469598103934665603ull;
-  size = 0;
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = static_cast<size_t>(in.gcount());
-    for (size_t i = 0; i < got; ++i) h = (h ^ static_cast<unsigned char>(buf[i])) * 1099511628211ull;
-    size += got;
-  }
-  return h;
-}
-
-fs::path meta_path(const fs::path& file) { return fs::path(file.string() + ".json"); }
+// Search breadth when the caller names none: see default_breadth.
+constexpr size_t kSearchEf = 400;
 
 }  // namespace
 
@@ -49,20 +29,15 @@ AnnIndex::~AnnIndex() = default;
 
 bool AnnIndex::load(const fs::path& file, int64_t generation, size_t n, size_t dim, bool& current) {
   try {
-    std::ifstream meta_in(meta_path(file));
-    if (!meta_in) return false;
-    const auto meta = nlohmann::json::parse(meta_in);
-    uint64_t size = 0;
+    const auto meta = read_saved_meta(file);
     // Graphs labelled by row (before labels were chunk ids) cannot be updated: rebuilt.
-    if (meta.value("labels", "") != "chunk_id" || meta.at("dim") != dim ||
-        meta.at("checksum") != file_checksum(file, size) || meta.at("size") != size)
-      return false;
+    if (!meta || meta->value("labels", "") != "chunk_id" || meta->at("dim") != dim) return false;
     graph_ = std::make_unique<hnswlib::HierarchicalNSW<float>>(space_.get(), file.string(), false, n);
     // hnswlib 0.6.2's loading constructor adds the deleted nodes to a count it never set to zero.
     graph_->num_deleted_ = 0;
     for (size_t i = 0; i < graph_->cur_element_count; ++i)
       graph_->num_deleted_ += graph_->isMarkedDeleted(static_cast<hnswlib::tableint>(i));
-    current = meta.at("generation") == generation && meta.at("rows") == n &&
+    current = meta->at("generation") == generation && meta->at("rows") == n &&
               graph_->cur_element_count - graph_->num_deleted_ == n;
     return true;
   } catch (const std::exception&) {
@@ -121,18 +96,13 @@ bool AnnIndex::update(const int64_t* ids, const float* rows, size_t n, size_t di
 
 void AnnIndex::save(const fs::path& file, int64_t generation, size_t n, size_t dim) const {
   // Saved for the next process; a collection on a read-only mount just keeps it in memory.
+  const fs::path tmp = temp_beside(file);
   try {
-    const std::string tmp = file.string() + ".tmp" + std::to_string(::getpid());
-    graph_->saveIndex(tmp);
-    uint64_t size = 0;
-    const uint64_t sum = file_checksum(tmp, size);
-    fs::rename(tmp, file);
-    const nlohmann::json meta = {{"generation", generation}, {"rows", n},       {"dim", dim},
-                                 {"size", size},             {"checksum", sum}, {"labels", "chunk_id"}};
-    const std::string meta_tmp = meta_path(file).string() + ".tmp" + std::to_string(::getpid());
-    std::ofstream(meta_tmp) << meta.dump();
-    fs::rename(meta_tmp, meta_path(file));
+    graph_->saveIndex(tmp.string());
+    commit_saved(tmp, file, {{"generation", generation}, {"rows", n}, {"dim", dim}, {"labels", "chunk_id"}});
   } catch (const std::exception&) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
   }
 }
 
@@ -143,7 +113,6 @@ std::unique_ptr<AnnIndex> AnnIndex::open_or_build(const fs::path& file, int64_t 
   if (ix->load(file, generation, n, dim, current)) {
     if (current) {
       ix->origin_ = Origin::Loaded;
-      ix->graph_->setEf(kSearchEf);
       return ix;
     }
     if (ix->update(ids, rows, n, dim)) ix->origin_ = Origin::Updated;
@@ -155,17 +124,27 @@ std::unique_ptr<AnnIndex> AnnIndex::open_or_build(const fs::path& file, int64_t 
     for (size_t r = 0; r < n; ++r) all[r] = r;
     ix->add_rows(ids, rows, all, dim);
   }
-  ix->graph_->setEf(kSearchEf);
   ix->save(file, generation, n, dim);
   return ix;
 }
 
-std::vector<std::pair<int64_t, float>> AnnIndex::search(std::span<const float> query, size_t k) const {
-  auto heap = graph_->searchKnn(query.data(), k);
+size_t AnnIndex::default_breadth(size_t k) { return std::max(kSearchEf, 2 * k); }
+
+std::vector<std::pair<int64_t, float>> AnnIndex::search(std::span<const float> query, size_t k, size_t breadth) const {
+  // hnswlib keeps its search breadth in the graph (setEf, unsynchronised), and walks with
+  // max(that, k): asking for `breadth` results and keeping the best k sets it per query instead.
+  auto heap = graph_->searchKnn(query.data(), std::max(k, breadth ? breadth : default_breadth(k)));
+  while (heap.size() > k) heap.pop();
   std::vector<std::pair<int64_t, float>> out(heap.size());
   for (size_t i = heap.size(); i-- > 0; heap.pop())
     out[i] = {static_cast<int64_t>(heap.top().second), 1.0f - heap.top().first};
   return out;
+}
+
+const float* AnnIndex::vector(int64_t chunk_id) const {
+  const auto it = graph_->label_lookup_.find(static_cast<hnswlib::labeltype>(chunk_id));
+  if (it == graph_->label_lookup_.end() || graph_->isMarkedDeleted(it->second)) return nullptr;
+  return reinterpret_cast<const float*>(graph_->getDataByInternalId(it->second));
 }
 
 }  // namespace airlock::rag

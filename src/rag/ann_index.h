@@ -31,7 +31,12 @@ class AnnIndex {
   ~AnnIndex();
 
   // Up to k (chunk id, cosine similarity) pairs, best first. Safe from several threads at once.
-  std::vector<std::pair<int64_t, float>> search(std::span<const float> query, size_t k) const;
+  // `breadth`: how many candidates the graph walk keeps (hnswlib's ef); more finds more of the
+  // true top k and costs time in proportion. 0: default_breadth(k).
+  std::vector<std::pair<int64_t, float>> search(std::span<const float> query, size_t k, size_t breadth = 0) const;
+  static size_t default_breadth(size_t k);
+  // The stored vector of a chunk (dim floats, owned by the graph); nullptr when it has none.
+  const float* vector(int64_t chunk_id) const;
   enum class Origin { Loaded, Updated, Built };
   Origin origin() const { return origin_; }
 

@@ -181,14 +181,31 @@ std::vector<std::string> Collection::terms(std::string_view text) {
   return out;
 }
 
-StoredChunk Collection::chunk(int64_t id) {
-  auto st = db_.prepare("SELECT c.id, d.path, c.text, c.heading, c.page, c.line_first, c.line_last, c.tokens "
-                        "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?");
+namespace {
+constexpr const char* kChunkById = "SELECT c.id, d.path, c.text, c.heading, c.page, c.line_first, c.line_last, c.tokens "
+                                   "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?";
+
+StoredChunk read_chunk(Statement& st, int64_t id) {
+  st.reset();
   st.bind(1, id);
   if (!st.step()) throw Error("no chunk " + std::to_string(id));
   return {st.i64(0), st.text(1),
           Chunk{st.text(2), st.text(3), static_cast<int>(st.i64(4)), static_cast<int>(st.i64(5)),
                 static_cast<int>(st.i64(6)), static_cast<size_t>(st.i64(7))}};
+}
+}  // namespace
+
+StoredChunk Collection::chunk(int64_t id) {
+  auto st = db_.prepare(kChunkById);
+  return read_chunk(st, id);
+}
+
+std::vector<StoredChunk> Collection::chunks(const std::vector<int64_t>& ids) {
+  auto st = db_.prepare(kChunkById);
+  std::vector<StoredChunk> out;
+  out.reserve(ids.size());
+  for (const int64_t id : ids) out.push_back(read_chunk(st, id));
+  return out;
 }
 
 }  // namespace airlock::rag

@@ -92,6 +92,8 @@ class Collection {
     while (st.step()) fn(st.i64(0), st.text(1), st.floats(2));
   }
   StoredChunk chunk(int64_t id);
+  // The chunks with these ids, in that order, through one prepared statement (a search's top k).
+  std::vector<StoredChunk> chunks(const std::vector<int64_t>& ids);
 
  private:
   void bump_generation();

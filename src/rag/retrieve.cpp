@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
+
+#include "rag/stage_timer.h"
 
 namespace airlock::rag {
 
@@ -11,12 +14,19 @@ constexpr double kRrfK = 60;
 }
 
 std::vector<SearchHit> search(Collection& c, const SearchIndex& indexes, std::span<const float> query_vector,
-                              const std::string& query_text, const SearchOptions& opts) {
+                              const std::string& query_text, const SearchOptions& opts, SearchTimings* timings) {
+  const auto stage = [&](SearchTimings::Stage SearchTimings::*s) { return timings ? &(timings->*s) : nullptr; };
   const VectorIndex& index = indexes.vectors;
   const size_t pool = std::max(opts.candidates, opts.k);
   std::map<int64_t, SearchHit> by_id;
   if (opts.mode != SearchMode::Vector) {
-    const auto bm = indexes.terms.search(c.terms(query_text), pool, opts.path_prefix);
+    std::vector<std::string> words;
+    {
+      StageTimer t(stage(&SearchTimings::words));
+      words = c.terms(query_text);
+    }
+    StageTimer t(stage(&SearchTimings::bm25));
+    const auto bm = indexes.terms.search(words, pool, opts.path_prefix);
     for (size_t i = 0; i < bm.size(); ++i) {
       SearchHit& h = by_id[bm[i].chunk_id];
       h.bm25_rank = static_cast<int>(i + 1);
@@ -26,6 +36,7 @@ std::vector<SearchHit> search(Collection& c, const SearchIndex& indexes, std::sp
   }
   const bool have_vectors = index.size() > 0 && !query_vector.empty();
   if (opts.mode != SearchMode::BM25 && have_vectors) {
+    StageTimer t(stage(&SearchTimings::vectors));
     VectorIndex::Spread spread;
     const auto vec = index.search(query_vector, pool, opts.path_prefix, &spread);
     // In hybrid mode the vector list counts as much as its best hit stands out from what chance
@@ -41,15 +52,22 @@ std::vector<SearchHit> search(Collection& c, const SearchIndex& indexes, std::sp
       h.score += opts.mode == SearchMode::Vector ? vec[i].similarity : weight / (kRrfK + static_cast<double>(i + 1));
     }
   }
+  std::optional<StageTimer> fusing(std::in_place, stage(&SearchTimings::fusion));
   std::vector<std::pair<int64_t, SearchHit>> ranked(by_id.begin(), by_id.end());
   // Ties (equal fused scores) go to the lower chunk id, so results are reproducible.
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second.score > b.second.score; });
   if (ranked.size() > opts.k) ranked.resize(opts.k);
+  fusing.reset();
+  StageTimer fetching(stage(&SearchTimings::fetch));
+  std::vector<int64_t> ids;
+  for (const auto& [id, h] : ranked) ids.push_back(id);
+  auto rows = c.chunks(ids);
   std::vector<SearchHit> out;
-  for (auto& [id, h] : ranked) {
-    h.chunk = c.chunk(id);
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    SearchHit& h = ranked[i].second;
+    h.chunk = std::move(rows[i]);
     // Not a vector candidate: its similarity still tells the caller how close it is.
-    if (h.vector_rank == 0 && have_vectors) h.similarity = index.similarity(id, query_vector);
+    if (h.vector_rank == 0 && have_vectors) h.similarity = index.similarity(ids[i], query_vector);
     out.push_back(std::move(h));
   }
   return out;

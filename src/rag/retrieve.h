@@ -31,8 +31,22 @@ struct SearchHit {
   double similarity = 0;     // cosine similarity to the query (computed for every hit)
 };
 
+// Where one search's time went (bench/rag): wall and this thread's CPU time per stage, so a slow
+// query on a busy machine shows whether it worked longer or waited.
+struct SearchTimings {
+  struct Stage {
+    double wall_ms = 0, cpu_ms = 0;
+  };
+  Stage words;    // the query's terms (FTS5's tokenizer)
+  Stage bm25;     // the term index's candidates
+  Stage vectors;  // the vector candidates and their spread
+  Stage fusion;   // reciprocal-rank fusion and the top k
+  Stage fetch;    // the top k's rows from SQLite, their similarities
+};
+
 std::vector<SearchHit> search(Collection& c, const SearchIndex& index, std::span<const float> query_vector,
-                              const std::string& query_text, const SearchOptions& opts);
+                              const std::string& query_text, const SearchOptions& opts,
+                              SearchTimings* timings = nullptr);
 
 // Whether a result set has anything worth answering from: some chunk matches the query's words
 // (BM25) or is at least `min_similarity` close to it.

@@ -31,6 +31,17 @@ uint32_t get_varint(const uint8_t*& p) {
 }  // namespace
 
 TermIndex::TermIndex(Collection& c) {
+  const auto file = c.dir() / "terms.idx";
+  const int64_t generation = c.generation();
+  if (load(file, generation)) {
+    loaded_ = true;
+    return;
+  }
+  build(c);
+  save(file, generation);
+}
+
+void TermIndex::build(Collection& c) {
   // Postings are appended per term while rows arrive in order, then packed into one buffer.
   struct Building {
     std::vector<uint8_t> bytes;
@@ -89,8 +100,19 @@ std::vector<BM25Hit> TermIndex::search(const std::vector<std::string>& query_ter
     kept.push_back(*std::min_element(found.begin(), found.end(),
                                      [](const Term* a, const Term* b) { return a->chunks < b->chunks; }));
 
-  // Term at a time into one score per row: every kept posting is read once, in memory order.
-  std::vector<float> score(n, 0.0f);
+  // Term at a time into one score per row: every kept posting is read once, in memory order. The
+  // scores live in this thread's scratch, reused across searches: allocating and zeroing one per
+  // query (4 MB at a million chunks) and then scanning every row cost as much as the scoring.
+  // Only the rows a query touched are visited, and cleared again however the search ends.
+  thread_local std::vector<float> score;
+  thread_local std::vector<uint32_t> touched;
+  if (score.size() < n) score.assign(n, 0.0f);
+  touched.clear();
+  struct Clear {
+    ~Clear() {
+      for (const uint32_t r : touched) score[r] = 0;
+    }
+  } clear;
   for (const Term* t : kept) {
     const double df = t->chunks;
     // FTS5's idf, floored the same way for words in more than half of the rows.
@@ -104,7 +126,10 @@ std::vector<BM25Hit> TermIndex::search(const std::vector<std::string>& query_ter
       row = first ? gap : row + gap;
       const double tf = get_varint(p);
       const double norm = kK1 * (1 - kB + kB * length_[row] / mean_length_);
-      score[row] += static_cast<float>(idf * tf * (kK1 + 1) / (tf + norm));
+      float& s = score[row];
+      if (s == 0) touched.push_back(row);
+      s += static_cast<float>(idf * tf * (kK1 + 1) / (tf + norm));
+      if (s == 0) touched.pop_back();  // a zero count (only a damaged index has one) adds nothing
     }
   }
 
@@ -114,8 +139,8 @@ std::vector<BM25Hit> TermIndex::search(const std::vector<std::string>& query_ter
   // The best `limit` rows; equal scores go to the lower chunk id, so results are reproducible.
   auto worse = [&](uint32_t a, uint32_t b) { return score[a] > score[b] || (score[a] == score[b] && ids_[a] < ids_[b]); };
   std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(worse)> best(worse);
-  for (uint32_t r = 0; r < n; ++r) {
-    if (score[r] <= 0 || !allowed[path_of_[r]]) continue;
+  for (const uint32_t r : touched) {
+    if (!allowed[path_of_[r]]) continue;
     if (best.size() < limit) best.push(r);
     else if (worse(r, best.top())) {
       best.pop();

@@ -19,8 +19,17 @@ VectorIndex::VectorIndex(Collection& c, size_t ann_threshold) : generation_(c.ge
     path_of_.push_back(it->second);
     matrix_.insert(matrix_.end(), v.begin(), v.end());
   });
-  if (ids_.size() >= ann_threshold)
+  row_.resize(ids_.size());
+  if (ids_.size() >= ann_threshold) {
     ann_ = AnnIndex::open_or_build(c.dir() / "vectors.hnsw", generation_, ids_.data(), matrix_.data(), ids_.size(), dim_);
+    for (size_t r = 0; r < ids_.size(); ++r)
+      if (!(row_[r] = ann_->vector(ids_[r]))) throw Error(c.dir().string() + ": the vector graph lacks chunk " + std::to_string(ids_[r]));
+    moments_ = SimilarityMoments(row_, dim_);
+    // The graph has its own copy of every vector: a second one here would double the memory.
+    std::vector<float>().swap(matrix_);
+  } else {
+    for (size_t r = 0; r < ids_.size(); ++r) row_[r] = matrix_.data() + r * dim_;
+  }
 }
 
 VectorIndex::~VectorIndex() = default;
@@ -38,29 +47,16 @@ float dot(const float* a, std::span<const float> b) {
   return t;
 }
 
-// Mean and spread of the similarities from a fixed sample of rows: what chance gives, for the
-// graph path, which does not see every similarity.
-void sampled_spread(const std::vector<float>& matrix, size_t rows, std::span<const float> q, double best,
-                    VectorIndex::Spread* spread) {
-  const size_t step = std::max<size_t>(rows / 4096, 1);
-  double sum = 0, sq = 0, n = 0;
-  for (size_t r = 0; r < rows; r += step, ++n) {
-    const double s = dot(matrix.data() + r * q.size(), q);
-    sum += s, sq += s * s;
-  }
-  const double mean = sum / n, var = std::max(sq / n - mean * mean, 1e-12);
-  *spread = {(best - mean) / std::sqrt(var), rows};
-}
 }  // namespace
 
 float VectorIndex::similarity(int64_t chunk_id, std::span<const float> query) const {
   const auto it = row_of_.find(chunk_id);
   if (it == row_of_.end() || query.size() != dim_) return 0;
-  return dot(matrix_.data() + it->second * dim_, query);
+  return dot(row_[it->second], query);
 }
 
 std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t k, const std::string& path_prefix,
-                                           Spread* spread) const {
+                                           Spread* spread, size_t breadth) const {
   std::vector<VectorHit> hits;
   if (ids_.empty() || k == 0) return hits;
   if (query.size() != dim_)
@@ -68,8 +64,12 @@ std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t 
                 std::to_string(dim_) + ": was it made with another embedding model?");
   // The graph cannot filter by path: a prefix search stays exact over the rows it keeps.
   if (ann_ && path_prefix.empty()) {
-    for (const auto& [id, sim] : ann_->search(query, k)) hits.push_back({id, sim});
-    if (spread && !hits.empty()) sampled_spread(matrix_, ids_.size(), query, hits.front().similarity, spread);
+    for (const auto& [id, sim] : ann_->search(query, k, breadth)) hits.push_back({id, sim});
+    if (spread && !hits.empty()) {
+      double mean = 0, var = 0;
+      moments_.of(query, mean, var);
+      *spread = {(hits.front().similarity - mean) / std::sqrt(std::max(var, 1e-12)), ids_.size()};
+    }
     return hits;
   }
   std::vector<char> allowed(paths_.size(), 1);
@@ -78,7 +78,7 @@ std::vector<VectorHit> VectorIndex::search(std::span<const float> query, size_t 
   hits.reserve(ids_.size());
   for (size_t r = 0; r < ids_.size(); ++r) {
     if (!allowed[path_of_[r]]) continue;
-    hits.push_back({ids_[r], dot(matrix_.data() + r * dim_, query)});
+    hits.push_back({ids_[r], dot(row_[r], query)});
   }
   if (spread && !hits.empty()) {
     double sum = 0, sq = 0, best = -1e30;

@@ -1,6 +1,7 @@
-// Exact nearest-neighbour search over a collection's embeddings, held in memory as one matrix of
-// unit vectors (cosine similarity = dot product). Loaded from SQLite; `generation` tells a cache
-// whether the collection changed since.
+// Nearest-neighbour search over a collection's embeddings (unit vectors: cosine similarity = dot
+// product), loaded from SQLite; `generation` tells a cache whether the collection changed since.
+// Small collections are searched exactly over one matrix; large ones through an HNSW graph, which
+// then holds the only copy of the vectors (exact path-prefix searches read them from it).
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -12,6 +13,7 @@
 
 #include "rag/ann_index.h"
 #include "rag/collection.h"
+#include "rag/similarity_moments.h"
 
 namespace airlock::rag {
 
@@ -35,8 +37,9 @@ class VectorIndex {
     size_t n = 0;
   };
   // The `k` most similar chunks whose document path starts with `path_prefix`.
+  // `breadth`: the graph's search breadth (AnnIndex::search); 0 for its default.
   std::vector<VectorHit> search(std::span<const float> query, size_t k, const std::string& path_prefix,
-                                Spread* spread = nullptr) const;
+                                Spread* spread = nullptr, size_t breadth = 0) const;
   // Cosine similarity of one chunk to the query; 0 when the chunk has no embedding.
   float similarity(int64_t chunk_id, std::span<const float> query) const;
   int64_t generation() const { return generation_; }
@@ -52,9 +55,11 @@ class VectorIndex {
   std::vector<int64_t> ids_;
   std::vector<uint32_t> path_of_;    // index into paths_, per row
   std::vector<std::string> paths_;
-  std::vector<float> matrix_;        // ids_.size() rows of dim_
+  std::vector<float> matrix_;        // ids_.size() rows of dim_; emptied once the graph holds them
+  std::vector<const float*> row_;    // each row's vector, in matrix_ or in the graph
   std::unordered_map<int64_t, size_t> row_of_;
   std::unique_ptr<AnnIndex> ann_;
+  SimilarityMoments moments_;        // with the graph: what chance gives, for Spread
 };
 
 }  // namespace airlock::rag

@@ -1,14 +1,19 @@
 // The in-memory BM25 index against SQLite's own: on real English text (Debian's license files),
 // TermIndex must rank and score as FTS5's bm25() does over the collection's FTS5 table, which
-// neither this test nor TermIndex computes. Also: path filters, removed documents, stemming.
+// neither this test nor TermIndex computes, whether built from SQLite or loaded from terms.idx.
+// Also: path filters, removed documents, stemming, and a saved index that is stale, damaged or
+// forged is rebuilt, never trusted.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <latch>
 #include <sstream>
+#include <thread>
 
 #include "rag/collection.h"
+#include "rag/saved_index.h"
 #include "rag/term_index.h"
 
 using namespace airlock::rag;
@@ -73,8 +78,12 @@ TEST_F(TermIndexTest, ScoresAsFts5DoesOnRealText) {
   if (!fs::exists(licenses / "GPL-3")) GTEST_SKIP() << "no /usr/share/common-licenses (not Debian)";
   Collection c(dir_ / "c");
   for (const char* f : {"GPL-3", "LGPL-2.1", "Apache-2.0", "MPL-2.0", "Artistic"}) add_file(c, licenses / f, f);
-  const TermIndex index(c);
+  const TermIndex built(c);
+  EXPECT_FALSE(built.loaded());
+  const TermIndex index(c);  // the one built just now, from terms.idx
+  EXPECT_TRUE(index.loaded());
   ASSERT_GT(index.size(), 300u);
+  EXPECT_EQ(index.postings(), built.postings());
   const std::vector<std::vector<std::string>> queries = {{"patent", "license", "granted"},
                                                         {"warranty", "merchantability"},
                                                         {"distribute", "modified", "versions"},
@@ -118,4 +127,96 @@ TEST_F(TermIndexTest, StemsFiltersByPathAndForgetsRemovedDocuments) {
   const auto hits = index.search(c.terms("pump"), 10, "");
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(c.chunk(hits[0].chunk_id).path, "a/pumps.txt");
+}
+
+namespace {
+std::vector<std::pair<int64_t, double>> ranking(const TermIndex& index, Collection& c, const std::string& q) {
+  std::vector<std::pair<int64_t, double>> out;
+  for (const auto& h : index.search(c.terms(q), 50, "")) out.emplace_back(h.chunk_id, h.score);
+  return out;
+}
+}  // namespace
+
+TEST_F(TermIndexTest, SavedIndexIsRebuiltWhenStaleDamagedOrForged) {
+  Collection c(dir_ / "c");
+  const std::vector<std::vector<float>> v(1, std::vector<float>{1.0f});
+  for (int i = 0; i < 40; ++i)
+    c.replace_document({.path = "doc" + std::to_string(i), .hash = std::to_string(i), .format = "text"},
+                       {Chunk{.text = "pump " + std::to_string(i) + " valve seal" + std::string(i % 3, 'x'), .heading = ""}}, v);
+  const fs::path file = dir_ / "c" / "terms.idx";
+  const auto expected = ranking(TermIndex(c), c, "pump seal");
+  ASSERT_TRUE(fs::exists(file));
+  ASSERT_GE(expected.size(), 10u);  // "seal" alone: "pump" is in every chunk, so left out
+
+  // Damaged: the checksum no longer matches.
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(file) / 2));
+    f.write("garbage!", 8);
+  }
+  {
+    const TermIndex repaired(c);
+    EXPECT_FALSE(repaired.loaded());
+    EXPECT_EQ(ranking(repaired, c, "pump seal"), expected);
+  }
+  EXPECT_TRUE(TermIndex(c).loaded());  // saved again
+
+  // Forged: garbage in the postings with a companion that vouches for it. The checks on load
+  // refuse it (no crash, no row out of range) and the index is rebuilt.
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-40, std::ios::end);
+    f.write("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 16);
+  }
+  {
+    std::ifstream in(dir_ / "c" / "terms.idx.json");
+    auto meta = nlohmann::json::parse(in);
+    uint64_t size = 0;
+    meta["checksum"] = file_checksum(file, size);
+    in.close();
+    std::ofstream(dir_ / "c" / "terms.idx.json") << meta.dump();
+  }
+  {
+    const TermIndex refused(c);
+    EXPECT_FALSE(refused.loaded());
+    EXPECT_EQ(ranking(refused, c, "pump seal"), expected);
+  }
+
+  // Truncated, then stale: the collection changed since it was saved.
+  fs::resize_file(file, 10);
+  EXPECT_FALSE(TermIndex(c).loaded());
+  c.replace_document({.path = "new", .hash = "n", .format = "text"}, {Chunk{.text = "pump gasket", .heading = ""}}, v);
+  const TermIndex fresh(c);
+  EXPECT_FALSE(fresh.loaded());
+  const auto hits = fresh.search(c.terms("gasket"), 10, "");
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(c.chunk(hits[0].chunk_id).path, "new");
+  EXPECT_TRUE(TermIndex(c).loaded());
+}
+
+TEST_F(TermIndexTest, TwoThreadsSavingAtOnceLeaveOneGoodFile) {
+  {
+    Collection c(dir_ / "c");
+    const std::vector<std::vector<float>> v(1, std::vector<float>{1.0f});
+    for (int i = 0; i < 300; ++i)
+      c.replace_document({.path = "doc" + std::to_string(i), .hash = std::to_string(i), .format = "text"},
+                         {Chunk{.text = "pump " + std::to_string(i) + " valve w" + std::to_string(i % 17), .heading = ""}}, v);
+  }
+  // As two server threads answering the first queries of a changed collection do: each builds and
+  // saves through its own temporary file; one file wins, complete, and no temporary stays.
+  std::latch start(2);
+  std::vector<std::thread> savers;
+  for (int t = 0; t < 2; ++t)
+    savers.emplace_back([&] {
+      Collection c(dir_ / "c");
+      start.arrive_and_wait();
+      EXPECT_EQ(TermIndex(c).search(c.terms("pump"), 5, "").size(), 5u);
+    });
+  for (auto& t : savers) t.join();
+  Collection c(dir_ / "c");
+  const TermIndex loaded(c);
+  EXPECT_TRUE(loaded.loaded());
+  EXPECT_EQ(loaded.search(c.terms("w5"), 50, "").size(), 18u);  // i % 17 == 5 for 18 of 0..299
+  for (const auto& e : fs::directory_iterator(dir_ / "c"))
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path() << " left behind";
 }

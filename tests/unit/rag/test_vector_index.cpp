@@ -11,6 +11,7 @@
 #include <set>
 
 #include "rag/collection.h"
+#include "rag/similarity_moments.h"
 #include "rag/term_index.h"
 #include "rag/vector_index.h"
 
@@ -92,6 +93,10 @@ TEST_F(VectorIndexTest, GraphAgreesWithExactSearchAndIsSavedAndReloaded) {
   const auto a = built.search(q, 10, ""), b = loaded.search(q, 10, "");
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].chunk_id, b[i].chunk_id);
+  // The graph holds the only copy of the vectors; similarities read from it are the stored ones.
+  for (int64_t id = 1; id <= 2000; id += 97) EXPECT_FLOAT_EQ(loaded.similarity(id, q), exact.similarity(id, q)) << id;
+  // A search breadth below k still gives k results (the walk keeps at least k).
+  EXPECT_EQ(loaded.search(q, 10, "", nullptr, 1).size(), 10u);
   // A path prefix cannot go through the graph: exact over that document's rows.
   const auto only = loaded.search(q, 5, "d7");
   ASSERT_EQ(only.size(), 5u);
@@ -184,4 +189,32 @@ TEST_F(VectorIndexTest, WordsInMostChunksDoNotMakeEveryChunkAMatch) {
   EXPECT_EQ(c.chunk(hits[0].chunk_id).chunk.text, "the doc2 item5");
   // A query of common words only keeps the rarest, so it still matches.
   EXPECT_EQ(terms.search(c.terms("the"), 300, "").size(), 200u);
+}
+
+TEST(SimilarityMoments, MatchTheSimilaritiesComputedOneByOne) {
+  std::mt19937 rng(3);
+  std::vector<std::vector<float>> rows;
+  const auto centre = unit(rng);
+  for (int i = 0; i < 500; ++i) rows.push_back(unit(rng, &centre, 0.5f));
+  std::vector<const float*> ptrs;
+  for (const auto& r : rows) ptrs.push_back(r.data());
+  const SimilarityMoments all(ptrs, kDim), sampled(ptrs, kDim, 100);
+  for (int q = 0; q < 5; ++q) {
+    const auto query = unit(rng, q % 2 ? &centre : nullptr, 0.5f);
+    double sum = 0, sq = 0;
+    for (const auto& r : rows) {
+      double s = 0;
+      for (size_t d = 0; d < kDim; ++d) s += double(r[d]) * query[d];
+      sum += s, sq += s * s;
+    }
+    const double mean = sum / 500, var = sq / 500 - mean * mean;
+    double m = 0, v = 0;
+    all.of(query, m, v);
+    EXPECT_NEAR(m, mean, 1e-9);
+    EXPECT_NEAR(v, var, 1e-9);
+    // Every fifth row: an estimate, close but not exact.
+    sampled.of(query, m, v);
+    EXPECT_NEAR(m, mean, 0.05);
+    EXPECT_NEAR(std::sqrt(v), std::sqrt(var), 0.3 * std::sqrt(var));
+  }
 }
