@@ -92,7 +92,7 @@ struct Tile {
     const uint8_t* sb = group;
     for (int64_t i = 0; i < cols / kQK_K; ++i, sb += superblock_bytes(Q5)) {
       for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
-      prefetch_lines(sb + kPrefetchAheadBytes, superblock_bytes(Q5));
+      prefetch_lines<PrefetchTo::L2>(sb + kPrefetchAheadBytes, superblock_bytes(Q5));
 #pragma GCC unroll 4
       for (int k0 = 0; k0 < 4; k0 += C) chunks(sb, i, k0);
       // Mins: sum over sub-blocks of min * (sum of its 32 activations), as int16 pairs.
