@@ -20,7 +20,6 @@ void rope_angles(int64_t pos, int64_t n_rot, float base, float scale, const floa
 void rope_apply(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, const float* cos_sin,
                 RopeStyle style);
 
-float silu(float x);
 // The tanh approximation, as GELU-using checkpoints (BERT in GGML, Gemma) are run by the reference.
 float gelu(float x);
 

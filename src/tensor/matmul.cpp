@@ -18,15 +18,18 @@ namespace {
 constexpr int64_t kRowTile = 16;
 static_assert(kRowTile == kRepackRows);
 
+// The message is built only on failure: decode calls matmul over a hundred times per token.
 void check(const WeightView& w, const TypeTraits& tr) {
-  const std::string what = std::string("matmul: ") + tr.name + " weight " + std::to_string(w.rows) + "x" +
-                           std::to_string(w.cols);
-  if (w.rows < 0 || w.cols < 0) throw Error(what + ": negative shape");
+  auto fail = [&](const std::string& why) {
+    throw Error(std::string("matmul: ") + tr.name + " weight " + std::to_string(w.rows) + "x" + std::to_string(w.cols) +
+                ": " + why);
+  };
+  if (w.rows < 0 || w.cols < 0) fail("negative shape");
   const auto bytes = row_bytes(w.type, w.cols);
-  if (!bytes) throw Error(what + ": row length is not a whole number of " + std::to_string(tr.block_size) + "-element blocks");
-  if (w.rows > 1 && w.row_stride < *bytes) throw Error(what + ": row stride smaller than a row");
-  if (w.rows > 0 && w.cols > 0 && !w.data) throw Error(what + ": no data");
-  if (!vec_dot_kernel(tr, CpuPath::Scalar)) throw Error(what + ": no dot-product kernel for this type");
+  if (!bytes) fail("row length is not a whole number of " + std::to_string(tr.block_size) + "-element blocks");
+  if (w.rows > 1 && w.row_stride < *bytes) fail("row stride smaller than a row");
+  if (w.rows > 0 && w.cols > 0 && !w.data) fail("no data");
+  if (!vec_dot_kernel(tr, CpuPath::Scalar)) fail("no dot-product kernel for this type");
 }
 
 }  // namespace

@@ -72,7 +72,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / Layout::kBlockBytes + 1) * Layout::kBlockBytes;
   for (int64_t i = 0; i < cols / kQK_K; ++i, group += Layout::kBlockBytes) {
-    prefetch_lines(group + kAhead, Layout::kBlockBytes);
+    prefetch_lines<PrefetchTo::L2>(group + kAhead, Layout::kBlockBytes);
     const BlockQ8_K* a[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_K*>(act + static_cast<size_t>(t) * a_stride) + i;

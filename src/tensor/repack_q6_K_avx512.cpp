@@ -35,7 +35,7 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / kGroupBlockBytes + 1) * kGroupBlockBytes;
   for (int64_t i = 0; i < cols / kQK_K; ++i, group += kGroupBlockBytes) {
-    prefetch_lines(group + kAhead, kGroupBlockBytes);
+    prefetch_lines<PrefetchTo::L2>(group + kAhead, kGroupBlockBytes);
     const BlockQ8_K* a[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_K*>(act + static_cast<size_t>(t) * a_stride) + i;

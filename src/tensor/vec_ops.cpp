@@ -17,6 +17,10 @@ void weighted_rows_scalar(int64_t n, int64_t rows, const float* w, const float* 
     for (int64_t i = 0; i < n; ++i) y[i] += w[r] * x[r * stride + i];
 }
 
+void silu_mul_scalar(int64_t n, const float* g, float* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] *= g[i] / (1.0f + std::exp(-g[i]));
+}
+
 }  // namespace kernels
 
 ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path) {
@@ -25,6 +29,10 @@ ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path) {
 
 WeightedRowsFn weighted_rows_kernel(CpuPath path) {
   return path == CpuPath::Avx512 ? kernels::weighted_rows_avx512 : kernels::weighted_rows_scalar;
+}
+
+SiluMulFn silu_mul_kernel(CpuPath path) {
+  return path == CpuPath::Avx512 ? kernels::silu_mul_avx512 : kernels::silu_mul_scalar;
 }
 
 }  // namespace airlock

@@ -83,8 +83,6 @@ TEST(ModelOps, RopeScalingAndFrequencyFactors) {
 }
 
 TEST(ModelOps, Activations) {
-  EXPECT_NEAR(silu(1.0f), 1.0 / (1.0 + std::exp(-1.0)), 1e-6);
-  EXPECT_NEAR(silu(-3.0f), -3.0 / (1.0 + std::exp(3.0)), 1e-6);
   // GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); close to the erf form.
   for (float x : {-2.0f, -0.5f, 0.0f, 0.7f, 3.0f}) {
     EXPECT_NEAR(gelu(x), 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))), 1e-6);

@@ -82,3 +82,30 @@ TEST(VecOps, EveryTailLengthMatchesScalar) {
     for (int64_t i = 0; i <= wn; ++i) EXPECT_EQ(y1[static_cast<size_t>(i)], y2[static_cast<size_t>(i)]) << wn << " " << i;
   }
 }
+
+// The gated feed-forward's y *= silu(g), every path against the formula in double precision: over
+// the range activations take, the extremes where exp(-g) overflows or vanishes, and every tail
+// length, with the entry after the last left untouched.
+TEST(VecOps, SiluMulMatchesFormula) {
+  std::vector<float> g;
+  for (float v = -30.0f; v <= 30.0f; v += 0.0137f) g.push_back(v);
+  for (float v : {0.0f, -0.0f, 1e-8f, -1e-8f, -87.0f, -89.0f, -200.0f, 89.0f, 1e30f, -1e30f}) g.push_back(v);
+  std::vector<CpuPath> paths = {CpuPath::Scalar};
+  if (detected_cpu_path() == CpuPath::Avx512) paths.push_back(CpuPath::Avx512);
+  for (CpuPath path : paths) {
+    const SiluMulFn silu_mul = silu_mul_kernel(path);
+    std::vector<float> y(g.size(), 1.5f);
+    silu_mul(static_cast<int64_t>(g.size()), g.data(), y.data());
+    for (size_t i = 0; i < g.size(); ++i) {
+      const double want = 1.5 * g[i] / (1.0 + std::exp(-static_cast<double>(g[i])));
+      ASSERT_NEAR(y[i], want, 1e-6 * std::abs(want) + 1e-30) << cpu_path_name(path) << " g = " << g[i];
+    }
+    for (int64_t n = 0; n <= 40; ++n) {
+      std::vector<float> yt(static_cast<size_t>(n) + 1, 2.0f);
+      silu_mul(n, g.data() + 100, yt.data());
+      for (int64_t i = 0; i < n; ++i)
+        EXPECT_NEAR(yt[static_cast<size_t>(i)], 2.0 * g[static_cast<size_t>(100 + i)] / (1.0 + std::exp(-double(g[static_cast<size_t>(100 + i)]))), 1e-6);
+      EXPECT_EQ(yt[static_cast<size_t>(n)], 2.0f) << cpu_path_name(path) << " wrote past n = " << n;
+    }
+  }
+}
