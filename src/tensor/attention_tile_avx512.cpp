@@ -11,6 +11,10 @@ namespace {
 
 constexpr int kTileQueries = 4;  // queries per register tile: 4 x 4 accumulators, 4 key/value rows
 
+// The loops over a tile's registers carry "#pragma GCC unroll": unrolled, the accumulator arrays
+// live in registers; GCC at -O2 otherwise keeps them on the stack, a load and a store per
+// multiply-add.
+
 __mmask16 first_lanes(int64_t n) {
   return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1);
 }
@@ -20,10 +24,12 @@ __mmask16 first_lanes(int64_t n) {
 [[gnu::always_inline]] inline void transpose16(__m512 r[16]) {
   __m512 t[16], u[16];
   // Within each 128-bit lane: pairs of rows interleaved, then groups of four rows.
+  #pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) {
     t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
     t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
   }
+  #pragma GCC unroll 16
   for (int k = 0; k < 4; ++k) {
     u[4 * k] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
     u[4 * k + 1] = _mm512_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
@@ -31,6 +37,7 @@ __mmask16 first_lanes(int64_t n) {
     u[4 * k + 3] = _mm512_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
   }
   // u[4k + e], lane L, holds column 4L + e of rows 4k..4k+3; gather the four lanes L of each e.
+  #pragma GCC unroll 16
   for (int e = 0; e < 4; ++e) {
     const __m512 v = _mm512_shuffle_f32x4(u[e], u[4 + e], 0x88), w = _mm512_shuffle_f32x4(u[e], u[4 + e], 0xDD);
     const __m512 x = _mm512_shuffle_f32x4(u[8 + e], u[12 + e], 0x88),
@@ -49,10 +56,15 @@ void transpose_blocks(int64_t rows, int64_t width, Load load, float* kt) {
     for (int64_t d0 = 0; d0 < width; d0 += 16) {
       const __mmask16 cols = first_lanes(width - d0);
       __m512 r[16];
+#pragma GCC unroll 16
       for (int64_t i = 0; i < 16; ++i) r[i] = r0 + i < rows ? load(r0 + i, d0, cols) : _mm512_setzero_ps();
       transpose16(r);
-      for (int64_t c = 0; c < std::min<int64_t>(16, width - d0); ++c)
-        _mm512_storeu_ps(kt + (d0 + c) * kAttnBlock + r0, r[c]);
+      if (width - d0 >= 16) {
+#pragma GCC unroll 16
+        for (int c = 0; c < 16; ++c) _mm512_storeu_ps(kt + (d0 + c) * kAttnBlock + r0, r[c]);
+      } else {
+        for (int c = 0; c < width - d0; ++c) _mm512_storeu_ps(kt + (d0 + c) * kAttnBlock + r0, r[c]);
+      }
     }
   }
 }
@@ -60,12 +72,15 @@ void transpose_blocks(int64_t rows, int64_t width, Load load, float* kt) {
 template <int NQ>
 void score_tile(int64_t width, const float* const* q, const float* kt, float scale, float* s) {
   __m512 acc[NQ][4];
+  #pragma GCC unroll 16
   for (int i = 0; i < NQ; ++i)
+    #pragma GCC unroll 16
     for (int c = 0; c < 4; ++c) acc[i][c] = _mm512_setzero_ps();
   for (int64_t d = 0; d < width; ++d) {
     const float* col = kt + d * kAttnBlock;
     const __m512 k0 = _mm512_loadu_ps(col), k1 = _mm512_loadu_ps(col + 16);
     const __m512 k2 = _mm512_loadu_ps(col + 32), k3 = _mm512_loadu_ps(col + 48);
+    #pragma GCC unroll 16
     for (int i = 0; i < NQ; ++i) {
       const __m512 b = _mm512_set1_ps(q[i][d]);
       acc[i][0] = _mm512_fmadd_ps(b, k0, acc[i][0]);
@@ -75,7 +90,9 @@ void score_tile(int64_t width, const float* const* q, const float* kt, float sca
     }
   }
   const __m512 vs = _mm512_set1_ps(scale);
+  #pragma GCC unroll 16
   for (int i = 0; i < NQ; ++i)
+    #pragma GCC unroll 16
     for (int c = 0; c < 4; ++c) _mm512_storeu_ps(s + i * kAttnBlock + 16 * c, _mm512_mul_ps(acc[i][c], vs));
 }
 
@@ -85,19 +102,27 @@ template <int NQ, typename Load>
 void accumulate_tile(int64_t width, int64_t rows, const float* p, Load load, float* const* out) {
   for (int64_t c0 = 0; c0 < width; c0 += 64) {
     __mmask16 m[4];
+    #pragma GCC unroll 16
     for (int c = 0; c < 4; ++c) m[c] = c0 + 16 * c < width ? first_lanes(width - c0 - 16 * c) : 0;
     __m512 acc[NQ][4];
+    #pragma GCC unroll 16
     for (int i = 0; i < NQ; ++i)
+      #pragma GCC unroll 16
       for (int c = 0; c < 4; ++c) acc[i][c] = _mm512_maskz_loadu_ps(m[c], out[i] + c0 + 16 * c);
     for (int64_t j = 0; j < rows; ++j) {
       __m512 x[4];
+      #pragma GCC unroll 16
       for (int c = 0; c < 4; ++c) x[c] = load(j, c0 + 16 * c, m[c]);
+      #pragma GCC unroll 16
       for (int i = 0; i < NQ; ++i) {
         const __m512 b = _mm512_set1_ps(p[i * kAttnBlock + j]);
+        #pragma GCC unroll 16
         for (int c = 0; c < 4; ++c) acc[i][c] = _mm512_fmadd_ps(b, x[c], acc[i][c]);
       }
     }
+    #pragma GCC unroll 16
     for (int i = 0; i < NQ; ++i)
+      #pragma GCC unroll 16
       for (int c = 0; c < 4; ++c) _mm512_mask_storeu_ps(out[i] + c0 + 16 * c, m[c], acc[i][c]);
   }
 }
