@@ -219,7 +219,7 @@ void Context::attend_all(const Batch& batch, int64_t il) {
   ThreadPool* pool = work < kMinParallelWork ? nullptr : pool_;
   // Split-K: too few tasks to keep every worker busy (a decode with few KV heads) split their keys
   // into parts of at least kMinKeysPerPart, merged afterwards.
-  const int64_t want = kTasksPerWorker * (pool ? n_workers : 1);
+  const int64_t want = pool ? kTasksPerWorker * n_workers : 1;  // one thread: nothing to balance
   const int64_t parts = tasks >= want ? 1 : std::clamp<int64_t>(longest / kMinKeysPerPart, 1, (want + tasks - 1) / tasks);
   // Parts start on block boundaries, so that splitting adds no partial blocks.
   const int64_t part_keys = (longest + parts * kBlockKeys - 1) / (parts * kBlockKeys) * kBlockKeys;
