@@ -20,7 +20,7 @@ struct ServeArgs {
   std::optional<int> port, parallel, threads;
   std::optional<int64_t> num_ctx, max_body_mb;
   std::optional<std::string> import_dir, rag_root, audit, audit_content, tls_cert, tls_key;
-  bool no_rag_strict = false;
+  bool no_rag_strict = false, no_prefix_sharing = false;
   bool no_auth = false, no_demo = false, print_config = false, read_only = false, lockdown = false;
   std::vector<std::string> origins;
 };
@@ -54,6 +54,10 @@ airlock::server::ServerConfig effective_config(const ServeArgs& a) {
   if (a.no_rag_strict) {
     c.rag_strict = false;
     c.sources["rag_strict"] = "--no-rag-strict";
+  }
+  if (a.no_prefix_sharing) {
+    c.prefix_sharing = false;
+    c.sources["prefix_sharing"] = "--no-prefix-sharing";
   }
   flag(c.audit_dir, a.audit, "audit", "--audit");
   flag(c.tls_cert, a.tls_cert, "tls_cert", "--tls-cert");
@@ -154,6 +158,8 @@ airlock::cli::Registrar reg("serve", [](CLI::App& app) {
                   "Folder POST /api/rag/collections/NAME/ingest may read documents from by path (env AIRLOCK_RAG_ROOT; default: none)");
   cmd->add_flag("--no-rag-strict", a->no_rag_strict,
                 "Let the model answer a rag request even when retrieval found nothing relevant");
+  cmd->add_flag("--no-prefix-sharing", a->no_prefix_sharing,
+                "Every slot evaluates its whole prompt, never copying another slot's KV rows of a shared start (env AIRLOCK_PREFIX_SHARING=0; for A/B measurements)");
   cmd->add_flag("--read-only", a->read_only,
                 "Refuse every model-management request (403) and never write to the store (a read-only mount serves)");
   cmd->add_flag("--lockdown", a->lockdown,

@@ -44,8 +44,8 @@ struct Scheduler::Slot {
 };
 
 Scheduler::Scheduler(const model::Model& model, const model::ContextParams& cp, ThreadPool* pool,
-                     std::function<TokenText()> text, size_t max_queue)
-    : ctx_(model, cp, pool), text_(std::move(text)), max_queue_(max_queue),
+                     std::function<TokenText()> text, size_t max_queue, bool share_prefixes)
+    : ctx_(model, cp, pool), text_(std::move(text)), max_queue_(max_queue), share_prefixes_(share_prefixes),
       n_vocab_(static_cast<int32_t>(model.hparams().n_vocab)) {
   for (int i = 0; i < cp.n_seq; ++i) {
     slots_.push_back(std::make_unique<Slot>());
@@ -275,7 +275,7 @@ void Scheduler::loop() {
     std::vector<Slot*> prompting, evaluating;
     for (auto& s : slots_) {
       if (!s->job || s->next >= 0) continue;
-      borrow_prefix(*s);
+      if (share_prefixes_) borrow_prefix(*s);
       prompting.push_back(s.get());
     }
     std::stable_sort(prompting.begin(), prompting.end(),
@@ -283,7 +283,7 @@ void Scheduler::loop() {
     for (Slot* s : prompting) {
       const int64_t room = ctx_.n_batch() - static_cast<int64_t>(batch.size());
       if (room <= 0) break;
-      if (waits_for_shared_prefix(*s, evaluating)) continue;
+      if (share_prefixes_ && waits_for_shared_prefix(*s, evaluating)) continue;
       evaluating.push_back(s);
       const int64_t done = ctx_.seq_len(s->seq);
       const int64_t left = static_cast<int64_t>(s->tokens.size()) - done;

@@ -76,9 +76,11 @@ struct Job {
 
 class Scheduler {
  public:
-  // `cp.n_seq` slots; `text` makes each job's token-to-text decoder. Starts the thread.
+  // `cp.n_seq` slots; `text` makes each job's token-to-text decoder. share_prefixes false: a slot
+  // never copies another slot's rows of a common prompt start (it still reuses its own). Starts
+  // the thread.
   Scheduler(const model::Model& model, const model::ContextParams& cp, ThreadPool* pool,
-            std::function<TokenText()> text, size_t max_queue);
+            std::function<TokenText()> text, size_t max_queue, bool share_prefixes = true);
   // Stops the thread; jobs still queued or running end with on_error (Busy, "model unloaded").
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -109,6 +111,7 @@ class Scheduler {
   model::Context ctx_;
   std::function<TokenText()> text_;
   size_t max_queue_;
+  bool share_prefixes_;
   int32_t n_vocab_;
   std::vector<std::unique_ptr<Slot>> slots_;
   mutable std::mutex mu_;

@@ -1,6 +1,8 @@
 #include "model/context.h"
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
 #include <cmath>
 #include <string>
 
@@ -17,6 +19,11 @@ namespace {
 
 constexpr int64_t kMinParallelWork = 1 << 16;
 constexpr int64_t kTokensPerTask = 32;
+// Split-K: a batch with fewer attention tasks than this per worker splits their keys, into parts
+// of at least this many keys (below that, the merge and the partial block costs more than it saves).
+constexpr int64_t kTasksPerWorker = 4;
+constexpr int64_t kMinKeysPerPart = 128;
+constexpr int64_t kBlockKeys = BlockAttention::kBlock;
 
 void add_bias(float* y, const Vec& b, int64_t n_tokens) {
   if (b.empty()) return;
@@ -192,35 +199,99 @@ void Context::attend_all(const Batch& batch, int64_t il) {
     chunks_.push_back({i, j});
     i = j;
   }
+  int64_t longest = 0;  // keys spanned by the widest task
+  const auto key_range = [&](const BatchEntry& e) {
+    const int64_t hi = hp_.arch->causal ? e.pos + 1 : batch_seq_len_[static_cast<size_t>(e.seq)];
+    const int64_t lo = swa ? std::max<int64_t>(0, e.pos - hp_.sliding_window + 1) : 0;
+    return std::pair{lo, hi};
+  };
+  for (const auto& [c0, c1] : chunks_) {
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = 0;
+    for (int64_t c = c0; c < c1; ++c) {
+      const auto [qlo, qhi] = key_range(batch[static_cast<size_t>(order_[static_cast<size_t>(c)])]);
+      lo = std::min(lo, qlo), hi = std::max(hi, qhi);
+    }
+    longest = std::max(longest, hi - lo);
+  }
   const int64_t tasks = static_cast<int64_t>(chunks_.size()) * hp_.n_head_kv;
-  const int64_t n_workers = std::min<int64_t>(static_cast<int64_t>(workers_.size()), tasks);
+  const int64_t n_workers = static_cast<int64_t>(workers_.size());
   // Waking threads costs more than a few thousand multiply-adds: small work stays inline.
   int64_t work = 0;
   for (const BatchEntry& e : batch) work += (e.pos + 1) * hp_.n_head * (dk + dv);
   ThreadPool* pool = work < kMinParallelWork ? nullptr : pool_;
-  parallel(pool, n_workers, [&](int64_t w0, int64_t w1) {
-    for (int64_t wi = w0; wi < w1; ++wi) {
-      Worker& wk = workers_[static_cast<size_t>(wi)];
-      // Interleaved, so that the late (long) tokens of a causal prompt spread over all workers.
-      for (int64_t task = wi; task < tasks; task += n_workers) {
-        const auto [c0, c1] = chunks_[static_cast<size_t>(task / hp_.n_head_kv)];
-        const int64_t g = task % hp_.n_head_kv;
-        wk.queries.clear();
-        int seq = 0;
-        for (int64_t c = c0; c < c1; ++c) {
-          const int64_t t = order_[static_cast<size_t>(c)];
-          const BatchEntry& e = batch[static_cast<size_t>(t)];
-          seq = e.seq;
-          const int64_t hi = hp_.arch->causal ? e.pos + 1 : batch_seq_len_[static_cast<size_t>(e.seq)];
-          const int64_t lo = swa ? std::max<int64_t>(0, e.pos - hp_.sliding_window + 1) : 0;
-          for (int64_t h = g * n_gqa; h < (g + 1) * n_gqa; ++h)
-            wk.queries.push_back({q_.data() + t * hp_.n_embd_q() + h * dk,
-                                  att_.data() + t * (dv * hp_.n_head) + h * dv, lo, hi});
-        }
-        wk.attention.run(kv_, il, seq, g, shape, wk.queries);
+  // Split-K: too few tasks to keep every worker busy (a decode with few KV heads) split their keys
+  // into parts of at least kMinKeysPerPart, merged afterwards.
+  const int64_t want = pool ? kTasksPerWorker * n_workers : 1;  // one thread: nothing to balance
+  const int64_t parts = tasks >= want ? 1 : std::clamp<int64_t>(longest / kMinKeysPerPart, 1, (want + tasks - 1) / tasks);
+  // Parts start on block boundaries, so that splitting adds no partial blocks.
+  const int64_t part_keys = (longest + parts * kBlockKeys - 1) / (parts * kBlockKeys) * kBlockKeys;
+  const int64_t queries_per_task = kTokensPerTask * n_gqa;
+  if (parts > 1) {
+    part_out_.resize(static_cast<size_t>(tasks * parts * queries_per_task * dv));
+    part_state_.resize(static_cast<size_t>(tasks * parts * queries_per_task));
+  }
+
+  const auto run_unit = [&](Worker& wk, int64_t unit) {
+    const int64_t task = unit / parts, part = unit % parts;
+    const auto [c0, c1] = chunks_[static_cast<size_t>(task / hp_.n_head_kv)];
+    const int64_t g = task % hp_.n_head_kv;
+    wk.queries.clear();
+    int seq = 0;
+    int64_t chunk_lo = std::numeric_limits<int64_t>::max();
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t t = order_[static_cast<size_t>(c)];
+      const BatchEntry& e = batch[static_cast<size_t>(t)];
+      seq = e.seq;
+      const auto [lo, hi] = key_range(e);
+      chunk_lo = std::min(chunk_lo, lo);
+      for (int64_t h = g * n_gqa; h < (g + 1) * n_gqa; ++h) {
+        float* out = parts == 1 ? att_.data() + t * (dv * hp_.n_head) + h * dv
+                                : part_out_.data() + ((unit * queries_per_task) + static_cast<int64_t>(wk.queries.size())) * dv;
+        wk.queries.push_back({q_.data() + t * hp_.n_embd_q() + h * dk, out, lo, hi});
       }
     }
+    if (parts == 1) {
+      wk.attention.run(kv_, il, seq, g, shape, wk.queries);
+      return;
+    }
+    const int64_t from = chunk_lo + part * part_keys;
+    wk.attention.run_part(kv_, il, seq, g, shape, wk.queries, from, from + part_keys,
+                          std::span(part_state_).subspan(static_cast<size_t>(unit * queries_per_task), wk.queries.size()));
+  };
+  // Units are claimed one at a time, the last chunks (a causal prompt's longest) first, so a worker
+  // that a busy machine holds back leaves its share to the others.
+  const int64_t units = tasks * parts;
+  std::atomic<int64_t> next{0};
+  parallel(pool, std::min(n_workers, units), [&](int64_t w0, int64_t w1) {
+    for (int64_t wi = w0; wi < w1; ++wi)
+      for (int64_t u = next++; u < units; u = next++) run_unit(workers_[static_cast<size_t>(wi)], units - 1 - u);
   });
+  if (parts > 1) merge_split_parts(parts);
+}
+
+void Context::merge_split_parts(int64_t parts) {
+  const int64_t dv = hp_.head_dim_v, n_gqa = hp_.n_gqa();
+  const int64_t queries_per_task = kTokensPerTask * n_gqa;
+  std::vector<const float*> outs(static_cast<size_t>(parts));
+  std::vector<SoftmaxState> states(static_cast<size_t>(parts));
+  for (size_t ci = 0; ci < chunks_.size(); ++ci) {
+    const auto [c0, c1] = chunks_[ci];
+    for (int64_t g = 0; g < hp_.n_head_kv; ++g) {
+      const int64_t task = static_cast<int64_t>(ci) * hp_.n_head_kv + g;
+      int64_t qi = 0;
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t t = order_[static_cast<size_t>(c)];
+        for (int64_t h = g * n_gqa; h < (g + 1) * n_gqa; ++h, ++qi) {
+          for (int64_t p = 0; p < parts; ++p) {
+            const int64_t slot = (task * parts + p) * queries_per_task + qi;
+            outs[static_cast<size_t>(p)] = part_out_.data() + slot * dv;
+            states[static_cast<size_t>(p)] = part_state_[static_cast<size_t>(slot)];
+          }
+          merge_parts(outs, states, dv, att_.data() + t * (dv * hp_.n_head) + h * dv);
+        }
+      }
+    }
+  }
 }
 
 void Context::attention_layer(const Batch& batch, int64_t il) {

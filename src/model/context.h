@@ -66,6 +66,8 @@ class Context {
   void attention_layer(const Batch& batch, int64_t il);
   void ffn_layer(int64_t il, int64_t n_tokens);
   void attend_all(const Batch& batch, int64_t il);
+  // Combines the split-K parts of every task into att_.
+  void merge_split_parts(int64_t parts);
   void produce_outputs(const Batch& batch);
 
   const Model& model_;
@@ -86,6 +88,9 @@ class Context {
   std::vector<Worker> workers_;
   std::vector<int64_t> order_;                      // batch indices grouped by sequence
   std::vector<std::pair<int64_t, int64_t>> chunks_;  // [begin, end) of order_ per task row
+  // Split-K: per (task, part, query) its unnormalised output (head_dim_v) and softmax state.
+  std::vector<float> part_out_;
+  std::vector<SoftmaxState> part_state_;
   std::vector<float> out_hidden_, out_;
 };
 

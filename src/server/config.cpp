@@ -137,6 +137,7 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "import_dir") c.import_dir = path();
   else if (key == "rag_root") c.rag_root = path();
   else if (key == "rag_strict") c.rag_strict = boolean();
+  else if (key == "prefix_sharing") c.prefix_sharing = boolean();
   else if (key == "keys_file") c.keys_file = path();
   else if (key == "read_only") c.read_only = boolean();
   else if (key == "lockdown") c.lockdown = boolean();
@@ -167,7 +168,7 @@ void apply_file_key(ServerConfig& c, const std::string& key, const json& v, cons
   else if (key == "no_demo") c.create_demo = !boolean();
   else throw Error("unknown key (known: host, port, models, num_parallel, max_queue, max_loaded_models, "
                    "keep_alive, request_timeout, num_ctx, threads, origins, api_key_file, no_auth, no_demo, "
-                   "max_body_mb, import_dir, rag_root, rag_strict, read_only, lockdown, tls_cert, tls_key, keys_file, "
+                   "max_body_mb, import_dir, rag_root, rag_strict, prefix_sharing, read_only, lockdown, tls_cert, tls_key, keys_file, "
                    "rate_limit_rpm, rate_limit_tpm, audit, audit_content, audit_fsync_ms, audit_required, "
                    "audit_retention_days, audit_max_file_mb, audit_sign_key)");
 }
@@ -264,6 +265,12 @@ void apply_env(ServerConfig& c) {
   set_int_env(c, c.max_queue, "max_queue", "AIRLOCK_MAX_QUEUE");
   set_int_env(c, c.max_loaded_models, "max_loaded_models", "AIRLOCK_MAX_LOADED_MODELS");
   set_int_env(c, c.max_body_mb, "max_body_mb", "AIRLOCK_MAX_BODY_MB");
+  if (auto v = env("AIRLOCK_PREFIX_SHARING")) {
+    if (*v == "1" || *v == "true") c.prefix_sharing = true;
+    else if (*v == "0" || *v == "false") c.prefix_sharing = false;
+    else throw Error("AIRLOCK_PREFIX_SHARING: expected 1, 0, true or false, got '" + *v + "'");
+    c.sources["prefix_sharing"] = "AIRLOCK_PREFIX_SHARING";
+  }
   set_text_env(c, c.import_dir, "import_dir", "AIRLOCK_IMPORT_DIR");
   set_text_env(c, c.rag_root, "rag_root", "AIRLOCK_RAG_ROOT");
   set_text_env(c, c.audit_dir, "audit", "AIRLOCK_AUDIT");
@@ -371,6 +378,7 @@ json describe(const ServerConfig& c) {
   put("import_dir", c.import_dir.string());
   put("rag_root", c.rag_root.string());
   put("rag_strict", c.rag_strict);
+  put("prefix_sharing", c.prefix_sharing);
   put("audit", c.audit_dir.string());
   put("audit_content", c.audit_content);
   put("audit_fsync_ms", c.audit_fsync_ms);

@@ -22,6 +22,9 @@ struct ServerConfig {
   int port = 11434;
   std::filesystem::path models_dir;
   int num_parallel = 4;         // slots per loaded model
+  // A prompt start that another slot holds (a shared system prompt) is copied from it rather than
+  // evaluated again; false for A/B measurements.
+  bool prefix_sharing = true;
   int max_queue = 512;          // requests waiting for a slot, per model, before 503
   int max_loaded_models = 3;
   KeepAlive keep_alive = std::chrono::minutes(5);

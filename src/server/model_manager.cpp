@@ -154,6 +154,7 @@ std::shared_ptr<Lease> ModelManager::acquire(const std::string& name, std::optio
     RunnerParams rp;
     rp.num_parallel = config_.num_parallel;
     rp.max_queue = config_.max_queue;
+    rp.prefix_sharing = config_.prefix_sharing;
     rp.num_ctx = want.n_ctx;
     rp.num_thread = want.threads;
     runner = std::make_shared<Runner>(std::move(resolved), rp, pool_);

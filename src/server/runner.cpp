@@ -40,7 +40,8 @@ Runner::Runner(store::ResolvedModel resolved, const RunnerParams& params, Thread
   cp.n_batch = params_.num_batch;
   const tokenizer::Tokenizer* tok = tok_.get();
   scheduler_ = std::make_unique<engine::Scheduler>(
-      *model_, cp, pool_, [tok] { return engine::token_text(*tok); }, static_cast<size_t>(params_.max_queue));
+      *model_, cp, pool_, [tok] { return engine::token_text(*tok); }, static_cast<size_t>(params_.max_queue),
+      params_.prefix_sharing);
 }
 
 Runner::~Runner() = default;  // the scheduler fails what is still queued or running: "model unloaded"

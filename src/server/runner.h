@@ -33,6 +33,7 @@ struct RunnerParams {
   int max_queue = 512;
   int64_t num_ctx = 2048;
   int64_t num_batch = 256;  // the most tokens one step evaluates; a request may ask for fewer
+  bool prefix_sharing = true;  // slots copy each other's KV rows of a common prompt start
   // Compute threads. 0 or the shared pool's size: the shared pool. Another number: a pool of that
   // size owned by this runner, because the shared pool serialises its callers and cannot be
   // resized while other runners use it.

@@ -12,11 +12,6 @@ float exp_shifted_sum_scalar(int64_t n, float* x, float shift) {
   return sum;
 }
 
-void weighted_rows_scalar(int64_t n, int64_t rows, const float* w, const float* x, int64_t stride, float* y) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < n; ++i) y[i] += w[r] * x[r * stride + i];
-}
-
 void silu_mul_scalar(int64_t n, const float* g, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] *= g[i] / (1.0f + std::exp(-g[i]));
 }
@@ -25,10 +20,6 @@ void silu_mul_scalar(int64_t n, const float* g, float* y) {
 
 ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path) {
   return path == CpuPath::Avx512 ? kernels::exp_shifted_sum_avx512 : kernels::exp_shifted_sum_scalar;
-}
-
-WeightedRowsFn weighted_rows_kernel(CpuPath path) {
-  return path == CpuPath::Avx512 ? kernels::weighted_rows_avx512 : kernels::weighted_rows_scalar;
 }
 
 SiluMulFn silu_mul_kernel(CpuPath path) {

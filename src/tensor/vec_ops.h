@@ -1,6 +1,6 @@
 // Small float-vector operations of the forward pass, with an AVX-512 version chosen at run time
-// (the model module itself is compiled for baseline x86-64): the softmax exponentials and the
-// weighted sum of value rows of attention, and the gated feed-forward's SiLU.
+// (the model module itself is compiled for baseline x86-64): the softmax exponentials of
+// attention and the gated feed-forward's SiLU.
 #pragma once
 #include <cstdint>
 
@@ -12,23 +12,17 @@ namespace airlock {
 // (relative error below 2e-7 where the result is a normal float; results below ~1e-38 may be
 // flushed or kept as a tiny value instead of a denormal).
 using ExpShiftedSumFn = float (*)(int64_t n, float* x, float shift);
-// y[i] += w[r] * x[r * stride + i] for r < rows, in that order, for i < n: the weighted sum of a
-// block of value rows, with y held in registers across the rows instead of loaded and stored per row.
-using WeightedRowsFn = void (*)(int64_t n, int64_t rows, const float* w, const float* x, int64_t stride, float* y);
 // y[i] *= silu(g[i]) = g[i] / (1 + exp(-g[i])) for i < n. The AVX-512 kernel uses the same
 // polynomial exp (results within a few ulp of the scalar one's).
 using SiluMulFn = void (*)(int64_t n, const float* g, float* y);
 
 // The kernels for a CpuPath (the caller resolves them once, outside its loops).
 ExpShiftedSumFn exp_shifted_sum_kernel(CpuPath path);
-WeightedRowsFn weighted_rows_kernel(CpuPath path);
 SiluMulFn silu_mul_kernel(CpuPath path);
 
 namespace kernels {
 float exp_shifted_sum_scalar(int64_t n, float* x, float shift);
 float exp_shifted_sum_avx512(int64_t n, float* x, float shift);
-void weighted_rows_scalar(int64_t n, int64_t rows, const float* w, const float* x, int64_t stride, float* y);
-void weighted_rows_avx512(int64_t n, int64_t rows, const float* w, const float* x, int64_t stride, float* y);
 void silu_mul_scalar(int64_t n, const float* g, float* y);
 void silu_mul_avx512(int64_t n, const float* g, float* y);
 }  // namespace kernels

@@ -51,35 +51,6 @@ float exp_shifted_sum_avx512(int64_t n, float* x, float shift) {
   return _mm512_reduce_add_ps(sum);
 }
 
-// 64 columns (four registers) at a time stay in registers across all rows; the fused multiply-adds
-// run in the same order as a row-by-row y += w * x, so the results are the same bits.
-void weighted_rows_avx512(int64_t n, int64_t rows, const float* w, const float* x, int64_t stride, float* y) {
-  int64_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    __m512 a0 = _mm512_loadu_ps(y + i), a1 = _mm512_loadu_ps(y + i + 16);
-    __m512 a2 = _mm512_loadu_ps(y + i + 32), a3 = _mm512_loadu_ps(y + i + 48);
-    for (int64_t r = 0; r < rows; ++r) {
-      const __m512 vw = _mm512_set1_ps(w[r]);
-      const float* xr = x + r * stride + i;
-      a0 = _mm512_fmadd_ps(vw, _mm512_loadu_ps(xr), a0);
-      a1 = _mm512_fmadd_ps(vw, _mm512_loadu_ps(xr + 16), a1);
-      a2 = _mm512_fmadd_ps(vw, _mm512_loadu_ps(xr + 32), a2);
-      a3 = _mm512_fmadd_ps(vw, _mm512_loadu_ps(xr + 48), a3);
-    }
-    _mm512_storeu_ps(y + i, a0);
-    _mm512_storeu_ps(y + i + 16, a1);
-    _mm512_storeu_ps(y + i + 32, a2);
-    _mm512_storeu_ps(y + i + 48, a3);
-  }
-  for (; i < n; i += 16) {
-    const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (n - i)) - 1);
-    __m512 a = _mm512_maskz_loadu_ps(m, y + i);
-    for (int64_t r = 0; r < rows; ++r)
-      a = _mm512_fmadd_ps(_mm512_set1_ps(w[r]), _mm512_maskz_loadu_ps(m, x + r * stride + i), a);
-    _mm512_mask_storeu_ps(y + i, m, a);
-  }
-}
-
 void silu_mul_avx512(int64_t n, const float* g, float* y) {
   const __m512 one = _mm512_set1_ps(1.0f);
   // exp(-g) overflows to inf for g below about -88.7, and g / inf is the -0 the scalar form gives.

@@ -89,5 +89,32 @@ TEST(ModelBatching, TwoSequencesTogetherEqualEachAlone) {
   }
 }
 
+// Decoding one token after a few hundred, with two threads and two KV heads, splits each head's
+// keys across the threads (split-K) and merges them; the logits must equal those of the whole
+// prompt in one pass on one thread (no split there).
+TEST(ModelBatching, SplitKeyDecodeEqualsOnePass) {
+  AIRLOCK_REQUIRE_FIXTURES();
+  auto m = model::Model::load(fixtures::dir() / "models" / "qwen2-gpt2-q8_0.gguf");
+  const int64_t n = 300, n_decode = 10;
+  std::vector<int32_t> tokens;
+  for (int64_t i = 0; i < n; ++i) tokens.push_back(static_cast<int32_t>(1 + (i * 37) % 5000));
+  model::Context whole(*m, {.n_ctx = 512, .n_seq = 1, .n_batch = 512}, nullptr);
+  model::Batch all;
+  for (int64_t i = 0; i < n; ++i) all.push_back({tokens[static_cast<size_t>(i)], i, 0, i >= n - n_decode});
+  const auto out = whole.forward(all);
+  const std::vector<float> expect(out.begin(), out.end());
+
+  ThreadPool pool(2);
+  model::Context split(*m, {.n_ctx = 512, .n_seq = 1, .n_batch = 512}, &pool);
+  model::Batch prefix(all.begin(), all.end() - n_decode);
+  for (auto& e : prefix) e.output = false;
+  split.forward(prefix);
+  const size_t V = static_cast<size_t>(m->hparams().n_vocab);
+  for (int64_t i = n - n_decode; i < n; ++i) {
+    const auto one = split.forward({{tokens[static_cast<size_t>(i)], i, 0, true}});
+    expect_close(one, std::span<const float>(expect).subspan(static_cast<size_t>(i - (n - n_decode)) * V, V));
+  }
+}
+
 }  // namespace
 }  // namespace airlock

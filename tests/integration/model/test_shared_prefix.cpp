@@ -112,7 +112,7 @@ class SharedPrefixScheduler : public ::testing::Test {
     AIRLOCK_REQUIRE_FIXTURES();
     model_ = load_model();
   }
-  std::unique_ptr<engine::Scheduler> scheduler() {
+  std::unique_ptr<engine::Scheduler> scheduler(bool share_prefixes = true) {
     // Small batches: the shared prefix takes several steps, so a second job can meet it half done.
     const model::ContextParams p{.n_ctx = 256, .n_seq = 3, .n_batch = 16};
     return std::make_unique<engine::Scheduler>(
@@ -122,7 +122,7 @@ class SharedPrefixScheduler : public ::testing::Test {
                                    .piece = [](int32_t) { return std::string(); },
                                    .finish = [] { return std::string(); }};
         },
-        8);
+        8, share_prefixes);
   }
   std::unique_ptr<model::Model> model_;
   const std::vector<int32_t> shared_ = tokens(100, 1);
@@ -157,6 +157,20 @@ TEST_F(SharedPrefixScheduler, ConcurrentPromptsEvaluateTheSharedPrefixOnce) {
   const auto once = static_cast<int64_t>(shared_.size() + (mine_.size() - shared_.size()) + (other_.size() - shared_.size()));
   EXPECT_GE(ra.stats.prompt_tokens + rb.stats.prompt_tokens, once);
   EXPECT_LT(ra.stats.prompt_tokens + rb.stats.prompt_tokens, once + 16);
+}
+
+// Sharing off (the server's prefix_sharing false): a second slot evaluates the common start
+// itself, with the same output.
+TEST_F(SharedPrefixScheduler, SharingOffEvaluatesEveryPrompt) {
+  const Result cold = submit(*scheduler(), mine_, 6).get();
+  auto s = scheduler(false);
+  std::promise<void> started;
+  auto busy = submit(*s, other_, 40, &started);
+  started.get_future().wait();
+  const Result warm = submit(*s, mine_, 6).get();
+  EXPECT_EQ(warm.tokens, cold.tokens);
+  EXPECT_EQ(warm.stats.prompt_tokens, static_cast<int64_t>(mine_.size()));
+  busy.get();
 }
 
 // Regression: a slot that has shifted its context holds rows, past its kept start, computed beside

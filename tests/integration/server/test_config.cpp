@@ -159,6 +159,23 @@ TEST_F(ConfigFile, RagRootAndStrictness) {
   EXPECT_EQ(error_for(R"({"rag_strict": "no"})"), file_.string() + ": rag_strict: expected true or false, got \"no\"");
 }
 
+TEST_F(ConfigFile, PrefixSharingFromFileAndEnvironment) {
+  EXPECT_TRUE(ServerConfig{}.prefix_sharing);  // on unless told otherwise
+  write(R"({"prefix_sharing": false})");
+  ServerConfig c;
+  apply_config_file(c, file_);
+  EXPECT_FALSE(c.prefix_sharing);
+  EXPECT_EQ(describe(c)["prefix_sharing"]["source"], file_.string() + ": prefix_sharing");
+  EXPECT_EQ(error_for(R"({"prefix_sharing": 1})"), file_.string() + ": prefix_sharing: expected true or false, got 1");
+  ::setenv("AIRLOCK_PREFIX_SHARING", "0", 1);
+  EXPECT_FALSE(config_from_env().prefix_sharing);
+  ::setenv("AIRLOCK_PREFIX_SHARING", "true", 1);
+  EXPECT_TRUE(config_from_env().prefix_sharing);
+  ::setenv("AIRLOCK_PREFIX_SHARING", "off", 1);
+  EXPECT_THROW(config_from_env(), Error);
+  ::unsetenv("AIRLOCK_PREFIX_SHARING");
+}
+
 TEST_F(ConfigFile, ErrorsNameTheFileAndKey) {
   const std::string f = file_.string();
   EXPECT_EQ(error_for(R"({"num_parallel": 0})"), f + ": num_parallel: 0 is out of range [1, 256]");
