@@ -3,7 +3,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tensor/repack_q2_K.h"
 #include "tensor/repack_q3_K_iq4_xs.h"
+#include "tensor/repack_q4_1_q5_1.h"
 #include "tensor/repack_q4_K.h"
 #include "tensor/repack_q6_K_legacy.h"
 
@@ -27,6 +29,9 @@ constexpr RepackRow kRows[] = {
     {TensorType::IQ4_NL, CpuPath::Avx512, {kernels::iq4_nl_x16_group_bytes, kernels::iq4_nl_x16_pack, kernels::iq4_nl_x16_tile_avx512}},
     {TensorType::Q3_K, CpuPath::Avx512, {repack_lanes::group_bytes_q3_K, repack_lanes::pack_q3_K, repack_lanes::tile_q3_K_avx512}},
     {TensorType::IQ4_XS, CpuPath::Avx512, {repack_lanes::group_bytes_iq4_xs, repack_lanes::pack_iq4_xs, repack_lanes::tile_iq4_xs_avx512}},
+    {TensorType::Q4_1, CpuPath::Avx512, {repack_lanes::group_bytes_q4_1, repack_lanes::pack_q4_1, repack_lanes::tile_q4_1_avx512}},
+    {TensorType::Q5_1, CpuPath::Avx512, {repack_lanes::group_bytes_q5_1, repack_lanes::pack_q5_1, repack_lanes::tile_q5_1_avx512}},
+    {TensorType::Q2_K, CpuPath::Avx512, {repack_lanes::group_bytes_q2_K, repack_lanes::pack_q2_K, repack_lanes::tile_q2_K_avx512}},
 };
 
 }  // namespace

@@ -25,7 +25,8 @@ namespace {
 // directly, with extreme values).
 const TensorType kTypes[] = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0, TensorType::Q4_0,
                              TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
-                             TensorType::IQ4_NL};
+                             TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1,
+                             TensorType::Q2_K};
 
 #define REQUIRE_AVX512()                                                                  \
   do {                                                                                    \
@@ -161,8 +162,8 @@ TEST(Repack, LowerPathIgnoresThePackedCopy) {
 TEST(Repack, OnlyWholeGroupsOfKnownTypesArePacked) {
   std::mt19937 rng(9);
   const Quantized few = random_weights(TensorType::Q4_K, kRepackRows - 1, 256, rng);
-  const Quantized q3 = random_weights(TensorType::Q2_K, 32, 256, rng);  // no packed layout
-  WeightView a = few.view(), b = q3.view(), empty;
+  const Quantized f16 = random_weights(TensorType::F16, 32, 256, rng);  // no packed layout
+  WeightView a = few.view(), b = f16.view(), empty;
   WeightView* views[] = {&a, &b, &empty};
   EXPECT_EQ(pack_weights(views, CpuPath::Avx512, nullptr), nullptr);
   EXPECT_EQ(a.packed, nullptr);
