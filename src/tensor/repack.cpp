@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tensor/repack_bf16.h"
 #include "tensor/repack_q2_K.h"
 #include "tensor/repack_q3_K_iq4_xs.h"
 #include "tensor/repack_q4_1_q5_1.h"
@@ -17,6 +18,7 @@ struct RepackRow {
   TensorType type;
   CpuPath path;
   RepackKernels kernels;
+  bool (*available)() = nullptr;  // an extension the path does not imply; nullptr: none needed
 };
 
 constexpr RepackRow kRows[] = {
@@ -32,13 +34,15 @@ constexpr RepackRow kRows[] = {
     {TensorType::Q4_1, CpuPath::Avx512, {repack_lanes::group_bytes_q4_1, repack_lanes::pack_q4_1, repack_lanes::tile_q4_1_avx512}},
     {TensorType::Q5_1, CpuPath::Avx512, {repack_lanes::group_bytes_q5_1, repack_lanes::pack_q5_1, repack_lanes::tile_q5_1_avx512}},
     {TensorType::Q2_K, CpuPath::Avx512, {repack_lanes::group_bytes_q2_K, repack_lanes::pack_q2_K, repack_lanes::tile_q2_K_avx512}},
+    {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
+     has_avx512_bf16},
 };
 
 }  // namespace
 
 const RepackKernels* repack_kernels(TensorType type, CpuPath path) {
   for (const RepackRow& r : kRows)
-    if (r.type == type && r.path == path) return &r.kernels;
+    if (r.type == type && r.path == path && (!r.available || r.available())) return &r.kernels;
   return nullptr;
 }
 

@@ -22,11 +22,15 @@ using namespace airlock;
 namespace {
 
 // Every packed layout in the table (test_repack_more.cpp also checks the Q6_K/Q8_0/Q4_0 tiles
-// directly, with extreme values).
-const TensorType kTypes[] = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0, TensorType::Q4_0,
-                             TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
-                             TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1,
-                             TensorType::Q2_K};
+// directly, with extreme values); BF16's only where the CPU has AVX-512 BF16.
+std::vector<TensorType> packed_types() {
+  std::vector<TensorType> types = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0,
+                                   TensorType::Q4_0, TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
+                                   TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K};
+  if (has_avx512_bf16()) types.push_back(TensorType::BF16);
+  return types;
+}
+const std::vector<TensorType> kTypes = packed_types();
 
 #define REQUIRE_AVX512()                                                                  \
   do {                                                                                    \
@@ -85,7 +89,9 @@ void check_against_scalar(const Quantized& q, const WeightView& packed, const st
       tr.to_float(row, wf.data(), q.cols);
       double mag = 0;
       for (int64_t k = 0; k < q.cols; ++k) mag += std::fabs(double(wf[k]) * af[k]);
-      ASSERT_NEAR(y[t * q.rows + r], ref, 1e-5 * mag + 1e-6)
+      // The BF16 tile rounds the activations to BF16 (8-bit significand: relative error up to 2^-8).
+      const double rel = q.type == TensorType::BF16 ? 4e-3 : 1e-5;
+      ASSERT_NEAR(y[t * q.rows + r], ref, rel * mag + 1e-6)
           << tr.name << " " << q.rows << "x" << q.cols << " row " << r << " token " << t << " of " << n_tokens;
     }
   }
@@ -123,6 +129,23 @@ TEST(Repack, MatmulMatchesScalarKernel) {
       const std::vector<float> x = random_activations(max_tokens, s.cols, rng);
       for (int64_t n = 1; n <= max_tokens; ++n) check_against_scalar(q, w, x, n, n % 2 ? &pool : nullptr);
     }
+  }
+}
+
+// BF16 rows of any length: the packed copy is padded to the tile's 64-column step with zeros, and
+// the tile reads no activation past the row.
+TEST(Repack, Bf16AnyRowLength) {
+  EXPECT_EQ(repack_kernels(TensorType::BF16, CpuPath::Avx512) != nullptr, has_avx512_bf16());
+  if (!has_avx512_bf16() || active_cpu_path() != CpuPath::Avx512) GTEST_SKIP() << "no AVX-512 BF16: the BF16 tile cannot run";
+  std::mt19937 rng(13);
+  for (int64_t cols : {1, 2, 37, 64, 100, 130}) {
+    const Quantized q = random_weights(TensorType::BF16, 32, cols, rng);
+    WeightView w = q.view();
+    WeightView* views[] = {&w};
+    const auto owner = pack_weights(views, CpuPath::Avx512, nullptr);
+    ASSERT_NE(w.packed, nullptr);
+    const std::vector<float> x = random_activations(9, cols, rng);
+    for (int64_t n : {1, 3, 9}) check_against_scalar(q, w, x, n, nullptr);
   }
 }
 
