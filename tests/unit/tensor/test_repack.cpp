@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "random_blocks.h"
 #include "tensor/cpu_path.h"
 #include "tensor/matmul.h"
 #include "tensor/repack.h"
@@ -26,7 +27,8 @@ namespace {
 std::vector<TensorType> packed_types() {
   std::vector<TensorType> types = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0,
                                    TensorType::Q4_0, TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
-                                   TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K};
+                                   TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K,
+                                   TensorType::IQ3_S};
   if (has_avx512_bf16()) types.push_back(TensorType::BF16);
   return types;
 }
@@ -53,6 +55,11 @@ Quantized random_weights(TensorType type, int64_t rows, int64_t cols, std::mt199
   Quantized q{type, rows, cols, stride, std::vector<uint8_t>(stride * static_cast<size_t>(rows))};
   std::vector<float> row(static_cast<size_t>(cols));
   for (int64_t r = 0; r < rows; ++r) {
+    if (!tr.from_float) {  // a type airlock only reads: random blocks (every index, sign and scale)
+      const std::vector<uint8_t> blocks = test::random_blocks(type, cols, rng);
+      std::memcpy(q.data.data() + static_cast<size_t>(r) * stride, blocks.data(), blocks.size());
+      continue;
+    }
     // Rows of different magnitudes and offsets exercise d, dmin, scales and mins.
     const float scale = 0.1f + 0.05f * static_cast<float>(r % 7), offset = 0.02f * static_cast<float>(r % 5);
     for (auto& v : row) v = scale * g(rng) + offset;
