@@ -17,6 +17,15 @@ bool has_f16c() {
   return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
 }
 
+bool has_avx512_bf16() {
+  static const bool has = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    // CPUID leaf 7, sub-leaf 1: EAX bit 5 is AVX512_BF16.
+    return detected_cpu_path() == CpuPath::Avx512 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax & (1u << 5));
+  }();
+  return has;
+}
+
 namespace {
 
 // -1: not forced; otherwise a CpuPath value.

@@ -20,6 +20,9 @@ void force_cpu_path(std::optional<CpuPath> path);
 
 // Whether the CPU converts halves in hardware (F16C); one check for every compiler.
 bool has_f16c();
+// Whether the AVX-512 path may also use the AVX-512 BF16 dot products (vdpbf16ps): the CPU has
+// them and the detected path is Avx512 (so the OS saves the zmm state).
+bool has_avx512_bf16();
 
 const char* cpu_path_name(CpuPath p);
 std::optional<CpuPath> parse_cpu_path(std::string_view name);

@@ -42,6 +42,7 @@ void dequantize_mxfp4(const void* src, float* dst, int64_t n);
 // AVX2 activation quantizers: identical blocks to quantize_q8_0 / quantize_q8_K, for CPUs that
 // pass the Avx2 path check only.
 void quantize_q8_0_avx2(const float* src, void* dst, int64_t n);
+void quantize_q8_1_avx2(const float* src, void* dst, int64_t n);
 void quantize_q8_K_avx2(const float* src, void* dst, int64_t n);
 
 // AVX2 weight quantizers (quant_k_search_avx2.cpp): identical blocks to quantize_q2_K ... q6_K.

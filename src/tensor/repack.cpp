@@ -3,7 +3,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tensor/repack_bf16.h"
+#include "tensor/repack_iq2_s.h"
+#include "tensor/repack_iq3_s.h"
+#include "tensor/repack_q2_K.h"
 #include "tensor/repack_q3_K_iq4_xs.h"
+#include "tensor/repack_q4_1_q5_1.h"
 #include "tensor/repack_q4_K.h"
 #include "tensor/repack_q6_K_legacy.h"
 
@@ -15,6 +20,7 @@ struct RepackRow {
   TensorType type;
   CpuPath path;
   RepackKernels kernels;
+  bool (*available)() = nullptr;  // an extension the path does not imply; nullptr: none needed
 };
 
 constexpr RepackRow kRows[] = {
@@ -27,13 +33,20 @@ constexpr RepackRow kRows[] = {
     {TensorType::IQ4_NL, CpuPath::Avx512, {kernels::iq4_nl_x16_group_bytes, kernels::iq4_nl_x16_pack, kernels::iq4_nl_x16_tile_avx512}},
     {TensorType::Q3_K, CpuPath::Avx512, {repack_lanes::group_bytes_q3_K, repack_lanes::pack_q3_K, repack_lanes::tile_q3_K_avx512}},
     {TensorType::IQ4_XS, CpuPath::Avx512, {repack_lanes::group_bytes_iq4_xs, repack_lanes::pack_iq4_xs, repack_lanes::tile_iq4_xs_avx512}},
+    {TensorType::Q4_1, CpuPath::Avx512, {repack_lanes::group_bytes_q4_1, repack_lanes::pack_q4_1, repack_lanes::tile_q4_1_avx512}},
+    {TensorType::Q5_1, CpuPath::Avx512, {repack_lanes::group_bytes_q5_1, repack_lanes::pack_q5_1, repack_lanes::tile_q5_1_avx512}},
+    {TensorType::Q2_K, CpuPath::Avx512, {repack_lanes::group_bytes_q2_K, repack_lanes::pack_q2_K, repack_lanes::tile_q2_K_avx512}},
+    {TensorType::IQ3_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq3_s, repack_lanes::pack_iq3_s, repack_lanes::tile_iq3_s_avx512}},
+    {TensorType::IQ2_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_s, repack_lanes::pack_iq2_s, repack_lanes::tile_iq2_s_avx512}},
+    {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
+     has_avx512_bf16},
 };
 
 }  // namespace
 
 const RepackKernels* repack_kernels(TensorType type, CpuPath path) {
   for (const RepackRow& r : kRows)
-    if (r.type == type && r.path == path) return &r.kernels;
+    if (r.type == type && r.path == path && (!r.available || r.available())) return &r.kernels;
   return nullptr;
 }
 

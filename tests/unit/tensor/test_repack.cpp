@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "random_blocks.h"
 #include "tensor/cpu_path.h"
 #include "tensor/matmul.h"
 #include "tensor/repack.h"
@@ -22,10 +23,16 @@ using namespace airlock;
 namespace {
 
 // Every packed layout in the table (test_repack_more.cpp also checks the Q6_K/Q8_0/Q4_0 tiles
-// directly, with extreme values).
-const TensorType kTypes[] = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0, TensorType::Q4_0,
-                             TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
-                             TensorType::IQ4_NL};
+// directly, with extreme values); BF16's only where the CPU has AVX-512 BF16.
+std::vector<TensorType> packed_types() {
+  std::vector<TensorType> types = {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q8_0,
+                                   TensorType::Q4_0, TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
+                                   TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K,
+                                   TensorType::IQ3_S, TensorType::IQ2_S};
+  if (has_avx512_bf16()) types.push_back(TensorType::BF16);
+  return types;
+}
+const std::vector<TensorType> kTypes = packed_types();
 
 #define REQUIRE_AVX512()                                                                  \
   do {                                                                                    \
@@ -48,6 +55,11 @@ Quantized random_weights(TensorType type, int64_t rows, int64_t cols, std::mt199
   Quantized q{type, rows, cols, stride, std::vector<uint8_t>(stride * static_cast<size_t>(rows))};
   std::vector<float> row(static_cast<size_t>(cols));
   for (int64_t r = 0; r < rows; ++r) {
+    if (!tr.from_float) {  // a type airlock only reads: random blocks (every index, sign and scale)
+      const std::vector<uint8_t> blocks = test::random_blocks(type, cols, rng);
+      std::memcpy(q.data.data() + static_cast<size_t>(r) * stride, blocks.data(), blocks.size());
+      continue;
+    }
     // Rows of different magnitudes and offsets exercise d, dmin, scales and mins.
     const float scale = 0.1f + 0.05f * static_cast<float>(r % 7), offset = 0.02f * static_cast<float>(r % 5);
     for (auto& v : row) v = scale * g(rng) + offset;
@@ -84,7 +96,9 @@ void check_against_scalar(const Quantized& q, const WeightView& packed, const st
       tr.to_float(row, wf.data(), q.cols);
       double mag = 0;
       for (int64_t k = 0; k < q.cols; ++k) mag += std::fabs(double(wf[k]) * af[k]);
-      ASSERT_NEAR(y[t * q.rows + r], ref, 1e-5 * mag + 1e-6)
+      // The BF16 tile rounds the activations to BF16 (8-bit significand: relative error up to 2^-8).
+      const double rel = q.type == TensorType::BF16 ? 4e-3 : 1e-5;
+      ASSERT_NEAR(y[t * q.rows + r], ref, rel * mag + 1e-6)
           << tr.name << " " << q.rows << "x" << q.cols << " row " << r << " token " << t << " of " << n_tokens;
     }
   }
@@ -125,6 +139,23 @@ TEST(Repack, MatmulMatchesScalarKernel) {
   }
 }
 
+// BF16 rows of any length: the packed copy is padded to the tile's 64-column step with zeros, and
+// the tile reads no activation past the row.
+TEST(Repack, Bf16AnyRowLength) {
+  EXPECT_EQ(repack_kernels(TensorType::BF16, CpuPath::Avx512) != nullptr, has_avx512_bf16());
+  if (!has_avx512_bf16() || active_cpu_path() != CpuPath::Avx512) GTEST_SKIP() << "no AVX-512 BF16: the BF16 tile cannot run";
+  std::mt19937 rng(13);
+  for (int64_t cols : {1, 2, 37, 64, 100, 130}) {
+    const Quantized q = random_weights(TensorType::BF16, 32, cols, rng);
+    WeightView w = q.view();
+    WeightView* views[] = {&w};
+    const auto owner = pack_weights(views, CpuPath::Avx512, nullptr);
+    ASSERT_NE(w.packed, nullptr);
+    const std::vector<float> x = random_activations(9, cols, rng);
+    for (int64_t n : {1, 3, 9}) check_against_scalar(q, w, x, n, nullptr);
+  }
+}
+
 // The packed copy is what matmul reads: once packed, the original rows can change without
 // changing the result (rows in the tail group excepted, which keep the row kernels).
 TEST(Repack, MatmulReadsThePackedCopy) {
@@ -161,8 +192,8 @@ TEST(Repack, LowerPathIgnoresThePackedCopy) {
 TEST(Repack, OnlyWholeGroupsOfKnownTypesArePacked) {
   std::mt19937 rng(9);
   const Quantized few = random_weights(TensorType::Q4_K, kRepackRows - 1, 256, rng);
-  const Quantized q3 = random_weights(TensorType::Q2_K, 32, 256, rng);  // no packed layout
-  WeightView a = few.view(), b = q3.view(), empty;
+  const Quantized f16 = random_weights(TensorType::F16, 32, 256, rng);  // no packed layout
+  WeightView a = few.view(), b = f16.view(), empty;
   WeightView* views[] = {&a, &b, &empty};
   EXPECT_EQ(pack_weights(views, CpuPath::Avx512, nullptr), nullptr);
   EXPECT_EQ(a.packed, nullptr);

@@ -167,7 +167,7 @@ TEST(CpuPath, FollowsEnvironment) {
 TEST(ActivationQuantizers, SimdMatchesReferenceBytes) {
   std::mt19937 rng(21);
   std::normal_distribution<float> g(0.0f, 3.0f);
-  for (TensorType t : {TensorType::Q8_0, TensorType::Q8_K}) {
+  for (TensorType t : {TensorType::Q8_0, TensorType::Q8_1, TensorType::Q8_K}) {
     const auto& tr = type_traits(t);
     for (int p = 1; p <= static_cast<int>(detected_cpu_path()); ++p) {
       const FromFloatFn fast = tr.from_float_simd[static_cast<size_t>(p)];
