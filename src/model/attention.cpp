@@ -23,8 +23,8 @@ void prefetch_block(const KvCache& kv, int64_t layer, int seq, int64_t kv_head, 
   const uint8_t* k = kv.k_row(layer, seq, b0) + bytes_of(kv_head * shape.head_dim_k);
   const uint8_t* v = kv.v_row(layer, seq, b0) + bytes_of(kv_head * shape.head_dim_v);
   for (int64_t r = 0; r < n; ++r) {
-    prefetch_lines(k + static_cast<size_t>(r) * kv.k_row_bytes(), bytes_of(shape.head_dim_k));
-    prefetch_lines(v + static_cast<size_t>(r) * kv.v_row_bytes(), bytes_of(shape.head_dim_v));
+    prefetch_lines<PrefetchTo::L1>(k + static_cast<size_t>(r) * kv.k_row_bytes(), bytes_of(shape.head_dim_k));
+    prefetch_lines<PrefetchTo::L1>(v + static_cast<size_t>(r) * kv.v_row_bytes(), bytes_of(shape.head_dim_v));
   }
 }
 

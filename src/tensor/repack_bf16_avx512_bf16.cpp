@@ -32,7 +32,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
   for (int t = 0; t < NT; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / kStepBytes + 1) * kStepBytes;
   for (int64_t c0 = 0; c0 < cols; c0 += kStepCols, group += kStepBytes) {
-    prefetch_lines(group + kAhead, kStepBytes);
+    prefetch_lines<PrefetchTo::L1>(group + kAhead, kStepBytes);
     // Column pair k of token t: the dword pairs[t][k].
     alignas(64) uint32_t pairs[NT][kStepCols / 2];
     #pragma GCC unroll 8

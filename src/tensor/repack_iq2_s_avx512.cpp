@@ -31,7 +31,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / kIQ2SBlockBytes + 1) * kIQ2SBlockBytes;
   for (int64_t i = 0; i < cols / kQK_K; ++i, group += kIQ2SBlockBytes) {
-    prefetch_lines(group + kAhead, kIQ2SBlockBytes);
+    prefetch_lines<PrefetchTo::L1>(group + kAhead, kIQ2SBlockBytes);
     const BlockQ8_K* a[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_K*>(act + static_cast<size_t>(t) * a_stride) + i;

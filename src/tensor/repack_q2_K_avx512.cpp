@@ -27,7 +27,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / kQ2KBlockBytes + 1) * kQ2KBlockBytes;
   for (int64_t i = 0; i < cols / kQK_K; ++i, group += kQ2KBlockBytes) {
-    prefetch_lines(group + kAhead, kQ2KBlockBytes);
+    prefetch_lines<PrefetchTo::L1>(group + kAhead, kQ2KBlockBytes);
     const BlockQ8_K* a[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_K*>(act + static_cast<size_t>(t) * a_stride) + i;

@@ -79,7 +79,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / W::kBlockBytes + 1) * W::kBlockBytes;
   for (int64_t b = 0; b < cols / kQK; ++b, group += W::kBlockBytes) {
-    prefetch_lines(group + kAhead, W::kBlockBytes);
+    prefetch_lines<PrefetchTo::L1>(group + kAhead, W::kBlockBytes);
     const BlockQ8_1* a[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const BlockQ8_1*>(act + static_cast<size_t>(t) * a_stride) + b;
