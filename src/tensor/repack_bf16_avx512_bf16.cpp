@@ -4,12 +4,12 @@
 // not held up by the instruction's latency.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstring>
 
 #include "tensor/prefetch.h"
 #include "tensor/repack.h"
 #include "tensor/repack_bf16.h"
+#include "tensor/tile_runner.h"
 
 namespace airlock::repack_lanes {
 
@@ -61,14 +61,8 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
 
 void tile_bf16_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
                       size_t out_stride) {
-  using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
-  static constexpr TileFn kTiles[kMaxTileTokens] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>, tile<8>};
-  const auto* a = static_cast<const uint8_t*>(act);
-  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
-    const int n = std::min(kMaxTileTokens, n_tokens - done);
-    kTiles[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
-                  out + static_cast<size_t>(done) * out_stride, out_stride);
-  }
+  static constexpr TileKernel kTiles[kMaxTileTokens] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>, tile<7>, tile<8>};
+  run_tiles(kTiles, cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace airlock::repack_lanes

@@ -4,7 +4,6 @@
 // loaded (and for Q4_0 unpacked) once and used for every token of the call.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -12,6 +11,7 @@
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
 #include "tensor/simd_avx512.h"
+#include "tensor/tile_runner.h"
 
 namespace airlock::kernels {
 
@@ -19,7 +19,6 @@ using namespace airlock::quant;
 using namespace airlock::kernels::avx512;
 
 namespace {
-
 
 // Both weight formats are fed to vpdpbusd as unsigned bytes biased by 2^kBiasShift (Q4_0: its own
 // +8; Q8_0: the +128 added at pack time), so each block's integer sum gets -bias * sum(a) added.
@@ -164,20 +163,14 @@ void legacy_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t 
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
-using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
 template <class W>
-constexpr TileFn kTiles[kMaxTileTokens] = {legacy_tile<W, 1>, legacy_tile<W, 2>, legacy_tile<W, 3>, legacy_tile<W, 4>,
-                                           legacy_tile<W, 5>, legacy_tile<W, 6>, legacy_tile<W, 7>, legacy_tile<W, 8>};
+constexpr TileKernel kTiles[kMaxTileTokens] = {legacy_tile<W, 1>, legacy_tile<W, 2>, legacy_tile<W, 3>,
+                                               legacy_tile<W, 4>, legacy_tile<W, 5>, legacy_tile<W, 6>, legacy_tile<W, 7>, legacy_tile<W, 8>};
 
 template <class W>
 void dispatch(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
               size_t out_stride) {
-  const auto* a = static_cast<const uint8_t*>(act);
-  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
-    const int n = std::min(kMaxTileTokens, n_tokens - done);
-    kTiles<W>[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
-                     out + static_cast<size_t>(done) * out_stride, out_stride);
-  }
+  run_tiles(kTiles<W>, cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace

@@ -5,13 +5,12 @@
 // kernel.
 #include <immintrin.h>
 
-#include <algorithm>
-
 #include "tensor/prefetch.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
 #include "tensor/repack_q3_K_iq4_xs.h"
 #include "tensor/simd_avx512.h"
+#include "tensor/tile_runner.h"
 
 namespace airlock::repack_lanes {
 
@@ -109,15 +108,9 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
 
 template <class Layout>
 void tiles(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out, size_t out_stride) {
-  using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
-  static constexpr TileFn kTiles[kMaxTileTokens] = {tile<Layout, 1>, tile<Layout, 2>, tile<Layout, 3>, tile<Layout, 4>,
+  static constexpr TileKernel kTiles[kMaxTileTokens] = {tile<Layout, 1>, tile<Layout, 2>, tile<Layout, 3>, tile<Layout, 4>,
                                                     tile<Layout, 5>, tile<Layout, 6>, tile<Layout, 7>, tile<Layout, 8>};
-  const auto* a = static_cast<const uint8_t*>(act);
-  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
-    const int n = std::min(kMaxTileTokens, n_tokens - done);
-    kTiles[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
-                  out + static_cast<size_t>(done) * out_stride, out_stride);
-  }
+  run_tiles(kTiles, cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 // d * da * sum(q * a) + m * s per row and token.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <type_traits>
 
 #include "tensor/prefetch.h"
@@ -12,6 +11,7 @@
 #include "tensor/repack.h"
 #include "tensor/repack_q4_1_q5_1.h"
 #include "tensor/simd_avx512.h"
+#include "tensor/tile_runner.h"
 
 namespace airlock::repack_lanes {
 
@@ -102,15 +102,9 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
 
 template <class W>
 void tiles(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out, size_t out_stride) {
-  using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
-  static constexpr TileFn kTiles[kMaxTileTokens] = {tile<W, 1>, tile<W, 2>, tile<W, 3>, tile<W, 4>,
+  static constexpr TileKernel kTiles[kMaxTileTokens] = {tile<W, 1>, tile<W, 2>, tile<W, 3>, tile<W, 4>,
                                                     tile<W, 5>, tile<W, 6>, tile<W, 7>, tile<W, 8>};
-  const auto* a = static_cast<const uint8_t*>(act);
-  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
-    const int n = std::min(kMaxTileTokens, n_tokens - done);
-    kTiles[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
-                  out + static_cast<size_t>(done) * out_stride, out_stride);
-  }
+  run_tiles(kTiles, cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace

@@ -3,13 +3,13 @@
 // vectors are unpacked from the 4-bit and 2-bit planes once and used for every token.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <cstring>
 
 #include "tensor/prefetch.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
 #include "tensor/simd_avx512.h"
+#include "tensor/tile_runner.h"
 
 namespace airlock::kernels {
 
@@ -21,7 +21,6 @@ namespace {
 constexpr size_t kGroupBlockBytes = kRepackRows * sizeof(BlockQ6_K);
 constexpr size_t kSubScalesAt = 2 * kRepackRows, kLowAt = kSubScalesAt + 16 * kRepackRows,
                  kHighAt = kLowAt + kQK_K / 2 * kRepackRows;
-
 
 // low | (high & 0x30): ternary-logic truth table for a | (b & c).
 __m512i merge_high(__m512i low, __m512i high, __m512i mask30) { return _mm512_ternarylogic_epi32(low, high, mask30, 0xf8); }
@@ -83,15 +82,9 @@ void q6_K_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_
 
 void q6_K_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride) {
-  using TileFn = void (*)(int64_t, const uint8_t*, const uint8_t*, size_t, float*, size_t);
-  static constexpr TileFn kTiles[kMaxTileTokens] = {q6_K_tile<1>, q6_K_tile<2>, q6_K_tile<3>, q6_K_tile<4>,
+  static constexpr TileKernel kTiles[kMaxTileTokens] = {q6_K_tile<1>, q6_K_tile<2>, q6_K_tile<3>, q6_K_tile<4>,
                                                     q6_K_tile<5>, q6_K_tile<6>, q6_K_tile<7>, q6_K_tile<8>};
-  const auto* a = static_cast<const uint8_t*>(act);
-  for (int done = 0; done < n_tokens; done += kMaxTileTokens) {
-    const int n = std::min(kMaxTileTokens, n_tokens - done);
-    kTiles[n - 1](cols, static_cast<const uint8_t*>(group), a + static_cast<size_t>(done) * a_stride, a_stride,
-                  out + static_cast<size_t>(done) * out_stride, out_stride);
-  }
+  run_tiles(kTiles, cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace airlock::kernels
