@@ -209,9 +209,13 @@ void search_q4_K(const float* x, float* scales, float* mins, uint8_t* L) {
   }
 }
 
-}  // namespace
-
-void pack_q4_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ4_K& b) {
+// Rounds the searched scales and mins of the eight 32-value sub-blocks to a Q4_K/Q5_K block's
+// codes (d, dmin and the packed 6-bit scales), then gives each value its level 0..max_level under
+// the rounded scales, as the reference requantises; a sub-block whose scale rounds to zero keeps
+// the levels of the search.
+template <class Block>
+void round_scales_and_levels(const float* x, const float* scales, const float* mins, int max_level, uint8_t* L,
+                             Block& b) {
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < kQK_K / 32; ++j) {
     max_scale = std::max(max_scale, scales[j]);
@@ -227,8 +231,14 @@ void pack_q4_K(const float* x, const float* scales, const float* mins, uint8_t* 
     if (!d) continue;
     const float dm = h2f(b.dmin) * static_cast<float>(m);
     for (int ii = 0; ii < 32; ++ii)
-      L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, 15));
+      L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, max_level));
   }
+}
+
+}  // namespace
+
+void pack_q4_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ4_K& b) {
+  round_scales_and_levels(x, scales, mins, 15, L, b);
   for (int j = 0; j < kQK_K; j += 64)
     for (int l = 0; l < 32; ++l) b.qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
 }
@@ -275,23 +285,7 @@ void search_q5_K(const float* x, float* scales, float* mins, uint8_t* L) {
 }  // namespace
 
 void pack_q5_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ5_K& b) {
-  float max_scale = 0, max_min = 0;
-  for (int j = 0; j < kQK_K / 32; ++j) {
-    max_scale = std::max(max_scale, scales[j]);
-    max_min = std::max(max_min, mins[j]);
-  }
-  pack_scale_min_k4(scales, mins, max_scale, max_min, b.scales);
-  b.d = f2h(max_scale / 63.f);
-  b.dmin = f2h(max_min / 63.f);
-  for (int j = 0; j < kQK_K / 32; ++j) {
-    int sc, m;
-    get_scale_min_k4(j, b.scales, sc, m);
-    const float d = h2f(b.d) * static_cast<float>(sc);
-    if (!d) continue;
-    const float dm = h2f(b.dmin) * static_cast<float>(m);
-    for (int ii = 0; ii < 32; ++ii)
-      L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, 31));
-  }
+  round_scales_and_levels(x, scales, mins, 31, L, b);
   std::memset(b.qh, 0, sizeof b.qh);
   for (int j = 0; j < kQK_K / 32; ++j) {
     for (int l = 0; l < 32; ++l) {

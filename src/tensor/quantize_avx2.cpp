@@ -47,22 +47,29 @@ __m256 round_away(__m256 v) {
   return _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), one));
 }
 
+// One 32-value block as Q8_0 rounds it: d = max|x| / 127 and the four vectors of x / d rounded
+// away from zero (as int32), ready to narrow to int8.
+float round_q8_block(const float* x, __m256i q[4]) {
+  __m256 v[4];
+  __m256 amax = _mm256_setzero_ps();
+  for (int k = 0; k < 4; ++k) {
+    v[k] = _mm256_loadu_ps(x + 8 * k);
+    amax = _mm256_max_ps(amax, _mm256_and_ps(v[k], abs_mask()));
+  }
+  const float d = hmax(amax) / 127;
+  const float id = d ? 1.0f / d : 0.0f;
+  for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(round_away(_mm256_mul_ps(v[k], _mm256_set1_ps(id))));
+  return d;
+}
+
 }  // namespace
 
 void quantize_q8_0_avx2(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ8_0*>(dst);
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
-    __m256 v[4];
-    __m256 amax = _mm256_setzero_ps();
-    for (int k = 0; k < 4; ++k) {
-      v[k] = _mm256_loadu_ps(x + 8 * k);
-      amax = _mm256_max_ps(amax, _mm256_and_ps(v[k], abs_mask()));
-    }
-    const float d = hmax(amax) / 127;
-    const float id = d ? 1.0f / d : 0.0f;
-    b[i].d = static_cast<uint16_t>(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
     __m256i q[4];
-    for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(round_away(_mm256_mul_ps(v[k], _mm256_set1_ps(id))));
+    const float d = round_q8_block(x, q);
+    b[i].d = static_cast<uint16_t>(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
     store_i8(b[i].qs, q[0], q[1], q[2], q[3]);
   }
 }
@@ -71,17 +78,9 @@ void quantize_q8_0_avx2(const float* x, void* dst, int64_t n) {
 void quantize_q8_1_avx2(const float* x, void* dst, int64_t n) {
   auto* b = static_cast<BlockQ8_1*>(dst);
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
-    __m256 v[4];
-    __m256 amax = _mm256_setzero_ps();
-    for (int k = 0; k < 4; ++k) {
-      v[k] = _mm256_loadu_ps(x + 8 * k);
-      amax = _mm256_max_ps(amax, _mm256_and_ps(v[k], abs_mask()));
-    }
-    const float d = hmax(amax) / 127;
-    const float id = d ? 1.0f / d : 0.0f;
-    b[i].d = static_cast<uint16_t>(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
     __m256i q[4];
-    for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(round_away(_mm256_mul_ps(v[k], _mm256_set1_ps(id))));
+    const float d = round_q8_block(x, q);
+    b[i].d = static_cast<uint16_t>(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
     const int sum = hsum_i32(_mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3])));
     b[i].s = static_cast<uint16_t>(_cvtss_sh(static_cast<float>(sum) * d, _MM_FROUND_TO_NEAREST_INT));
     store_i8(b[i].qs, q[0], q[1], q[2], q[3]);
