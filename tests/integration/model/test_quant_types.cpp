@@ -15,7 +15,6 @@
 #include <fstream>
 #include <iterator>
 #include <ostream>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "model/model.h"
 #include "model/synth.h"
 #include "support/anchors.h"
+#include "support/temp_dir.h"
 
 namespace airlock {
 namespace {
@@ -50,22 +50,7 @@ const Case kSlow[] = {
     {"IQ2_XS", TensorType::IQ2_XS},   {"IQ2_M", TensorType::IQ2_S}, {"IQ3_XXS", TensorType::IQ3_XXS},
 };
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("airlock-quant-types-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 // An importance matrix of ones in the reference's (legacy binary) format: per weight matrix its
 // name, a call count and one value per input column.

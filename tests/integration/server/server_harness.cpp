@@ -39,17 +39,6 @@ double logit_scale(const fs::path& file) {
 }
 }  // namespace
 
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "airlock-server-test-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 void write_with_template(const fs::path& from, const fs::path& to, const std::string& template_source) {
   auto f = gguf::File::open(from);
   std::vector<gguf::KeyValue> kv;

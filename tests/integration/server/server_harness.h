@@ -17,18 +17,11 @@
 #include "server/config.h"
 #include "server/http_server.h"
 #include "support/fixtures.h"
+#include "support/temp_dir.h"
 
 namespace airlock::server::testing {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = test_support::TempDir;
 
 // Imports the fixture models into `dir` (once per directory).
 void import_fixture_models(const std::filesystem::path& dir);

@@ -13,7 +13,6 @@
 #include <fstream>
 #include <iterator>
 #include <ostream>
-#include <random>
 #include <string>
 
 #include "gguf/gguf.h"
@@ -21,6 +20,7 @@
 #include "store/quantize.h"
 #include "support/anchors.h"
 #include "tensor/type_traits.h"
+#include "support/temp_dir.h"
 
 namespace airlock {
 namespace {
@@ -50,22 +50,7 @@ const Shape kShapes[] = {
     {"untied_rows96", shape("llama-2-7b", 2, 256, 96, 512)},
 };
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("airlock-quant-ref-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 bool reference_available() {
   return std::filesystem::exists(anchors::llama_cpp() / "llama-quantize") && anchors::cpu_can_run();
