@@ -78,9 +78,18 @@ TEST(HostileLimits, LongRuleChainCompilesInLinearTime) {
   // Relaxing all rules until nothing changed took one pass per rule: quadratic in the chain's
   // length. Four times the rules must cost well under sixteen times the time (linear: about four),
   // a ratio rather than a wall-clock limit so the check holds on a loaded machine and under ASan.
+  // The best of three tries: under a parallel ctest run, other tests' memory traffic once pushed
+  // a single try past 8x (the large parse's working set leaves the cache); a quadratic parse
+  // fails every try.
   const int n = 40000;
-  const double small = parse_seconds(rule_chain(n / 4)), large = parse_seconds(rule_chain(n));
-  EXPECT_LT(large, 8.0 * std::max(small, 1e-3)) << "n/4: " << small << " s, n: " << large << " s";
+  const std::string small_chain = rule_chain(n / 4), large_chain = rule_chain(n);
+  double best_ratio = 1e9, small = 0, large = 0;
+  for (int attempt = 0; attempt < 3 && best_ratio >= 8.0; ++attempt) {
+    small = parse_seconds(small_chain);
+    large = parse_seconds(large_chain);
+    best_ratio = std::min(best_ratio, large / std::max(small, 1e-3));
+  }
+  EXPECT_LT(best_ratio, 8.0) << "last try: n/4: " << small << " s, n: " << large << " s";
   auto g = Grammar::parse(rule_chain(n));
   Matcher m(g);
   EXPECT_EQ(m.shortest_completion_bytes(), 1u);  // "b"
