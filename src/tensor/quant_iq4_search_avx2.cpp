@@ -8,14 +8,13 @@
 #include "tensor/quant_formats.h"
 #include "tensor/quant_iq4_pack.h"
 #include "tensor/quant_k_search.h"
+#include "tensor/quant_search_lanes_avx2.h"
 
 namespace airlock::quant {
 
 namespace {
 
-constexpr int kLanes = 8;
-
-__m256 select(__m256 if_false, __m256 if_true, __m256 mask) { return _mm256_blendv_ps(if_false, if_true, mask); }
+using namespace lanes;
 
 // The codebook value nearest to each lane's x, as the scalar best_index picks it: below the
 // first value or above the last the end value, else the lower neighbour when strictly nearer.
@@ -33,18 +32,10 @@ __m256 nearest_value(__m256 x) {
 // iq4_block_scale for the eight blocks of 32 starting at x (block j at x + 32 * j).
 void iq4_block_scales_x8(const float* x, float* scales) {
   float xt[32 * kLanes];
-  for (int j = 0; j < kLanes; ++j)
-    for (int i = 0; i < 32; ++i) xt[i * kLanes + j] = x[32 * j + i];
+  transpose_in(x, 32, xt);
   const __m256 zero = _mm256_setzero_ps();
-  __m256 amax = zero, max = zero;
-  for (int i = 0; i < 32; ++i) {
-    const __m256 xi = _mm256_loadu_ps(xt + i * kLanes);
-    const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), xi);
-    const __m256 larger = _mm256_cmp_ps(ax, amax, _CMP_GT_OQ);
-    amax = select(amax, ax, larger);
-    max = select(max, xi, larger);
-  }
-  const __m256 empty = _mm256_cmp_ps(amax, _mm256_set1_ps(kGroupMaxEps), _CMP_LT_OQ);
+  __m256 max;
+  const __m256 empty = signed_max(32, xt, max);
 
   // The weighted fit for the inverse scale id: sums of w*q*x and w*q*q with w = x^2.
   auto fit = [&xt, zero](__m256 id, __m256& sumqx, __m256& sumq2) {

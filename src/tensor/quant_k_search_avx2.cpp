@@ -14,16 +14,13 @@
 #include "tensor/quant_formats.h"
 #include "tensor/quant_k_pack.h"
 #include "tensor/quant_k_search.h"
+#include "tensor/quant_search_lanes_avx2.h"
 
 namespace airlock::quant {
 
 namespace {
 
-constexpr int kLanes = 8;
-
-__m256 select(__m256 if_false, __m256 if_true, __m256 mask) { return _mm256_blendv_ps(if_false, if_true, mask); }
-
-__m256 abs_ps(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+using namespace lanes;
 
 // nearest_int() then clamped to [lo, hi], in float. nearest_int's own steps (add 1.5 * 2^23, keep
 // the low mantissa bits), so that even out-of-range values (a ratio with a tiny divisor) give the
@@ -32,12 +29,6 @@ __m256 round_clamp(__m256 v, __m256 lo, __m256 hi) {
   const __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(12582912.f)));
   const __m256i r = _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
   return _mm256_min_ps(_mm256_max_ps(_mm256_cvtepi32_ps(r), lo), hi);
-}
-
-// Sub-block j (lane j) of `n` elements starting at src + j * n, element-major: dst[i * 8 + j].
-void transpose_in(const float* src, int n, float* dst) {
-  for (int j = 0; j < kLanes; ++j)
-    for (int i = 0; i < n; ++i) dst[i * kLanes + j] = src[j * n + i];
 }
 
 // make_qkx2_quants for eight sub-blocks at once; x and w are element-major (x[i * 8 + lane]).
@@ -123,43 +114,31 @@ void make_qkx2_quants_x8(int n, int nmax, const float* x, const float* w, float*
 void make_qx_quants_x8(int n, int nmax, const float* x, float* scales, int8_t* L) {
   const __m256 zero = _mm256_setzero_ps();
   const __m256 lo = _mm256_set1_ps(static_cast<float>(-nmax)), hi = _mm256_set1_ps(static_cast<float>(nmax - 1));
-  __m256 max = zero, amax = zero;
-  for (int i = 0; i < n; ++i) {
-    const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
-    const __m256 ax = abs_ps(xi);
-    const __m256 larger = _mm256_cmp_ps(ax, amax, _CMP_GT_OQ);
-    amax = select(amax, ax, larger);
-    max = select(max, xi, larger);
-  }
-  const __m256 empty = _mm256_cmp_ps(amax, _mm256_set1_ps(kGroupMaxEps), _CMP_LT_OQ);
+  __m256 max;
+  const __m256 empty = signed_max(n, x, max);
 
+  // The levels round(iscale * x) into `l`, and the weighted fit's sums of w*x*l and w*l*l with w = x^2.
+  auto fit = [n, x, lo, hi, zero](__m256 iscale, float* l_out, __m256& sumlx, __m256& suml2) {
+    sumlx = suml2 = zero;
+    for (int i = 0; i < n; ++i) {
+      const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
+      const __m256 l = round_clamp(_mm256_mul_ps(iscale, xi), lo, hi);
+      _mm256_storeu_ps(l_out + i * kLanes, l);
+      const __m256 w = _mm256_mul_ps(xi, xi);
+      sumlx = _mm256_add_ps(sumlx, _mm256_mul_ps(_mm256_mul_ps(w, xi), l));
+      suml2 = _mm256_add_ps(suml2, _mm256_mul_ps(_mm256_mul_ps(w, l), l));
+    }
+  };
   float best_l[16 * kLanes], aux_l[16 * kLanes];
-  __m256 iscale = _mm256_div_ps(_mm256_set1_ps(static_cast<float>(-nmax)), max);
-  __m256 sumlx = zero, suml2 = zero;
-  for (int i = 0; i < n; ++i) {
-    const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
-    const __m256 l = round_clamp(_mm256_mul_ps(iscale, xi), lo, hi);
-    _mm256_storeu_ps(best_l + i * kLanes, l);
-    const __m256 w = _mm256_mul_ps(xi, xi);
-    sumlx = _mm256_add_ps(sumlx, _mm256_mul_ps(_mm256_mul_ps(w, xi), l));
-    suml2 = _mm256_add_ps(suml2, _mm256_mul_ps(_mm256_mul_ps(w, l), l));
-  }
+  __m256 sumlx, suml2;
+  fit(_mm256_div_ps(_mm256_set1_ps(static_cast<float>(-nmax)), max), best_l, sumlx, suml2);
   // `suml2 ? sumlx / suml2 : 0`: NaN counts as true there, as the unordered compare does here.
   __m256 scale = select(_mm256_div_ps(sumlx, suml2), zero, _mm256_cmp_ps(suml2, zero, _CMP_EQ_OQ));
   __m256 best = _mm256_mul_ps(scale, sumlx);
   for (int is = -9; is <= 9; ++is) {
     if (is == 0) continue;
     const float numerator = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is));
-    iscale = _mm256_div_ps(_mm256_set1_ps(numerator), max);
-    sumlx = suml2 = zero;
-    for (int i = 0; i < n; ++i) {
-      const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
-      const __m256 l = round_clamp(_mm256_mul_ps(iscale, xi), lo, hi);
-      _mm256_storeu_ps(aux_l + i * kLanes, l);
-      const __m256 w = _mm256_mul_ps(xi, xi);
-      sumlx = _mm256_add_ps(sumlx, _mm256_mul_ps(_mm256_mul_ps(w, xi), l));
-      suml2 = _mm256_add_ps(suml2, _mm256_mul_ps(_mm256_mul_ps(w, l), l));
-    }
+    fit(_mm256_div_ps(_mm256_set1_ps(numerator), max), aux_l, sumlx, suml2);
     const __m256 better = _mm256_and_ps(_mm256_cmp_ps(suml2, zero, _CMP_GT_OQ),
                                         _mm256_cmp_ps(_mm256_mul_ps(sumlx, sumlx), _mm256_mul_ps(best, suml2), _CMP_GT_OQ));
     if (_mm256_movemask_ps(better) == 0) continue;
@@ -184,15 +163,8 @@ void make_qx_quants_x8(int n, int nmax, const float* x, float* scales, int8_t* L
 void make_q3_quants_x8(int n, int nmax, const float* x, float* scales, int8_t* L) {
   const __m256 zero = _mm256_setzero_ps();
   const __m256 lo = _mm256_set1_ps(static_cast<float>(-nmax)), hi = _mm256_set1_ps(static_cast<float>(nmax - 1));
-  __m256 max = zero, amax = zero;
-  for (int i = 0; i < n; ++i) {
-    const __m256 xi = _mm256_loadu_ps(x + i * kLanes);
-    const __m256 ax = abs_ps(xi);
-    const __m256 larger = _mm256_cmp_ps(ax, amax, _CMP_GT_OQ);
-    amax = select(amax, ax, larger);
-    max = select(max, xi, larger);
-  }
-  const __m256 empty = _mm256_cmp_ps(amax, _mm256_set1_ps(kGroupMaxEps), _CMP_LT_OQ);
+  __m256 max;
+  const __m256 empty = signed_max(n, x, max);
 
   const __m256 iscale = _mm256_div_ps(_mm256_set1_ps(static_cast<float>(-nmax)), max);
   __m256 l[16];
