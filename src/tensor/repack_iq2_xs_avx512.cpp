@@ -1,7 +1,8 @@
 // AVX-512 VNNI tile kernel for packed IQ2_XS groups (layout in repack_iq2_xs.h): per 8-element
-// group two vpgatherdd fetch every row's grid bytes (the entry's low and high four), masked
-// subtractions apply the signs, and +64 makes them unsigned for vpdpbusd; each token's
-// 16-element sum starts at -64 * its bsum and is scaled by the row's 2s + 1.
+// group every row's grid entry is loaded and the sixteen entries are split into their first and
+// last four bytes (two vpermt2d), masked subtractions apply the signs, and +64 makes them unsigned
+// for vpdpbusd; each token's 16-element sum starts at -64 * its bsum and is scaled by the row's
+// 2s + 1.
 #include <immintrin.h>
 
 #include <cstring>
@@ -21,14 +22,37 @@ using namespace airlock::kernels::avx512;
 
 namespace {
 
+// Each row's 9-bit grid index of every 8-element group of one block, as uint16 idx[g][r].
+void block_indices(const uint8_t* low, const uint8_t* high, uint16_t* idx) {
+  const __m256i bit8 = _mm256_set1_epi16(256);
+  for (int g = 0; g < 32; ++g) {
+    uint16_t h;
+    std::memcpy(&h, high + 2 * g, 2);
+    const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(low + 16 * g)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(idx + 16 * g), _mm256_or_si256(v, _mm256_maskz_mov_epi16(h, bit8)));
+  }
+}
+
+// Eight rows' grid entries, row r in 64-bit lane r.
+__m512i entries(const uint16_t* idx) {
+  const auto* grid = kIQ2XSGrid.data();
+  return _mm512_set_epi64(static_cast<long long>(grid[idx[7]]), static_cast<long long>(grid[idx[6]]),
+                          static_cast<long long>(grid[idx[5]]), static_cast<long long>(grid[idx[4]]),
+                          static_cast<long long>(grid[idx[3]]), static_cast<long long>(grid[idx[2]]),
+                          static_cast<long long>(grid[idx[1]]), static_cast<long long>(grid[idx[0]]));
+}
+
 template <int NT>
 void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_stride, float* out, size_t out_stride) {
-  const __m512i sixty_four = _mm512_set1_epi8(64), zero = _mm512_setzero_si512(), bit8 = _mm512_set1_epi32(256);
-  const auto* grid = reinterpret_cast<const uint8_t*>(kIQ2XSGrid.data());
+  const __m512i sixty_four = _mm512_set1_epi8(64), zero = _mm512_setzero_si512();
+  // 32-bit lane r of the low (high) half: the first (last) four bytes of row r's grid entry.
+  const __m512i first_four = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i last_four = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
   __m512 acc[NT];
   #pragma GCC unroll 8
   for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
   constexpr size_t kAhead = (kPrefetchAheadBytes / kIQ2XSBlockBytes + 1) * kIQ2XSBlockBytes;
+  alignas(64) uint16_t idx[32 * 16];
   for (int64_t i = 0; i < cols / kQK_K; ++i, group += kIQ2XSBlockBytes) {
     prefetch_lines<PrefetchTo::L1>(group + kAhead, kIQ2XSBlockBytes);
     const BlockQ8_K* a[NT];
@@ -38,6 +62,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
     const uint8_t* low = scales + 128;
     const uint8_t* high = low + 512;
     const uint8_t* signs = high + 64;
+    block_indices(low, high, idx);
     __m512i isum[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
@@ -48,16 +73,16 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
       #pragma GCC unroll 2
       for (int q = 0; q < 2; ++q) {
         const int g = 2 * s + q;
-        uint16_t h;
-        std::memcpy(&h, high + 2 * g, 2);
-        const __m512i idx = _mm512_or_si512(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(low + 16 * g))),
-                                            _mm512_maskz_mov_epi32(h, bit8));
+        // Scalar loads and inserts: on Zen 4 they build the vectors about three times faster
+        // than vpgatherdd does.
+        const __m512i rows0to7 = entries(idx + 16 * g), rows8to15 = entries(idx + 16 * g + 8);
+        const __m512i mags[2] = {_mm512_permutex2var_epi32(rows0to7, first_four, rows8to15),
+                                 _mm512_permutex2var_epi32(rows0to7, last_four, rows8to15)};
         #pragma GCC unroll 2
         for (int half = 0; half < 2; ++half) {
           uint64_t m;
           std::memcpy(&m, signs + 16 * g + 8 * half, 8);
-          const __m512i mag = _mm512_i32gather_epi32(idx, grid + 4 * half, 8);
-          const __m512i u = _mm512_add_epi8(_mm512_mask_sub_epi8(mag, m, zero, mag), sixty_four);
+          const __m512i u = _mm512_add_epi8(_mm512_mask_sub_epi8(mags[half], m, zero, mags[half]), sixty_four);
           #pragma GCC unroll 8
           for (int t = 0; t < NT; ++t) sub[t] = _mm512_dpbusd_epi32(sub[t], u, broadcast4(a[t]->qs + 8 * g + 4 * half));
         }
