@@ -7,6 +7,7 @@
 #include "tensor/repack_iq2_s.h"
 #include "tensor/repack_iq2_xs.h"
 #include "tensor/repack_iq3_s.h"
+#include "tensor/repack_iq_xxs.h"
 #include "tensor/repack_q2_K.h"
 #include "tensor/repack_q3_K_iq4_xs.h"
 #include "tensor/repack_q4_1_q5_1.h"
@@ -40,6 +41,8 @@ constexpr RepackRow kRows[] = {
     {TensorType::IQ3_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq3_s, repack_lanes::pack_iq3_s, repack_lanes::tile_iq3_s_avx512}},
     {TensorType::IQ2_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_s, repack_lanes::pack_iq2_s, repack_lanes::tile_iq2_s_avx512}},
     {TensorType::IQ2_XS, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_xs, repack_lanes::pack_iq2_xs, repack_lanes::tile_iq2_xs_avx512}},
+    {TensorType::IQ2_XXS, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_xxs, repack_lanes::pack_iq2_xxs, repack_lanes::tile_iq2_xxs_avx512}},
+    {TensorType::IQ3_XXS, CpuPath::Avx512, {repack_lanes::group_bytes_iq3_xxs, repack_lanes::pack_iq3_xxs, repack_lanes::tile_iq3_xxs_avx512}},
     {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
      has_avx512_bf16},
 };
