@@ -16,8 +16,9 @@ namespace {
 struct IQ2XS {
   static constexpr size_t kBlockBytes = kIQ2XSBlockBytes;
   static constexpr int kGroupsPerScale = 2;
-  static constexpr size_t kScalesAt = 32, kSignsAt = 32 + 128 + 512 + 64;
+  static constexpr size_t kSignsAt = 32 + 128 + 512 + 64;
   static constexpr float kFactor = 0.125f;  // the format's scale is (s + 1/2) / 4 = (2s + 1) / 8
+  static __m512i scales(const uint8_t* block, int s) { return lattice::odd_scales(block + 32, s); }
 
   // The 9-bit indices widened to uint16 once per block (idx[16g + r]), so that each lookup is one load.
   struct Rows {

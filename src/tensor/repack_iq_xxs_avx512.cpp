@@ -14,8 +14,9 @@ namespace {
 struct IQ2XXS {
   static constexpr size_t kBlockBytes = kIQ2XXSBlockBytes;
   static constexpr int kGroupsPerScale = 4;
-  static constexpr size_t kScalesAt = 32, kSignsAt = 32 + 64 + 512;
+  static constexpr size_t kSignsAt = 32 + 64 + 512;
   static constexpr float kFactor = 0.125f;  // the format's scale is (s + 1/2) / 4 = (2s + 1) / 8
+  static __m512i scales(const uint8_t* block, int s) { return lattice::odd_scales(block + 32, s); }
 
   struct Rows {
     const uint8_t* idx;
@@ -32,8 +33,9 @@ struct IQ2XXS {
 struct IQ3XXS {
   static constexpr size_t kBlockBytes = kIQ3XXSBlockBytes;
   static constexpr int kGroupsPerScale = 4;
-  static constexpr size_t kScalesAt = 32, kSignsAt = 32 + 64 + 1024;
+  static constexpr size_t kSignsAt = 32 + 64 + 1024;
   static constexpr float kFactor = 0.25f;  // the format's scale is (s + 1/2) / 2 = (2s + 1) / 4
+  static __m512i scales(const uint8_t* block, int s) { return lattice::odd_scales(block + 32, s); }
 
   // An 8-element group is two 4-element grid entries.
   struct Rows {

@@ -1,5 +1,5 @@
-// The AVX-512 VNNI tile kernel shared by the packed 8-element lattice i-quants (IQ2_XS, IQ2_XXS,
-// IQ3_XXS; layouts in repack_iq2_xs.h and repack_iq_xxs.h). Per 8-element group a format hands
+// The AVX-512 VNNI tile kernel shared by the packed lattice i-quants (IQ2_XXS, IQ2_XS, IQ2_S,
+// IQ3_XXS, IQ3_S; layouts in repack_iq_xxs.h, repack_iq2_xs.h, repack_iq2_s.h, repack_iq3_s.h). Per 8-element group a format hands
 // over every row's eight grid bytes (scalar loads and inserts: on Zen 4 they build the vectors
 // about three times faster than vpgatherdd), two vpermt2d split them into each row's first and
 // last four bytes, masked subtractions apply the signs, and +64 makes them unsigned for vpdpbusd;
@@ -21,7 +21,7 @@ namespace airlock::repack_lanes::lattice {
 // A format F provides:
 //   kBlockBytes      bytes of one packed 256-column block; fp16 d[16] first
 //   kGroupsPerScale  8-element groups sharing one scale (2: 16 elements, 4: 32)
-//   kScalesAt        offset of the scale nibbles: byte 16p + r holds row r's scales 2p (low) and 2p + 1
+//   scales(block, s) 2s + 1 of sub-block s of every row, in 32-bit lane r (odd_scales for scale nibbles)
 //   kSignsAt         offset of signs[32][2]: uint64, half h, bit 4r + j = sign of element 8g + 4h + j of row r
 //   kFactor          the format's power of two: value = d * kFactor * (2s + 1) * grid
 //   Rows(block)      prepares a block; rows.entries(g, r0) = grid entries of group g, row r0 + k in 64-bit lane k
@@ -33,7 +33,7 @@ static inline __m512i lanes8(const uint64_t (&v)[8]) {
                           static_cast<long long>(v[1]), static_cast<long long>(v[0]));
 }
 
-// 2s + 1 for scale s (a nibble of the packed scale bytes) of every row.
+// 2s + 1 for every row's scale s, where byte 16p + r holds row r's scales 2p (low nibble) and 2p + 1.
 static inline __m512i odd_scales(const uint8_t* scales, int s) {
   const __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales + 16 * (s / 2))));
   const __m512i nibble = s % 2 ? _mm512_srli_epi32(bytes, 4) : _mm512_and_si512(bytes, _mm512_set1_epi32(0xf));
@@ -86,7 +86,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
           for (int t = 0; t < NT; ++t) sub[t] = _mm512_dpbusd_epi32(sub[t], u, broadcast4(a[t]->qs + 8 * g + 4 * half));
         }
       }
-      const __m512i scale = odd_scales(group + F::kScalesAt, s);
+      const __m512i scale = F::scales(group, s);
       #pragma GCC unroll 8
       for (int t = 0; t < NT; ++t) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sub[t], scale));
     }
