@@ -15,8 +15,8 @@ inline constexpr size_t kPrefetchAheadBytes = 9 * 1024;
 // - L2 (prefetcht1) for the K-quant tiles (Q4_K/Q5_K, Q6_K, Q3_K, IQ4_XS): Q4_K_M ~1.45x, Q3_K_M
 //   ~1.75x, Q6_K ~1.2x faster than into L1.
 // - L1 (prefetcht0) for the legacy tiles (Q8_0, Q4_0, Q5_0, IQ4_NL): Q4_0 was ~10% slower into L2.
-// - L1, as measured when they were written, for the Q2_K, Q4_1/Q5_1, IQ2_S, IQ3_S and BF16 tiles
-//   and for attention's next key/value block; not yet measured against L2.
+// - L1, as measured when they were written, for the Q2_K, Q4_1/Q5_1, lattice (IQ2_*, IQ3_*) and
+//   BF16 tiles and for attention's next key/value block; not yet measured against L2.
 enum class PrefetchTo { L1, L2 };
 
 // Every 64-byte line of [p, p + bytes). Prefetching past the end of a buffer is harmless.

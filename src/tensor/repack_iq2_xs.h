@@ -1,8 +1,8 @@
 // Packed ("rows in lanes", see repack.h) layout of IQ2_XS against Q8_K activations. IQ2_XS stores
 // per 8 elements one 16-bit word: a 9-bit index into a 512-entry grid of eight values 8, 25, 43
 // and a 7-bit sign code whose eighth sign is the parity of the seven; scales 2s + 1 per 16
-// elements. As for IQ2_S (repack_iq2_s.h) the indices stay indices and the tile gathers the grid
-// bytes. The signs are stored decoded, as the byte masks the tile applies with one masked
+// elements. As for IQ2_S (repack_iq2_s.h) the indices stay indices and the lattice tile kernel
+// (repack_lattice_avx512.h) looks up the grid bytes. The signs are stored decoded, as the byte masks the tile applies with one masked
 // subtraction: working out the parity bit in the kernel would cost about ten instructions per
 // 8-element group on the path decode takes too, for 4.5% more bytes to read. Unpacking to signed
 // int8 would be 3.5 times the file's size, and decode reads every packed byte once per token.

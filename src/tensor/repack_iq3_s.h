@@ -1,10 +1,11 @@
 // Packed ("rows in lanes", see repack.h) layout of IQ3_S against Q8_K activations. IQ3_S stores
 // per 4 elements a 9-bit index into a 512-entry grid of four values 1, 3, ..., 15, a sign bit per
 // element and a scale 2s + 1 per 32 elements. Unpacking the grid to int8 would more than double
-// the weights (and decode's memory traffic), so the indices stay indices: the tile kernel gathers
-// each lane's four grid bytes (vpgatherdd, reused by every token of the call), applies the signs
-// from a byte mask and adds 16 so that vpdpbusd can take them unsigned; the 16 comes back off
-// through the activations' bsums. Per 256-column block of a 16-row group:
+// the weights (and decode's memory traffic), so the indices stay indices: the lattice tile kernel
+// (repack_lattice_avx512.h) looks up each row's four grid bytes (once for every token of the
+// call), applies the signs from a byte mask and adds an offset so that vpdpbusd can take them
+// unsigned; the offset comes back off through the activations' bsums. Per 256-column block of a
+// 16-row group:
 //   d[16]            fp16 per row (lane r = row r)
 //   scales[8][16]    2s + 1 of 32-element sub-block p of row r
 //   low[64][16]      low 8 bits of the grid index of elements 4g..4g+3 of row r
