@@ -1,9 +1,10 @@
 // The AVX-512 VNNI tile kernel shared by the packed lattice i-quants (IQ2_XXS, IQ2_XS, IQ2_S,
-// IQ3_XXS, IQ3_S; layouts in repack_iq_xxs.h, repack_iq2_xs.h, repack_iq2_s.h, repack_iq3_s.h). Per 8-element group a format hands
-// over every row's eight grid bytes (scalar loads and inserts: on Zen 4 they build the vectors
-// about three times faster than vpgatherdd), two vpermt2d split them into each row's first and
-// last four bytes, masked subtractions apply the signs, and +64 makes them unsigned for vpdpbusd;
-// each token's sub-block sum starts at -64 * its bsums and is scaled by the row's 2s + 1.
+// IQ3_XXS, IQ3_S; layouts in repack_iq_xxs.h, repack_iq2_xs.h, repack_iq2_s.h, repack_iq3_s.h).
+// Per 8-element group a format hands over every row's eight grid values (scalar loads and
+// inserts: on Zen 4 they build the vectors about three times faster than vpgatherdd), two
+// vpermt2d split them into each row's first and last four, masked subtractions apply the signs,
+// and +64 makes them unsigned for vpdpbusd; each token's sub-block sum starts at -64 * its bsums
+// and is scaled by the row's 2s + 1.
 // Include only from *_avx512.cpp files.
 #pragma once
 #include <immintrin.h>
