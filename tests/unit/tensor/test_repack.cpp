@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "airlock/error.h"
 #include "random_blocks.h"
 #include "tensor/cpu_path.h"
 #include "tensor/matmul.h"
@@ -120,6 +121,20 @@ TEST(Repack, PackedGroupsStayCloseToOriginalSize) {
   }
   EXPECT_EQ(repack_kernels(TensorType::Q4_K, CpuPath::Scalar), nullptr);
   EXPECT_EQ(repack_kernels(TensorType::F32, CpuPath::Avx512), nullptr);
+}
+
+// The packers of the lattice i-quants take whole 256-column blocks only (a model file's tensor of
+// any other width must fail to load rather than be read past its rows).
+TEST(Repack, LatticeTypesRejectPartialBlocks) {
+  uint8_t dummy[64] = {};
+  for (TensorType type : {TensorType::IQ2_XXS, TensorType::IQ2_XS, TensorType::IQ2_S, TensorType::IQ3_XXS, TensorType::IQ3_S}) {
+    const RepackKernels* k = repack_kernels(type, CpuPath::Avx512);
+    ASSERT_NE(k, nullptr) << type_name(type);
+    for (int64_t cols : {0, -256, 100, 384}) {
+      EXPECT_THROW(k->group_bytes(cols), Error) << type_name(type) << " " << cols;
+      EXPECT_THROW(k->pack(dummy, 0, cols, dummy), Error) << type_name(type) << " " << cols;
+    }
+  }
 }
 
 TEST(Repack, MatmulMatchesScalarKernel) {
