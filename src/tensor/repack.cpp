@@ -11,6 +11,7 @@
 #include "tensor/repack_q4_1_q5_1.h"
 #include "tensor/repack_q4_K.h"
 #include "tensor/repack_q6_K_legacy.h"
+#include "tensor/repack_ternary.h"
 
 namespace airlock {
 
@@ -38,6 +39,7 @@ constexpr RepackRow kRows[] = {
     {TensorType::Q2_K, CpuPath::Avx512, {repack_lanes::group_bytes_q2_K, repack_lanes::pack_q2_K, repack_lanes::tile_q2_K_avx512}},
     {TensorType::IQ3_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq3_s, repack_lanes::pack_iq3_s, repack_lanes::tile_iq3_s_avx512}},
     {TensorType::IQ2_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_s, repack_lanes::pack_iq2_s, repack_lanes::tile_iq2_s_avx512}},
+    {TensorType::TQ2_0, CpuPath::Avx512, {repack_lanes::group_bytes_tq2_0, repack_lanes::pack_tq2_0, repack_lanes::tile_ternary_avx512}},
     {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
      has_avx512_bf16},
 };

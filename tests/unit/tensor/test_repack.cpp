@@ -29,6 +29,7 @@ std::vector<TensorType> packed_types() {
                                    TensorType::Q4_0, TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
                                    TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K,
                                    TensorType::IQ3_S, TensorType::IQ2_S};
+  types.push_back(TensorType::TQ2_0);
   if (has_avx512_bf16()) types.push_back(TensorType::BF16);
   return types;
 }
