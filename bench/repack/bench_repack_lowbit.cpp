@@ -53,5 +53,7 @@ void shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK_CAPTURE(BM_Matmul, tq2_0_rows, TensorType::TQ2_0, false)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul, tq2_0_packed, TensorType::TQ2_0, true)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, mxfp4_rows, TensorType::MXFP4, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, mxfp4_packed, TensorType::MXFP4, true)->Apply(shapes);
 
 BENCHMARK_MAIN();
