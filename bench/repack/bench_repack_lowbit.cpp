@@ -55,5 +55,9 @@ BENCHMARK_CAPTURE(BM_Matmul, tq2_0_rows, TensorType::TQ2_0, false)->Apply(shapes
 BENCHMARK_CAPTURE(BM_Matmul, tq2_0_packed, TensorType::TQ2_0, true)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul, mxfp4_rows, TensorType::MXFP4, false)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul, mxfp4_packed, TensorType::MXFP4, true)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, iq1_s_rows, TensorType::IQ1_S, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, iq1_s_packed, TensorType::IQ1_S, true)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, iq1_m_rows, TensorType::IQ1_M, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, iq1_m_packed, TensorType::IQ1_M, true)->Apply(shapes);
 
 BENCHMARK_MAIN();

@@ -31,6 +31,8 @@ std::vector<TensorType> packed_types() {
                                    TensorType::IQ3_S, TensorType::IQ2_S};
   types.push_back(TensorType::TQ2_0);
   types.push_back(TensorType::MXFP4);
+  types.push_back(TensorType::IQ1_S);
+  types.push_back(TensorType::IQ1_M);
   if (has_avx512_bf16()) types.push_back(TensorType::BF16);
   return types;
 }
