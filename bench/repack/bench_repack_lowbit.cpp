@@ -59,5 +59,7 @@ BENCHMARK_CAPTURE(BM_Matmul, iq1_s_rows, TensorType::IQ1_S, false)->Apply(shapes
 BENCHMARK_CAPTURE(BM_Matmul, iq1_s_packed, TensorType::IQ1_S, true)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul, iq1_m_rows, TensorType::IQ1_M, false)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul, iq1_m_packed, TensorType::IQ1_M, true)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, tq1_0_rows, TensorType::TQ1_0, false)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul, tq1_0_packed, TensorType::TQ1_0, true)->Apply(shapes);
 
 BENCHMARK_MAIN();

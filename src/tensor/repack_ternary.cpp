@@ -1,4 +1,4 @@
-// Packs 16 TQ2_0 rows into one rows-in-lanes group (layout in repack_ternary.h).
+// Packs 16 TQ2_0 or TQ1_0 rows into one rows-in-lanes group (layouts in repack_ternary.h).
 #include "tensor/repack_ternary.h"
 
 #include <cstring>
@@ -36,6 +36,7 @@ void place(int r, uint16_t d, Quant quant, uint8_t* out) {
 }  // namespace
 
 size_t group_bytes_tq2_0(int64_t cols) { return static_cast<size_t>(blocks("tq2_0", cols)) * kTernaryBlockBytes; }
+size_t group_bytes_tq1_0(int64_t cols) { return static_cast<size_t>(blocks("tq1_0", cols)) * kTQ1BlockBytes; }
 
 void pack_tq2_0(const void* rows, size_t row_stride, int64_t cols, void* dst) {
   const int64_t nb = blocks("tq2_0", cols);
@@ -47,6 +48,20 @@ void pack_tq2_0(const void* rows, size_t row_stride, int64_t cols, void* dst) {
                   sizeof b);
       // Byte 32h + m holds elements 128h + 32l + m in bits 2l, 2l + 1.
       place(r, b.d, [&](int e) { return (b.qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3; }, out);
+    }
+}
+
+void pack_tq1_0(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  const int64_t nb = blocks("tq1_0", cols);
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t i = 0; i < nb; ++i, out += kTQ1BlockBytes)
+    for (int r = 0; r < kRepackRows; ++r) {
+      BlockTQ1_0 b;  // a copy: rows need not be aligned for the block struct
+      std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
+                  sizeof b);
+      std::memcpy(out + 2 * r, &b.d, 2);
+      for (int j = 0; j < 12; ++j) std::memcpy(out + 32 + 64 * j + 4 * r, b.qs + 4 * j, 4);
+      std::memcpy(out + 32 + 768 + 4 * r, b.qh, 4);
     }
 }
 

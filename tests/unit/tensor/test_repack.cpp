@@ -33,6 +33,7 @@ std::vector<TensorType> packed_types() {
   types.push_back(TensorType::MXFP4);
   types.push_back(TensorType::IQ1_S);
   types.push_back(TensorType::IQ1_M);
+  types.push_back(TensorType::TQ1_0);
   if (has_avx512_bf16()) types.push_back(TensorType::BF16);
   return types;
 }
