@@ -21,7 +21,8 @@ using namespace airlock::kernels::avx512;
 
 namespace {
 
-// Lanes whose bit is set in negative get delta - 1 (0), the others delta + 1 (2), in every byte.
+// delta + 1 in every byte of each row's lane: 0 where the row's bit in negative is set (delta -1),
+// else 2.
 inline __m512i delta_bytes(__mmask16 negative) {
   return _mm512_maskz_mov_epi32(static_cast<__mmask16>(~negative), _mm512_set1_epi32(0x02020202));
 }
