@@ -29,11 +29,8 @@ std::vector<TensorType> packed_types() {
                                    TensorType::Q4_0, TensorType::Q5_0, TensorType::Q3_K, TensorType::IQ4_XS,
                                    TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K,
                                    TensorType::IQ3_S, TensorType::IQ2_S};
-  types.push_back(TensorType::TQ2_0);
-  types.push_back(TensorType::MXFP4);
-  types.push_back(TensorType::IQ1_S);
-  types.push_back(TensorType::IQ1_M);
-  types.push_back(TensorType::TQ1_0);
+  // Types airlock only reads: random_weights gives them random blocks.
+  types.insert(types.end(), {TensorType::TQ2_0, TensorType::MXFP4, TensorType::IQ1_S, TensorType::IQ1_M, TensorType::TQ1_0});
   if (has_avx512_bf16()) types.push_back(TensorType::BF16);
   return types;
 }
