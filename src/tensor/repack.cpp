@@ -4,15 +4,18 @@
 #include <cstring>
 
 #include "tensor/repack_bf16.h"
+#include "tensor/repack_iq1.h"
 #include "tensor/repack_iq2_s.h"
 #include "tensor/repack_iq2_xs.h"
 #include "tensor/repack_iq3_s.h"
 #include "tensor/repack_iq_xxs.h"
+#include "tensor/repack_mxfp4.h"
 #include "tensor/repack_q2_K.h"
 #include "tensor/repack_q3_K_iq4_xs.h"
 #include "tensor/repack_q4_1_q5_1.h"
 #include "tensor/repack_q4_K.h"
 #include "tensor/repack_q6_K_legacy.h"
+#include "tensor/repack_ternary.h"
 
 namespace airlock {
 
@@ -43,6 +46,11 @@ constexpr RepackRow kRows[] = {
     {TensorType::IQ2_XS, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_xs, repack_lanes::pack_iq2_xs, repack_lanes::tile_iq2_xs_avx512}},
     {TensorType::IQ2_XXS, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_xxs, repack_lanes::pack_iq2_xxs, repack_lanes::tile_iq2_xxs_avx512}},
     {TensorType::IQ3_XXS, CpuPath::Avx512, {repack_lanes::group_bytes_iq3_xxs, repack_lanes::pack_iq3_xxs, repack_lanes::tile_iq3_xxs_avx512}},
+    {TensorType::TQ2_0, CpuPath::Avx512, {repack_lanes::group_bytes_tq2_0, repack_lanes::pack_tq2_0, repack_lanes::tile_ternary_avx512}},
+    {TensorType::MXFP4, CpuPath::Avx512, {repack_lanes::group_bytes_mxfp4, repack_lanes::pack_mxfp4, repack_lanes::tile_mxfp4_avx512}},
+    {TensorType::IQ1_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq1_s, repack_lanes::pack_iq1_s, repack_lanes::tile_iq1_s_avx512}},
+    {TensorType::IQ1_M, CpuPath::Avx512, {repack_lanes::group_bytes_iq1_m, repack_lanes::pack_iq1_m, repack_lanes::tile_iq1_m_avx512}},
+    {TensorType::TQ1_0, CpuPath::Avx512, {repack_lanes::group_bytes_tq1_0, repack_lanes::pack_tq1_0, repack_lanes::tile_tq1_0_avx512}},
     {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
      has_avx512_bf16},
 };

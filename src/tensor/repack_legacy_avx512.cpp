@@ -4,14 +4,12 @@
 // loaded (and for Q4_0 unpacked) once and used for every token of the call.
 #include <immintrin.h>
 
-#include <cstring>
 #include <type_traits>
 
-#include "tensor/prefetch.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
 #include "tensor/simd_avx512.h"
-#include "tensor/tile_runner.h"
+#include "tensor/tile_q8_0_avx512.h"
 
 namespace airlock::kernels {
 
@@ -22,7 +20,7 @@ namespace {
 
 // Both weight formats are fed to vpdpbusd as unsigned bytes biased by 2^kBiasShift (Q4_0: its own
 // +8; Q8_0: the +128 added at pack time), so each block's integer sum gets -bias * sum(a) added.
-struct Q8_0Weights {
+struct Q8_0Weights : Fp16RowScales {
   static constexpr int kBiasShift = 7;
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ8_0);
   template <int NT>
@@ -36,7 +34,7 @@ struct Q8_0Weights {
   }
 };
 
-struct Q4_0Weights {
+struct Q4_0Weights : Fp16RowScales {
   static constexpr int kBiasShift = 3;
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ4_0);
   template <int NT>
@@ -57,33 +55,19 @@ struct Q4_0Weights {
 };
 
 // IQ4_NL: Q4_0's nibble layout; each index becomes its codebook value + 128 by one byte shuffle.
-struct IQ4_NLWeights {
+struct IQ4_NLWeights : Fp16RowScales {
   static constexpr int kBiasShift = 7;
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockIQ4_NL);
   template <int NT>
   static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
-    const __m512i low4 = _mm512_set1_epi8(0x0f);
-    // kIQ4Values + 128 (flipping the sign bit), the same 16 bytes in every 128-bit lane.
-    const __m512i table = _mm512_xor_si512(
-        _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4Values))), _mm512_set1_epi8(-128));
-    #pragma GCC unroll 8
-    for (int j = 0; j < 4; ++j) {
-      const __m512i x = load512(quants + 64 * j);
-      const __m512i lo = _mm512_shuffle_epi8(table, _mm512_and_si512(x, low4));
-      const __m512i hi = _mm512_shuffle_epi8(table, _mm512_and_si512(_mm512_srli_epi16(x, 4), low4));
-      #pragma GCC unroll 8
-      for (int t = 0; t < NT; ++t) {
-        isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
-        isum[t] = _mm512_dpbusd_epi32(isum[t], hi, broadcast4(a[t]->qs + 16 + 4 * j));
-      }
-    }
+    accumulate_codebook<NT>(kIQ4Values, quants, a, isum);
   }
 };
 
 // Q5_0: Q4_0's nibbles plus a plane of fifth bits, two per element pair: byte i of row r's dword
 // holds at bits 2j / 2j+1 the fifth bits of the elements in byte i of nibble vector j. Shifting
 // 16-bit lanes moves each wanted bit to bit 4 of its own byte (the masks drop what crosses bytes).
-struct Q5_0Weights {
+struct Q5_0Weights : Fp16RowScales {
   static constexpr int kBiasShift = 4;
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ5_0);
   template <int J>
@@ -115,84 +99,26 @@ struct Q5_0Weights {
   }
 };
 
-// -2^Shift * sum(qs) of each token's block, lane t for token t (lanes >= NT zero): one vpdpbusd
-// per token and a transposing hadd tree instead of eight separate horizontal sums. Inlined: a call
-// per block would spill every accumulator of the tile.
-template <int NT, int Shift>
-[[gnu::always_inline]] inline __m256i negated_block_sums(const BlockQ8_0* const* a) {
-  const __m256i ones = _mm256_set1_epi8(1), zero = _mm256_setzero_si256();
-  __m256i v[8];
-  #pragma GCC unroll 8
-  for (int t = 0; t < 8; ++t) v[t] = t < NT ? _mm256_dpbusd_epi32(zero, ones, load256(a[t]->qs)) : zero;
-  const __m256i h0123 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]), _mm256_hadd_epi32(v[2], v[3]));
-  const __m256i h4567 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]), _mm256_hadd_epi32(v[6], v[7]));
-  const __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(h0123, h4567, 0x20),
-                                        _mm256_permute2x128_si256(h0123, h4567, 0x31));
-  return _mm256_sub_epi32(zero, _mm256_slli_epi32(sums, Shift));
-}
-
-template <class W, int NT>
-void legacy_tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_stride, float* out,
-                 size_t out_stride) {
-  __m512 acc[NT];
-  #pragma GCC unroll 8
-  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
-  constexpr size_t kAhead = (kPrefetchAheadBytes / W::kBlockBytes + 1) * W::kBlockBytes;
-  for (int64_t b = 0; b < cols / kQK; ++b, group += W::kBlockBytes) {
-    prefetch_lines<PrefetchTo::L1>(group + kAhead, W::kBlockBytes);
-    const BlockQ8_0* a[8];
-    #pragma GCC unroll 8
-    for (int t = 0; t < 8; ++t) a[t] = reinterpret_cast<const BlockQ8_0*>(act + static_cast<size_t>(t < NT ? t : 0) * a_stride) + b;
-    alignas(32) int32_t start[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(start), negated_block_sums<NT, W::kBiasShift>(a));
-    __m512i isum[NT];
-    #pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
-    W::template accumulate<NT>(group + 2 * kRepackRows, a, isum);
-    const __m512 dw = _mm512_cvtph_ps(load256(group));
-    #pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t) {
-      // The bias correction joins after the vpdpbusd chain: starting the chain from it would put
-      // the activation-sum latency on the critical path.
-      const __m512i total = _mm512_add_epi32(isum[t], _mm512_set1_epi32(start[t]));
-      const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(_cvtsh_ss(a[t]->d)));
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), d, acc[t]);
-    }
-  }
-  #pragma GCC unroll 8
-  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
-}
-
-template <class W>
-constexpr TileKernel kTiles[kMaxTileTokens] = {legacy_tile<W, 1>, legacy_tile<W, 2>, legacy_tile<W, 3>,
-                                               legacy_tile<W, 4>, legacy_tile<W, 5>, legacy_tile<W, 6>, legacy_tile<W, 7>, legacy_tile<W, 8>};
-
-template <class W>
-void dispatch(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
-              size_t out_stride) {
-  run_tiles(kTiles<W>, cols, group, act, a_stride, n_tokens, out, out_stride);
-}
-
 }  // namespace
 
 void q8_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride) {
-  dispatch<Q8_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+  run_q8_0_tiles<Q8_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 void q4_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride) {
-  dispatch<Q4_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+  run_q8_0_tiles<Q4_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 void q5_0_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                           float* out, size_t out_stride) {
-  dispatch<Q5_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+  run_q8_0_tiles<Q5_0Weights>(cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 void iq4_nl_x16_tile_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens,
                             float* out, size_t out_stride) {
-  dispatch<IQ4_NLWeights>(cols, group, act, a_stride, n_tokens, out, out_stride);
+  run_q8_0_tiles<IQ4_NLWeights>(cols, group, act, a_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace airlock::kernels

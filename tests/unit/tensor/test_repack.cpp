@@ -31,6 +31,8 @@ std::vector<TensorType> packed_types() {
                                    TensorType::IQ4_NL, TensorType::Q4_1, TensorType::Q5_1, TensorType::Q2_K,
                                    TensorType::IQ3_S, TensorType::IQ2_S, TensorType::IQ2_XS,
                                    TensorType::IQ2_XXS, TensorType::IQ3_XXS};
+  // Types airlock only reads: random_weights gives them random blocks.
+  types.insert(types.end(), {TensorType::TQ2_0, TensorType::MXFP4, TensorType::IQ1_S, TensorType::IQ1_M, TensorType::TQ1_0});
   if (has_avx512_bf16()) types.push_back(TensorType::BF16);
   return types;
 }
@@ -216,4 +218,39 @@ TEST(Repack, OnlyWholeGroupsOfKnownTypesArePacked) {
   EXPECT_EQ(a.packed, nullptr);
   EXPECT_EQ(b.packed, nullptr);
   EXPECT_EQ(empty.packed, nullptr);
+}
+
+// MXFP4's exponent byte spans 2^-128 (e = 0 and 1 give float subnormals) to 2^127; random blocks
+// keep it moderate, so the ends get rows of their own here. Results of the tiny rows are far
+// below check_against_scalar's absolute floor, so the check is relative to each row's magnitude.
+TEST(Repack, Mxfp4ExtremeExponents) {
+  REQUIRE_AVX512();
+  std::mt19937 rng(17);
+  Quantized q = random_weights(TensorType::MXFP4, 16, 256, rng);
+  const uint8_t exponents[] = {0, 1, 2, 3, 64, 127, 128, 180};
+  for (int64_t r = 0; r < q.rows; ++r)
+    for (int64_t b = 0; b < q.cols / 32; ++b)
+      q.data[static_cast<size_t>(r) * q.stride + static_cast<size_t>(b) * 17] = exponents[r % 8];  // one per row: a mixed row's sum is its largest block's
+  WeightView w = q.view();
+  WeightView* views[] = {&w};
+  const auto owner = pack_weights(views, CpuPath::Avx512, nullptr);
+  ASSERT_NE(w.packed, nullptr);
+  const std::vector<float> x = random_activations(1, q.cols, rng);
+  std::vector<float> y(static_cast<size_t>(q.rows));
+  matmul(w, x.data(), 1, y.data(), nullptr);
+
+  const TypeTraits& tr = type_traits(TensorType::MXFP4);
+  std::vector<uint8_t> act(*row_bytes(TensorType::Q8_0, q.cols));
+  type_traits(TensorType::Q8_0).from_float(x.data(), act.data(), q.cols);
+  std::vector<float> af(static_cast<size_t>(q.cols)), wf(static_cast<size_t>(q.cols));
+  type_traits(TensorType::Q8_0).to_float(act.data(), af.data(), q.cols);
+  for (int64_t r = 0; r < q.rows; ++r) {
+    const uint8_t* row = q.data.data() + static_cast<size_t>(r) * q.stride;
+    const double ref = vec_dot_kernel(tr, CpuPath::Scalar)(q.cols, row, act.data());
+    tr.to_float(row, wf.data(), q.cols);
+    double mag = 0;
+    for (int64_t k = 0; k < q.cols; ++k) mag += std::fabs(double(wf[k]) * af[k]);
+    ASSERT_GT(mag, 0) << "row " << r;
+    ASSERT_NEAR(y[static_cast<size_t>(r)], ref, 1e-5 * mag) << "row " << r;
+  }
 }

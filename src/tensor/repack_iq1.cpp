@@ -1,0 +1,65 @@
+// Packs 16 IQ1_S or IQ1_M rows into one rows-in-lanes group (layouts in repack_iq1.h).
+#include "tensor/repack_iq1.h"
+
+#include <cstring>
+#include <string>
+
+#include "airlock/error.h"
+#include "tensor/quant_blocks.h"
+#include "tensor/repack.h"
+
+namespace airlock::repack_lanes {
+
+using namespace airlock::quant;
+
+namespace {
+
+int64_t blocks(const char* type, int64_t cols) {
+  if (cols <= 0 || cols % kQK_K != 0)
+    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
+  return cols / kQK_K;
+}
+
+template <class Block>
+Block block_at(const void* rows, size_t row_stride, int r, int64_t i) {
+  Block b;  // a copy: rows need not be aligned for the block struct
+  std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
+              sizeof b);
+  return b;
+}
+
+}  // namespace
+
+size_t group_bytes_iq1_s(int64_t cols) { return static_cast<size_t>(blocks("iq1_s", cols)) * kIQ1SBlockBytes; }
+size_t group_bytes_iq1_m(int64_t cols) { return static_cast<size_t>(blocks("iq1_m", cols)) * kIQ1MBlockBytes; }
+
+void pack_iq1_s(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  const int64_t nb = blocks("iq1_s", cols);
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t i = 0; i < nb; ++i, out += kIQ1SBlockBytes)
+    for (int r = 0; r < kRepackRows; ++r) {
+      const auto b = block_at<BlockIQ1_S>(rows, row_stride, r, i);
+      std::memcpy(out + 2 * r, &b.d, 2);
+      for (int g = 0; g < 32; ++g) out[32 + 16 * g + r] = b.qs[g];
+      for (int ib = 0; ib < 8; ++ib) std::memcpy(out + 32 + 512 + 32 * ib + 2 * r, &b.qh[ib], 2);
+    }
+}
+
+void pack_iq1_m(const void* rows, size_t row_stride, int64_t cols, void* dst) {
+  const int64_t nb = blocks("iq1_m", cols);
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t i = 0; i < nb; ++i, out += kIQ1MBlockBytes)
+    for (int r = 0; r < kRepackRows; ++r) {
+      const auto b = block_at<BlockIQ1_M>(rows, row_stride, r, i);
+      uint16_t sc[4];
+      std::memcpy(sc, b.scales, 8);
+      const auto d = static_cast<uint16_t>((sc[0] >> 12) | ((sc[1] >> 8) & 0xf0) | ((sc[2] >> 4) & 0xf00) | (sc[3] & 0xf000));
+      std::memcpy(out + 2 * r, &d, 2);
+      for (int g = 0; g < 32; ++g) out[32 + 16 * g + r] = b.qs[g];
+      // qh[p] holds the nibbles of groups 2p (low) and 2p + 1 (high) already.
+      for (int p = 0; p < 16; ++p) out[32 + 512 + 16 * p + r] = b.qh[p];
+      for (int ib = 0; ib < 8; ++ib) out[32 + 512 + 256 + 16 * ib + r] = static_cast<uint8_t>((sc[ib / 2] >> (6 * (ib % 2))) & 0x3f);
+    }
+}
+
+}  // namespace airlock::repack_lanes
