@@ -27,6 +27,22 @@ AIRLOCK_QUANT_PAIR(iq4_xs)
 
 #undef AIRLOCK_QUANT_PAIR
 
+// Importance-weighted quantizers (quant_weighted.cpp): llama.cpp's quantizer with an importance
+// matrix. One row of n elements (a whole number of blocks); qw holds one importance per column.
+#define AIRLOCK_QUANT_WEIGHTED(name) void quantize_##name##_weighted(const float* src, void* dst, int64_t n, const float* qw);
+AIRLOCK_QUANT_WEIGHTED(q4_0)
+AIRLOCK_QUANT_WEIGHTED(q4_1)
+AIRLOCK_QUANT_WEIGHTED(q5_0)
+AIRLOCK_QUANT_WEIGHTED(q5_1)
+AIRLOCK_QUANT_WEIGHTED(q2_K)
+AIRLOCK_QUANT_WEIGHTED(q3_K)
+AIRLOCK_QUANT_WEIGHTED(q4_K)
+AIRLOCK_QUANT_WEIGHTED(q5_K)
+AIRLOCK_QUANT_WEIGHTED(q6_K)
+AIRLOCK_QUANT_WEIGHTED(iq4_nl)
+AIRLOCK_QUANT_WEIGHTED(iq4_xs)
+#undef AIRLOCK_QUANT_WEIGHTED
+
 // Read-only formats (quant_iq_low.cpp): airlock computes with them but does not write them.
 void dequantize_iq2_xxs(const void* src, float* dst, int64_t n);
 void dequantize_iq2_xs(const void* src, float* dst, int64_t n);

@@ -76,7 +76,8 @@ const char* layer_kind(const std::string& name) {
 }  // namespace
 
 TensorType choose_type(const FileType& ft, const std::string& name, const std::array<int64_t, 4>& ne,
-                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa) {
+                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa,
+                       bool has_imatrix) {
   // 1-D tensors (norms, biases, rope factors) stay F32 in every llama.cpp file type.
   if (n_dims < 2) return TensorType::F32;
   TensorType t = ft.default_type;
@@ -98,9 +99,13 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     if (f == "Q2_K") t = TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < n_layer / 16 ? TensorType::Q5_K : TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
-    else if (is_iq4 && i_layer < n_layer / 8) t = TensorType::Q5_K;  // without an importance matrix
+    else if (is_iq4 && i_layer < n_layer / 8 && !has_imatrix) t = TensorType::Q5_K;
     else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
     else if (f == "Q4_K_S" && i_layer < n_layer / 8) t = TensorType::Q5_K;
+    // llama.cpp's guard for the first ffn_down layers, which go wrong at 4/5 bits even with an
+    // importance matrix; only then, so that a file made without one stays as it always was.
+    else if ((f == "Q4_0" || f == "Q5_0") && has_imatrix && i_layer < n_layer / 8)
+      t = f == "Q4_0" ? TensorType::Q4_1 : TensorType::Q5_1;
   } else if (contains(name, "attn_output.weight")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
     else if (f == "Q3_K_M") t = TensorType::Q4_K;
@@ -126,7 +131,8 @@ bool is_quantizable(const std::string& name, uint32_t n_dims) {
   return name != "position_embd.weight" && name != "token_types.weight";
 }
 
-std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa) {
+std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa,
+                                   bool has_imatrix) {
   bool has_output = false;
   int64_t n_attn_v = 0, n_ffn_down = 0;
   for (const auto& t : tensors) {
@@ -144,7 +150,7 @@ std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorS
     }
     const char* kind = layer_kind(t.name);
     const int64_t n_layer = !kind ? 0 : std::string(kind) == "attn_v" ? n_attn_v : n_ffn_down;
-    out.push_back(choose_type(ft, t.name, t.ne, t.n_dims, layer_of(t.name), n_layer, has_output, n_gqa));
+    out.push_back(choose_type(ft, t.name, t.ne, t.n_dims, layer_of(t.name), n_layer, has_output, n_gqa, has_imatrix));
   }
   return out;
 }

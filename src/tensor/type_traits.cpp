@@ -90,6 +90,21 @@ constexpr std::array kTypes = {
                TensorType::Q8_0, {kernels::mxfp4_q8_0_scalar, kernels::mxfp4_q8_0_avx2, nullptr}, {}, {}, {}},
 };
 
+// The types whose quantizer takes an importance matrix (the rest, Q8_0 and the float types,
+// ignore one, as llama.cpp's do). Kept beside kTypes rather than in it: only the writer needs it.
+struct WeightedQuantizer {
+  TensorType type;
+  FromFloatWeightedFn fn;
+};
+constexpr WeightedQuantizer kWeightedQuantizers[] = {
+    {TensorType::Q4_0, quant::quantize_q4_0_weighted},     {TensorType::Q4_1, quant::quantize_q4_1_weighted},
+    {TensorType::Q5_0, quant::quantize_q5_0_weighted},     {TensorType::Q5_1, quant::quantize_q5_1_weighted},
+    {TensorType::Q2_K, quant::quantize_q2_K_weighted},     {TensorType::Q3_K, quant::quantize_q3_K_weighted},
+    {TensorType::Q4_K, quant::quantize_q4_K_weighted},     {TensorType::Q5_K, quant::quantize_q5_K_weighted},
+    {TensorType::Q6_K, quant::quantize_q6_K_weighted},     {TensorType::IQ4_NL, quant::quantize_iq4_nl_weighted},
+    {TensorType::IQ4_XS, quant::quantize_iq4_xs_weighted},
+};
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
@@ -135,6 +150,12 @@ kernels::VecDotMultiFn vec_dot_multi_kernel(const TypeTraits& t, CpuPath path) {
 FromFloatFn from_float_kernel(const TypeTraits& t, CpuPath path) {
   const FromFloatFn fast = best_at_or_below(t.from_float_simd, path);
   return fast ? fast : t.from_float;
+}
+
+FromFloatWeightedFn from_float_weighted(TensorType t) {
+  for (const auto& w : kWeightedQuantizers)
+    if (w.type == t) return w.fn;
+  return nullptr;
 }
 
 ToFloatFn to_float_kernel(const TypeTraits& t, CpuPath path) {
