@@ -41,7 +41,14 @@ AIRLOCK_QUANT_WEIGHTED(q5_K)
 AIRLOCK_QUANT_WEIGHTED(q6_K)
 AIRLOCK_QUANT_WEIGHTED(iq4_nl)
 AIRLOCK_QUANT_WEIGHTED(iq4_xs)
+AIRLOCK_QUANT_WEIGHTED(iq3_xxs)
+AIRLOCK_QUANT_WEIGHTED(iq3_s)
 #undef AIRLOCK_QUANT_WEIGHTED
+
+// IQ3_XXS and IQ3_S (quant_iq3.cpp): lattice searches weighted by x^2, as llama.cpp quantizes them
+// without an importance matrix.
+void quantize_iq3_xxs(const float* src, void* dst, int64_t n);
+void quantize_iq3_s(const float* src, void* dst, int64_t n);
 
 // Read-only formats (quant_iq_low.cpp): airlock computes with them but does not write them.
 void dequantize_iq2_xxs(const void* src, float* dst, int64_t n);

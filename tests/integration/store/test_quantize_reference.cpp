@@ -28,7 +28,8 @@ namespace {
 
 const char* const kFileTypes[] = {"Q8_0",   "Q4_0",   "Q4_1",   "Q5_0",   "Q5_1",   "Q2_K",
                                   "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S",
-                                  "Q5_K_M", "Q6_K",   "IQ4_NL", "IQ4_XS", "BF16"};
+                                  "Q5_K_M", "Q6_K",   "IQ4_NL", "IQ4_XS", "BF16",   "IQ3_XS",
+                                  "IQ3_S",  "IQ3_M"};
 
 struct Shape {
   const char* name;
@@ -175,7 +176,8 @@ void write_random_imatrix(const gguf::File& model, const std::filesystem::path& 
 // Every file type airlock writes whose quantizers take the weights, and Q8_0, whose do not.
 const char* const kImatrixFileTypes[] = {"Q4_0",   "Q4_1",   "Q5_0",   "Q5_1",   "Q2_K",   "Q3_K_S",
                                          "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
-                                         "Q6_K",   "IQ4_NL", "IQ4_XS", "Q8_0"};
+                                         "Q6_K",   "IQ4_NL", "IQ4_XS", "Q8_0",   "IQ3_XS", "IQ3_S",
+                                         "IQ3_M"};
 
 class QuantizeReferenceImatrix : public QuantizeReference {};
 
