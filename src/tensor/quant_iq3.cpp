@@ -134,15 +134,27 @@ void block_weights(const float* xb, const float* qw, float sigma2, float* weight
   for (int i = 0; i < 32; ++i) waux[i] = std::sqrt(weight[i]);
 }
 
+// What the search of one block leaves for the next: when no trial scale fits at all (all weights
+// zero, e.g. an importance matrix of zeros) a block keeps the levels and on-grid flags of the block
+// before, as in the reference. The reference keeps them for a row and starts from whatever the
+// stack held; here they start as valid levels, so every code stays inside the map, and each
+// super-block starts afresh, so the bytes do not depend on how rows are split between threads.
+struct SearchState {
+  int8_t L[32] = {};
+  bool on_grid[8] = {true, true, true, true, true, true, true, true};
+};
+
 // The scale search of one block of 32 (8 groups) over `steps` trial scales 2*kMaxQ-1 + 0.2*is;
 // `requantize_all`: after the search, round every group again at the chosen scale (IQ3_S) rather
-// than only those the search put off the grid (IQ3_XXS). Returns the scale; L gets the levels.
+// than only those the search put off the grid (IQ3_XXS). Returns the scale; st.L gets the levels.
 float search_block(const Lattice& lat, const float* xval, const float* weight, const float* waux, int steps,
-                   bool requantize_all, int8_t* L) {
+                   bool requantize_all, SearchState& st) {
+  int8_t* L = st.L;
+  bool* on_grid = st.on_grid;
   const float max = max_of(xval, 32);
   float best = 0, scale = max / (2 * kMaxQ - 1);
-  bool on_grid[8], on_grid_aux[8];
-  std::fill(on_grid, on_grid + 8, !requantize_all);
+  if (requantize_all) std::fill(on_grid, on_grid + 8, false);
+  bool on_grid_aux[8];
   int8_t Laux[32];
   for (int is = -steps; is <= steps; ++is) {
     const float id = (2 * kMaxQ - 1 + static_cast<float>(is) * 0.2f) / max;
@@ -191,11 +203,11 @@ void iq3_xxs_row(const float* x, void* dst, int64_t n, const float* quant_weight
   const Lattice& lat = lattice_256();
   auto* y = static_cast<BlockIQ3_XXS*>(dst);
   for (int64_t ibl = 0; ibl < n / kQK_K; ++ibl) {
+    SearchState st;
     const float* xbl = x + kQK_K * ibl;
     uint8_t q3[3 * kQK_K / 8] = {};
     uint32_t scales_and_signs[kQK_K / 32] = {};
     float scales[kQK_K / 32], weight[32], waux[32], xval[32];
-    int8_t L[32];
     float sumx2 = 0;
     for (int i = 0; i < kQK_K; ++i) sumx2 += xbl[i] * xbl[i];
     const float sigma2 = 2 * sumx2 / kQK_K;
@@ -233,14 +245,15 @@ void iq3_xxs_row(const float* x, void* dst, int64_t n, const float* quant_weight
       }
       if (max_of(xval, 32) < kIQ3XXSEps) {
         scales[ib] = 0;
+        std::fill(st.L, st.L + 32, int8_t{0});
         continue;
       }
-      float scale = search_block(lat, xval, weight, waux, 15, false, L);
+      float scale = search_block(lat, xval, weight, waux, 15, false, st);
       if (scale < 0) {
         scale = -scale;
         for (int k = 0; k < 4; ++k) block_signs[k] = static_cast<uint8_t>(~block_signs[k] & 127);
       }
-      for (int k = 0; k < 8; ++k) q3[8 * ib + k] = static_cast<uint8_t>(grid_index_of(lat, L + 4 * k));
+      for (int k = 0; k < 8; ++k) q3[8 * ib + k] = static_cast<uint8_t>(grid_index_of(lat, st.L + 4 * k));
       scales_and_signs[ib] = static_cast<uint32_t>(block_signs[0] | (block_signs[1] << 7) | (block_signs[2] << 14) |
                                                    (block_signs[3] << 21));
       scales[ib] = scale;
@@ -262,11 +275,11 @@ void iq3_s_row(const float* x, void* dst, int64_t n, const float* quant_weights)
   const Lattice& lat = lattice_512();
   auto* y = static_cast<BlockIQ3_S*>(dst);
   for (int64_t ibl = 0; ibl < n / kQK_K; ++ibl) {
+    SearchState st;
     BlockIQ3_S& b = y[ibl];
     std::memset(&b, 0, sizeof b);
     const float* xbl = x + kQK_K * ibl;
     float scales[kQK_K / 32], weight[32], waux[32], xval[32];
-    int8_t L[32];
     float sumx2 = 0;
     for (int i = 0; i < kQK_K; ++i) sumx2 += xbl[i] * xbl[i];
     const float sigma2 = 2 * sumx2 / kQK_K;
@@ -289,13 +302,13 @@ void iq3_s_row(const float* x, void* dst, int64_t n, const float* quant_weights)
         scales[ib] = 0;
         continue;
       }
-      float scale = search_block(lat, xval, weight, waux, 9, true, L);
+      float scale = search_block(lat, xval, weight, waux, 9, true, st);
       if (scale < 0) {
         scale = -scale;
         for (uint8_t& s : block_signs) s = static_cast<uint8_t>(~s);
       }
       for (int k = 0; k < 8; ++k) {
-        const int g = grid_index_of(lat, L + 4 * k);
+        const int g = grid_index_of(lat, st.L + 4 * k);
         b.qs[8 * ib + k] = static_cast<uint8_t>(g & 255);
         b.qh[ib] = static_cast<uint8_t>(b.qh[ib] | ((g >> 8) << k));
       }
