@@ -14,6 +14,7 @@
 
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_formats.h"
+#include "tensor/quant_iq_lattice.h"
 #include "tensor/quant_math.h"
 
 namespace airlock::quant {
@@ -26,78 +27,21 @@ constexpr int kMaxQ = 8;          // levels per coordinate
 constexpr int kMapSize = 4096;    // every 4-coordinate code, 3 bits each
 constexpr float kIQ3XXSEps = 1e-8f;
 
-// The grid as signed bytes (2l + 1 per coordinate), the map from every 12-bit code to its grid
-// index (>= 0) or to -(1 + offset) of its neighbour list, and the lists: a count, then grid
-// indices of the points at the smallest `nwant` distinct squared distances, nearest first (ties
-// by index).
-struct Lattice {
-  std::vector<std::array<int8_t, 4>> grid;
-  std::vector<int> map;
-  std::vector<uint16_t> neighbours;
+using Lattice = IqLattice<4, 3>;
 
-  template <size_t N>
-  Lattice(const uint16_t (&codes)[N], int nwant) : grid(N), map(kMapSize, -1) {
-    for (size_t k = 0; k < N; ++k)
-      for (int i = 0; i < 4; ++i) grid[k][i] = static_cast<int8_t>(2 * ((codes[k] >> (3 * i)) & 7) + 1);
-    for (size_t k = 0; k < N; ++k) map[codes[k] & (kMapSize - 1)] = static_cast<int>(k);
-    std::vector<std::pair<int, int>> dist(N);
-    for (int u = 0; u < kMapSize; ++u) {
-      if (map[u] >= 0) continue;
-      for (size_t j = 0; j < N; ++j) {
-        int d2 = 0;
-        for (int k = 0; k < 4; ++k) {
-          const int diff = grid[j][k] - (2 * ((u >> (3 * k)) & 7) + 1);
-          d2 += diff * diff;
-        }
-        dist[j] = {d2, static_cast<int>(j)};
-      }
-      std::sort(dist.begin(), dist.end());
-      map[u] = -static_cast<int>(neighbours.size() + 1);
-      const size_t count_at = neighbours.size();
-      neighbours.push_back(0);
-      int d2 = dist[0].first, nhave = 1;
-      for (const auto& [d, j] : dist) {
-        if (d > d2) {
-          if (nhave == nwant) break;
-          d2 = d;
-          ++nhave;
-        }
-        neighbours.push_back(static_cast<uint16_t>(j));
-      }
-      neighbours[count_at] = static_cast<uint16_t>(neighbours.size() - count_at - 1);
-    }
-  }
-};
+template <size_t N>
+std::vector<uint32_t> codes_of(const uint16_t (&codes)[N]) {
+  return std::vector<uint32_t>(codes, codes + N);
+}
 
 const Lattice& lattice_256() {
-  static const Lattice l(kIQ3XXSCodes, 2);
+  static const Lattice l(codes_of(kIQ3XXSCodes), kMapSize, 2);
   return l;
 }
 
 const Lattice& lattice_512() {
-  static const Lattice l(kIQ3SCodes, 3);
+  static const Lattice l(codes_of(kIQ3SCodes), kMapSize, 3);
   return l;
-}
-
-// The neighbour of an off-grid code nearest to xval / scale under the weights; its levels go to L.
-int best_neighbour(const Lattice& lat, int code, const float* xval, const float* weight, float scale, int8_t* L) {
-  const uint16_t* list = lat.neighbours.data() + (-lat.map[code] - 1);
-  float best_d2 = FLT_MAX;
-  int best = list[1];
-  for (int j = 1; j <= list[0]; ++j) {
-    const auto& pg = lat.grid[list[j]];
-    float d2 = 0;
-    for (int i = 0; i < 4; ++i) {
-      const float diff = scale * static_cast<float>(pg[i]) - xval[i];
-      d2 += weight[i] * diff * diff;
-    }
-    if (d2 < best_d2) {
-      best_d2 = d2;
-      best = list[j];
-    }
-  }
-  for (int i = 0; i < 4; ++i) L[i] = static_cast<int8_t>((lat.grid[best][i] - 1) / 2);
-  return best;
 }
 
 // The 12-bit code of the levels nearest to id * xval for one group of 4.
@@ -162,7 +106,7 @@ float search_block(const Lattice& lat, const float* xval, const float* weight, c
     for (int k = 0; k < 8; ++k) {
       const int u = group_code(id, xval + 4 * k, Laux + 4 * k);
       on_grid_aux[k] = lat.map[u] >= 0;
-      if (!on_grid_aux[k]) best_neighbour(lat, u, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
+      if (!on_grid_aux[k]) lat.best_neighbour(u, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
     }
     float sumq2;
     const float sumqx = fit(weight, xval, Laux, 32, sumq2);
@@ -180,20 +124,14 @@ float search_block(const Lattice& lat, const float* xval, const float* weight, c
       if (on_grid[k] && !requantize_all) continue;
       int8_t levels[4];
       const int u = group_code(id, xval + 4 * k, levels);
-      const int g = lat.map[u] >= 0 ? lat.map[u] : best_neighbour(lat, u, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
-      for (int i = 0; i < 4; ++i) L[4 * k + i] = static_cast<int8_t>((lat.grid[g][i] - 1) / 2);
+      const int g = lat.map[u] >= 0 ? lat.map[u] : lat.best_neighbour(u, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
+      lat.set_levels(g, L + 4 * k);
     }
     float sumq2;
     const float sumqx = fit(weight, xval, L, 32, sumq2);
     if (sumq2 > 0) scale = sumqx / sumq2;
   }
   return scale;
-}
-
-int grid_index_of(const Lattice& lat, const int8_t* L) {
-  int u = 0;
-  for (int i = 0; i < 4; ++i) u |= L[i] << (3 * i);
-  return lat.map[u];  // on the grid by construction
 }
 
 // The 4-bit block scale code of the reference: nearest to (scale / d - 1) / 2.
@@ -217,32 +155,8 @@ void iq3_xxs_row(const float* x, void* dst, int64_t n, const float* quant_weight
       block_weights(xb, quant_weights ? quant_weights + kQK_K * ibl + 32 * ib : nullptr, sigma2, weight, waux);
       // Seven sign bits per 8 values: an odd number of negatives flips the least important one.
       uint8_t block_signs[4];
-      for (int k = 0; k < 4; ++k) {
-        int nflip = 0;
-        uint8_t s = 0;
-        for (int i = 0; i < 8; ++i) {
-          const float v = xb[8 * k + i];
-          xval[8 * k + i] = v >= 0 ? v : -v;
-          if (!(v >= 0)) {
-            ++nflip;
-            s = static_cast<uint8_t>(s | (1 << i));
-          }
-        }
-        if (nflip % 2) {
-          int imin = 0;
-          float min = weight[8 * k] * xb[8 * k] * xb[8 * k];
-          for (int i = 1; i < 8; ++i) {
-            const float ax = weight[8 * k + i] * xb[8 * k + i] * xb[8 * k + i];
-            if (ax < min) {
-              min = ax;
-              imin = i;
-            }
-          }
-          xval[8 * k + imin] = -xval[8 * k + imin];
-          s = static_cast<uint8_t>(s ^ (1 << imin));
-        }
-        block_signs[k] = s & 127;
-      }
+      for (int k = 0; k < 4; ++k)
+        block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, true, xval + 8 * k) & 127;
       if (max_of(xval, 32) < kIQ3XXSEps) {
         scales[ib] = 0;
         std::fill(st.L, st.L + 32, int8_t{0});
@@ -253,7 +167,7 @@ void iq3_xxs_row(const float* x, void* dst, int64_t n, const float* quant_weight
         scale = -scale;
         for (int k = 0; k < 4; ++k) block_signs[k] = static_cast<uint8_t>(~block_signs[k] & 127);
       }
-      for (int k = 0; k < 8; ++k) q3[8 * ib + k] = static_cast<uint8_t>(grid_index_of(lat, st.L + 4 * k));
+      for (int k = 0; k < 8; ++k) q3[8 * ib + k] = static_cast<uint8_t>(lat.index_of(st.L + 4 * k, xval + 4 * k, waux + 4 * k));
       scales_and_signs[ib] = static_cast<uint32_t>(block_signs[0] | (block_signs[1] << 7) | (block_signs[2] << 14) |
                                                    (block_signs[3] << 21));
       scales[ib] = scale;
@@ -289,15 +203,7 @@ void iq3_s_row(const float* x, void* dst, int64_t n, const float* quant_weights)
       block_weights(xb, quant_weights ? quant_weights + kQK_K * ibl + 32 * ib : nullptr, sigma2, weight, waux);
       // All eight sign bits are stored.
       uint8_t block_signs[4];
-      for (int k = 0; k < 4; ++k) {
-        uint8_t s = 0;
-        for (int i = 0; i < 8; ++i) {
-          const float v = xb[8 * k + i];
-          xval[8 * k + i] = v >= 0 ? v : -v;
-          if (!(v >= 0)) s = static_cast<uint8_t>(s | (1 << i));
-        }
-        block_signs[k] = s;
-      }
+      for (int k = 0; k < 4; ++k) block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, false, xval + 8 * k);
       if (!max_of(xval, 32)) {
         scales[ib] = 0;
         continue;
@@ -308,7 +214,7 @@ void iq3_s_row(const float* x, void* dst, int64_t n, const float* quant_weights)
         for (uint8_t& s : block_signs) s = static_cast<uint8_t>(~s);
       }
       for (int k = 0; k < 8; ++k) {
-        const int g = grid_index_of(lat, st.L + 4 * k);
+        const int g = lat.index_of(st.L + 4 * k, xval + 4 * k, waux + 4 * k);
         b.qs[8 * ib + k] = static_cast<uint8_t>(g & 255);
         b.qh[ib] = static_cast<uint8_t>(b.qh[ib] | ((g >> 8) << k));
       }
