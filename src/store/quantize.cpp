@@ -77,7 +77,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
   for (size_t i = 0; i < types.size(); ++i) {
     if (types[i] == shapes[i].type) continue;  // copied as it is
     ++to_convert;
-    if (!type_traits(types[i]).from_float)
+    if (!type_traits(types[i]).from_float && !from_float_weighted(types[i]))
       throw Error("quantize: airlock cannot write " + std::string(type_name(types[i])) + " tensors, which " +
                   ft->name + " needs");
     // Integer tensors (i8..i64) have no float values to quantize.
@@ -85,6 +85,10 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
       throw Error(src.string() + ": tensor " + shapes[i].name + " is " + type_name(shapes[i].type) +
                   ", which cannot be converted to " + type_name(types[i]));
     importances[i] = importances_for(im, f->tensors()[i], types[i]);
+    // As llama-quantize: the 2-bit types are not written without importances.
+    if (!type_traits(types[i]).from_float && !importances[i])
+      throw Error("quantize: " + ft->name + " needs an importance matrix (--imatrix) with an entry for " +
+                  shapes[i].name + ", which becomes " + type_name(types[i]));
   }
 
   std::vector<gguf::KeyValue> meta;

@@ -23,7 +23,8 @@ const std::vector<FileType>& file_types() {
       {"Q6_K", 18, TensorType::Q6_K},   {"IQ4_NL", 25, TensorType::IQ4_NL},
       {"IQ4_XS", 30, TensorType::IQ4_XS},
       {"IQ3_XS", 22, TensorType::IQ3_S},  {"IQ3_S", 26, TensorType::IQ3_S},
-      {"IQ3_M", 27, TensorType::IQ3_S},
+      {"IQ3_M", 27, TensorType::IQ3_S},  {"IQ2_XXS", 19, TensorType::IQ2_XXS},
+      {"IQ2_XS", 20, TensorType::IQ2_XS},
   };
   return t;
 }
@@ -54,7 +55,9 @@ TensorType fallback_for(TensorType t) {
     case TensorType::Q2_K:
     case TensorType::Q3_K:
     case TensorType::IQ3_XXS:
-    case TensorType::IQ3_S: return TensorType::IQ4_NL;
+    case TensorType::IQ3_S:
+    case TensorType::IQ2_XXS:
+    case TensorType::IQ2_XS: return TensorType::IQ4_NL;
     case TensorType::Q4_K: return TensorType::Q5_0;
     case TensorType::Q5_K: return TensorType::Q5_1;
     case TensorType::Q6_K: return TensorType::Q8_0;
@@ -91,10 +94,18 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
   if (!type_traits(t).quantized) return t;
   const std::string& f = ft.name;
   const bool is_iq4 = f == "IQ4_NL" || f == "IQ4_XS";
+  const bool is_iq2 = f == "IQ2_XXS" || f == "IQ2_XS";
   const bool is_output = name == "output.weight" || (!has_output && name == "token_embd.weight");
   if (is_output) {
     if (ne[0] % type_traits(t).block_size != 0) t = TensorType::Q8_0;
+    else if (is_iq2) t = TensorType::Q5_K;
     else if (t != TensorType::Q8_0) t = TensorType::Q6_K;
+  } else if (name == "token_embd.weight") {
+    if (is_iq2) t = TensorType::Q2_K;
+  } else if (is_iq2) {
+    // The 2-bit types keep more bits where errors hurt most.
+    if (contains(name, "attn_v.weight")) t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q2_K;
+    else if (contains(name, "ffn_down") && i_layer < n_layer / 8) t = TensorType::Q2_K;
   } else if (contains(name, "attn_v.weight")) {
     if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < 2 ? TensorType::Q5_K : TensorType::Q4_K;

@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 
+#include "airlock/error.h"
 #include "gguf/gguf.h"
 #include "model/synth.h"
 #include "store/quantize.h"
@@ -144,9 +145,10 @@ INSTANTIATE_TEST_SUITE_P(FileTypes, QuantizeReference, ::testing::ValuesIn(kFile
 
 // A valid importance matrix in llama-imatrix's layout with random positive values (log-normal, so
 // the columns differ by orders of magnitude) and random call counts for every quantizable matrix
-// of the model except the first attn_q (quantized without weights: no entry) and token_embd, which
-// gets an entry of the wrong length (llama-quantize ignores it there); with the trailer.
-void write_random_imatrix(const gguf::File& model, const std::filesystem::path& out, uint32_t seed) {
+// of the model except, unless `complete`, the first attn_q (quantized without weights: no entry),
+// and token_embd, which gets an entry of the wrong length (llama-quantize ignores it there); with
+// the trailer.
+void write_random_imatrix(const gguf::File& model, const std::filesystem::path& out, uint32_t seed, bool complete) {
   std::mt19937 rng(seed);
   std::lognormal_distribution<float> value(0.f, 1.5f);
   std::uniform_int_distribution<int32_t> calls(1, 9);
@@ -154,7 +156,7 @@ void write_random_imatrix(const gguf::File& model, const std::filesystem::path& 
   std::string entries;
   int32_t n = 0;
   for (const auto& t : model.tensors()) {
-    if (t.n_dims < 2 || t.name.find("blk.0.attn_q") == 0) continue;
+    if (t.n_dims < 2 || (!complete && t.name.find("blk.0.attn_q") == 0)) continue;
     const int64_t nval = t.name == "token_embd.weight" ? t.ne[0] / 2 : t.ne[0];
     put(entries, static_cast<int32_t>(t.name.size()));
     entries += t.name;
@@ -177,7 +179,7 @@ void write_random_imatrix(const gguf::File& model, const std::filesystem::path& 
 const char* const kImatrixFileTypes[] = {"Q4_0",   "Q4_1",   "Q5_0",   "Q5_1",   "Q2_K",   "Q3_K_S",
                                          "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
                                          "Q6_K",   "IQ4_NL", "IQ4_XS", "Q8_0",   "IQ3_XS", "IQ3_S",
-                                         "IQ3_M"};
+                                         "IQ3_M",  "IQ2_XXS", "IQ2_XS"};
 
 class QuantizeReferenceImatrix : public QuantizeReference {};
 
@@ -190,8 +192,20 @@ TEST_P(QuantizeReferenceImatrix, SameTensorsAsLlamaQuantize) {
   for (const Shape& s : kShapes) {
     SCOPED_TRACE(std::string(s.name) + " " + ftype + " --imatrix");
     const auto src = dir_->path() / (std::string(s.name) + ".gguf");
-    const auto imatrix = dir_->path() / (std::string(s.name) + ".imatrix");
-    if (!std::filesystem::exists(imatrix)) write_random_imatrix(*gguf::File::open(src), imatrix, 23);
+    // The 2-bit types need an entry for every tensor they quantize to them (both quantizers refuse
+    // the partial matrix; ours is checked here).
+    const bool needs_all = ftype.rfind("IQ2", 0) == 0;
+    const auto imatrix = dir_->path() / (std::string(s.name) + (needs_all ? "-complete" : "") + ".imatrix");
+    if (!std::filesystem::exists(imatrix)) write_random_imatrix(*gguf::File::open(src), imatrix, 23, needs_all);
+    if (needs_all) {
+      const auto partial = dir_->path() / (std::string(s.name) + ".imatrix");
+      if (!std::filesystem::exists(partial)) write_random_imatrix(*gguf::File::open(src), partial, 23, false);
+      store::QuantizeOptions o;
+      o.imatrix = partial;
+      EXPECT_THROW(store::quantize_gguf(src, dir_->path() / "refused.gguf", ftype, o), Error);
+      EXPECT_THROW(store::quantize_gguf(src, dir_->path() / "refused.gguf", ftype), Error);
+      EXPECT_FALSE(std::filesystem::exists(dir_->path() / "refused.gguf"));
+    }
     const auto theirs_path = dir_->path() / (std::string(s.name) + "-" + ftype + "-imat-ref.gguf");
     const auto ours_path = dir_->path() / (std::string(s.name) + "-" + ftype + "-imat-ours.gguf");
     ASSERT_NO_FATAL_FAILURE(reference_quantize(src, theirs_path, ftype, imatrix));
@@ -202,17 +216,19 @@ TEST_P(QuantizeReferenceImatrix, SameTensorsAsLlamaQuantize) {
     const auto theirs = gguf::File::open(theirs_path);
     EXPECT_GT(expect_same_tensors(*ours, *theirs), 4);
     // The weights must have been used: without them some tensor comes out different (except for
-    // Q8_0, whose quantizer has no use for them).
-    const auto plain_path = dir_->path() / (std::string(s.name) + "-" + ftype + "-plain.gguf");
-    store::quantize_gguf(src, plain_path, ftype);
-    const auto plain = gguf::File::open(plain_path);
-    int differing = 0;
-    for (const auto& t : plain->tensors()) {
-      const gguf::TensorInfo* o = ours->tensor(t.name);
-      differing += o->type != t.type || o->nbytes != t.nbytes || std::memcmp(o->data, t.data, t.nbytes) != 0;
+    // Q8_0, whose quantizer has no use for them; the 2-bit types exist only with them).
+    if (!needs_all) {
+      const auto plain_path = dir_->path() / (std::string(s.name) + "-" + ftype + "-plain.gguf");
+      store::quantize_gguf(src, plain_path, ftype);
+      const auto plain = gguf::File::open(plain_path);
+      int differing = 0;
+      for (const auto& t : plain->tensors()) {
+        const gguf::TensorInfo* o = ours->tensor(t.name);
+        differing += o->type != t.type || o->nbytes != t.nbytes || std::memcmp(o->data, t.data, t.nbytes) != 0;
+      }
+      EXPECT_EQ(differing > 0, ftype != "Q8_0") << differing << " tensors differ from the plain quantization";
+      std::filesystem::remove(plain_path);
     }
-    EXPECT_EQ(differing > 0, ftype != "Q8_0") << differing << " tensors differ from the plain quantization";
-    std::filesystem::remove(plain_path);
     for (const char* key : {"quantize.imatrix.entries_count", "quantize.imatrix.chunks_count"})
       EXPECT_EQ(ours->get_int(key), theirs->get_int(key)) << key;
     EXPECT_EQ(ours->get_string("quantize.imatrix.dataset"), theirs->get_string("quantize.imatrix.dataset"));
