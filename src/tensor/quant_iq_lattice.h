@@ -27,29 +27,34 @@ struct IqLattice {
       grid[k] = point(codes[k]);
       map[codes[k]] = static_cast<int>(k);
     }
-    std::vector<std::pair<int, int>> dist(n);
+    std::vector<int> dist(n);
+    std::vector<std::pair<int, int>> near;
     for (int u = 0; u < map_size; ++u) {
       if (map[u] >= 0) continue;
       const auto pos = point(static_cast<uint32_t>(u));
+      // The nwant smallest distinct distances, then the points at those, sorted as the reference
+      // sorts all of them (by distance, then index): the same list without sorting the whole grid.
+      std::vector<int> smallest;
       for (size_t j = 0; j < n; ++j) {
         int d2 = 0;
         for (int k = 0; k < Dim; ++k) d2 += (grid[j][k] - pos[k]) * (grid[j][k] - pos[k]);
-        dist[j] = {d2, static_cast<int>(j)};
-      }
-      std::sort(dist.begin(), dist.end());
-      map[u] = -static_cast<int>(neighbours.size() + 1);
-      const size_t count_at = neighbours.size();
-      neighbours.push_back(0);
-      int d2 = dist[0].first, nhave = 1;
-      for (const auto& [d, j] : dist) {
-        if (d > d2) {
-          if (nhave == nwant) break;
-          d2 = d;
-          ++nhave;
+        dist[j] = d2;
+        const auto at = std::lower_bound(smallest.begin(), smallest.end(), d2);
+        if (at != smallest.end() && *at == d2) continue;
+        if (static_cast<int>(smallest.size()) < nwant) {
+          smallest.insert(at, d2);
+        } else if (at != smallest.end()) {
+          smallest.insert(at, d2);
+          smallest.pop_back();
         }
-        neighbours.push_back(static_cast<uint16_t>(j));
       }
-      neighbours[count_at] = static_cast<uint16_t>(neighbours.size() - count_at - 1);
+      near.clear();
+      for (size_t j = 0; j < n; ++j)
+        if (dist[j] <= smallest.back()) near.push_back({dist[j], static_cast<int>(j)});
+      std::sort(near.begin(), near.end());
+      map[u] = -static_cast<int>(neighbours.size() + 1);
+      neighbours.push_back(static_cast<uint16_t>(near.size()));
+      for (const auto& [d, j] : near) neighbours.push_back(static_cast<uint16_t>(j));
     }
   }
 
