@@ -284,8 +284,8 @@ std::string Store::import_gguf(const fs::path& gguf, std::string_view name, cons
   return finish_model(ref, details, {model}, opt);
 }
 
-Layer Store::put_model_layer(const fs::path& gguf, std::string_view quantize, const WriteOptions& opt,
-                             ModelDetails& details) {
+Layer Store::put_model_layer(const fs::path& gguf, std::string_view quantize, const fs::path& imatrix,
+                             const WriteOptions& opt, ModelDetails& details) {
   if (quantize.empty()) {
     details = read_model_details(gguf);
     return {std::string(media::kModel), put_file_blob(blobs_dir(), gguf, std::nullopt, opt.progress),
@@ -302,7 +302,9 @@ Layer Store::put_model_layer(const fs::path& gguf, std::string_view quantize, co
       fs::remove(p, ec);
     }
   } cleanup{tmp};
-  quantize_gguf(gguf, tmp, quantize);
+  QuantizeOptions qo;
+  qo.imatrix = imatrix;
+  quantize_gguf(gguf, tmp, quantize, qo);
   details = read_model_details(tmp);
   Layer l{std::string(media::kModel), sha256_of_file(tmp), fs::file_size(tmp)};
   fs::rename(tmp, blob_path(l.digest));
@@ -311,8 +313,10 @@ Layer Store::put_model_layer(const fs::path& gguf, std::string_view quantize, co
 }
 
 std::string Store::create(std::string_view name, const Modelfile& mf, const fs::path& base_dir,
-                          const WriteOptions& opt, std::string_view quantize) {
+                          const WriteOptions& opt, std::string_view quantize, const fs::path& imatrix) {
   ModelRef ref = ModelRef::parse(name);
+  if (!imatrix.empty() && quantize.empty())
+    throw Error("create: an importance matrix (" + imatrix.string() + ") is only used with --quantize");
   FileLock gc_lock(gc_lock_path(), FileLock::Mode::Shared);
   std::vector<Layer> layers;
   ModelDetails details;
@@ -320,7 +324,7 @@ std::string Store::create(std::string_view name, const Modelfile& mf, const fs::
   fs::path from = fs::path(mf.from).is_absolute() ? fs::path(mf.from) : base_dir / mf.from;
   std::error_code ec;
   if (fs::is_regular_file(from, ec)) {
-    layers.push_back(put_model_layer(from, quantize, opt, details));
+    layers.push_back(put_model_layer(from, quantize, imatrix, opt, details));
   } else {
     ResolvedModel base = resolve(mf.from);
     details = base.details;
@@ -328,7 +332,7 @@ std::string Store::create(std::string_view name, const Modelfile& mf, const fs::
     for (const auto& l : base.manifest.layers) {
       if (l.media_type == media::kParams) continue;
       if (l.media_type == media::kModel && !quantize.empty()) {
-        layers.push_back(put_model_layer(base.model_path, quantize, opt, details));
+        layers.push_back(put_model_layer(base.model_path, quantize, imatrix, opt, details));
       } else {
         layers.push_back(l);
       }

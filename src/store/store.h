@@ -111,9 +111,11 @@ class Store {
   // Each returns the new manifest digest.
   std::string import_gguf(const std::filesystem::path& gguf, std::string_view name, const WriteOptions& opt);
   // `base_dir` resolves a relative FROM path. A non-empty `quantize` (a file type name such as
-  // "Q8_0" or "Q4_K_M") quantises the FROM model's F32/F16 weights first (see quantize.h).
+  // "Q8_0" or "Q4_K_M") quantises the FROM model's F32/F16 weights first (see quantize.h), with the
+  // importance matrix `imatrix` when one is named (which needs `quantize`).
   std::string create(std::string_view name, const Modelfile& mf, const std::filesystem::path& base_dir,
-                     const WriteOptions& opt, std::string_view quantize = {});
+                     const WriteOptions& opt, std::string_view quantize = {},
+                     const std::filesystem::path& imatrix = {});
   // Copies a model (all blobs, verified while copied) out of another store.
   std::string import_from_store(const Store& other, std::string_view name, std::string_view new_name,
                                 const WriteOptions& opt);
@@ -148,7 +150,8 @@ class Store {
 
  private:
   Layer put_bytes_layer(std::string_view media_type, std::string_view bytes);
-  Layer put_model_layer(const std::filesystem::path& gguf, std::string_view quantize, const WriteOptions& opt,
+  Layer put_model_layer(const std::filesystem::path& gguf, std::string_view quantize,
+                        const std::filesystem::path& imatrix, const WriteOptions& opt,
                         ModelDetails& details);
   std::string finish_model(const ModelRef& ref, const ModelDetails& details, std::vector<Layer> layers,
                            const WriteOptions& opt);

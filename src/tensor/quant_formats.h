@@ -27,6 +27,32 @@ AIRLOCK_QUANT_PAIR(iq4_xs)
 
 #undef AIRLOCK_QUANT_PAIR
 
+// Importance-weighted quantizers (quant_weighted.cpp): llama.cpp's quantizer with an importance
+// matrix. One row of n elements (a whole number of blocks); qw holds one importance per column.
+#define AIRLOCK_QUANT_WEIGHTED(name) void quantize_##name##_weighted(const float* src, void* dst, int64_t n, const float* qw);
+AIRLOCK_QUANT_WEIGHTED(q4_0)
+AIRLOCK_QUANT_WEIGHTED(q4_1)
+AIRLOCK_QUANT_WEIGHTED(q5_0)
+AIRLOCK_QUANT_WEIGHTED(q5_1)
+AIRLOCK_QUANT_WEIGHTED(q2_K)
+AIRLOCK_QUANT_WEIGHTED(q3_K)
+AIRLOCK_QUANT_WEIGHTED(q4_K)
+AIRLOCK_QUANT_WEIGHTED(q5_K)
+AIRLOCK_QUANT_WEIGHTED(q6_K)
+AIRLOCK_QUANT_WEIGHTED(iq4_nl)
+AIRLOCK_QUANT_WEIGHTED(iq4_xs)
+AIRLOCK_QUANT_WEIGHTED(iq3_xxs)
+AIRLOCK_QUANT_WEIGHTED(iq3_s)
+// IQ2_XXS and IQ2_XS (quant_iq2.cpp) exist only weighted: llama.cpp refuses them without a matrix.
+AIRLOCK_QUANT_WEIGHTED(iq2_xxs)
+AIRLOCK_QUANT_WEIGHTED(iq2_xs)
+#undef AIRLOCK_QUANT_WEIGHTED
+
+// IQ3_XXS and IQ3_S (quant_iq3.cpp): lattice searches weighted by x^2, as llama.cpp quantizes them
+// without an importance matrix.
+void quantize_iq3_xxs(const float* src, void* dst, int64_t n);
+void quantize_iq3_s(const float* src, void* dst, int64_t n);
+
 // Read-only formats (quant_iq_low.cpp): airlock computes with them but does not write them.
 void dequantize_iq2_xxs(const void* src, float* dst, int64_t n);
 void dequantize_iq2_xs(const void* src, float* dst, int64_t n);

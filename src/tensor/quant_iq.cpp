@@ -35,9 +35,13 @@ int best_index(float x) {
 
 float iq4_block_scale(const float* xb) {
   float weight[32];
+  for (int j = 0; j < 32; ++j) weight[j] = xb[j] * xb[j];
+  return iq4_block_scale(xb, weight);
+}
+
+float iq4_block_scale(const float* xb, const float* weight) {
   float amax = 0, max = 0;
   for (int j = 0; j < 32; ++j) {
-    weight[j] = xb[j] * xb[j];
     if (std::fabs(xb[j]) > amax) {
       amax = std::fabs(xb[j]);
       max = xb[j];

@@ -12,6 +12,8 @@ inline constexpr int kIQ4Tries = 7;
 
 // Best scale for one 32-element block (x ~ d * kIQ4Values[q]), weighted by x^2.
 float iq4_block_scale(const float* xb);
+// The same search with the given weights (the importance-weighted quantizers).
+float iq4_block_scale(const float* xb, const float* weight);
 
 // IQ4_NL: one block of 32 with the scale d.
 void pack_iq4_nl(const float* x, float d, BlockIQ4_NL& b);

@@ -21,18 +21,30 @@ void pack_scale_min_k4(const float* scales, const float* mins, float max_scale, 
   for (int j = 0; j < kQK_K / 32; ++j) {
     const auto ls = static_cast<uint8_t>(std::min(63, nearest_int(inv_scale * scales[j])));
     const auto lm = static_cast<uint8_t>(std::min(63, nearest_int(inv_min * mins[j])));
-    if (j < 4) {
-      out[j] = ls;
-      out[j + 4] = lm;
-    } else {
-      out[j + 4] = static_cast<uint8_t>((ls & 0xf) | ((lm & 0xf) << 4));
-      out[j - 4] |= static_cast<uint8_t>((ls >> 4) << 6);
-      out[j] |= static_cast<uint8_t>((lm >> 4) << 6);
-    }
+    put_scale_min_k4(j, ls, lm, out);
   }
 }
 
 }  // namespace
+
+void put_scale_min_k4(int j, uint8_t ls, uint8_t lm, uint8_t* out) {
+  if (j < 4) {
+    out[j] = ls;
+    out[j + 4] = lm;
+  } else {
+    out[j + 4] = static_cast<uint8_t>((ls & 0xf) | ((lm & 0xf) << 4));
+    out[j - 4] |= static_cast<uint8_t>((ls >> 4) << 6);
+    out[j] |= static_cast<uint8_t>((lm >> 4) << 6);
+  }
+}
+
+void put_q3_scale(int j, int l, uint8_t* scales) {
+  if (j < 8)
+    scales[j] = static_cast<uint8_t>(l & 0xf);
+  else
+    scales[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
+  scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
+}
 
 void rms_weights(const float* x, float* weights) {
   float sum_x2 = 0;
@@ -91,6 +103,10 @@ void pack_q2_K(const float* x, const float* scales, const float* mins, uint8_t* 
   } else {
     b.dmin = f2h(0.f);
   }
+  finish_q2_K(x, L, b);
+}
+
+void finish_q2_K(const float* x, uint8_t* L, BlockQ2_K& b) {
   // Requantize against the scales as stored, so the quants fit what dequantization will see.
   for (int j = 0; j < kQK_K / 16; ++j) {
     const float d = h2f(b.d) * static_cast<float>(b.scales[j] & 0xf);
@@ -140,17 +156,17 @@ void pack_q3_K(const float* x, const float* scales, int8_t* L, BlockQ3_K& b) {
   if (max_scale) {
     const float iscale = -32.f / max_scale;
     for (int j = 0; j < kQK_K / 16; ++j) {
-      const int l = std::clamp(static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))), -32, 31) + 32;
-      if (j < 8)
-        b.scales[j] = static_cast<uint8_t>(l & 0xf);
-      else
-        b.scales[j - 8] |= static_cast<uint8_t>((l & 0xf) << 4);
-      b.scales[j % 4 + 8] |= static_cast<uint8_t>((l >> 4) << (2 * (j / 4)));
+      put_q3_scale(j, std::clamp(static_cast<int>(static_cast<int8_t>(nearest_int(iscale * scales[j]))), -32, 31) + 32,
+                   b.scales);
     }
     b.d = f2h(1 / iscale);
   } else {
     b.d = f2h(0.f);
   }
+  finish_q3_K(x, L, b);
+}
+
+void finish_q3_K(const float* x, int8_t* L, BlockQ3_K& b) {
   for (int j = 0; j < kQK_K / 16; ++j) {
     const float d = h2f(b.d) * static_cast<float>(q3_scale(b.scales, j));
     if (!d) continue;
@@ -224,6 +240,13 @@ void round_scales_and_levels(const float* x, const float* scales, const float* m
   pack_scale_min_k4(scales, mins, max_scale, max_min, b.scales);
   b.d = f2h(max_scale / 63.f);
   b.dmin = f2h(max_min / 63.f);
+  requantize_k4(x, max_level, L, b);
+}
+
+}  // namespace
+
+template <class Block>
+void requantize_k4(const float* x, int max_level, uint8_t* L, const Block& b) {
   for (int j = 0; j < kQK_K / 32; ++j) {
     int sc, m;
     get_scale_min_k4(j, b.scales, sc, m);
@@ -234,11 +257,15 @@ void round_scales_and_levels(const float* x, const float* scales, const float* m
       L[32 * j + ii] = static_cast<uint8_t>(std::clamp(nearest_int((x[32 * j + ii] + dm) / d), 0, max_level));
   }
 }
-
-}  // namespace
+template void requantize_k4(const float*, int, uint8_t*, const BlockQ4_K&);
+template void requantize_k4(const float*, int, uint8_t*, const BlockQ5_K&);
 
 void pack_q4_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ4_K& b) {
   round_scales_and_levels(x, scales, mins, 15, L, b);
+  store_q4_K_levels(L, b);
+}
+
+void store_q4_K_levels(const uint8_t* L, BlockQ4_K& b) {
   for (int j = 0; j < kQK_K; j += 64)
     for (int l = 0; l < 32; ++l) b.qs[j / 2 + l] = static_cast<uint8_t>(L[j + l] | (L[j + l + 32] << 4));
 }
@@ -286,6 +313,10 @@ void search_q5_K(const float* x, float* scales, float* mins, uint8_t* L) {
 
 void pack_q5_K(const float* x, const float* scales, const float* mins, uint8_t* L, BlockQ5_K& b) {
   round_scales_and_levels(x, scales, mins, 31, L, b);
+  store_q5_K_levels(L, b);
+}
+
+void store_q5_K_levels(const uint8_t* L, BlockQ5_K& b) {
   std::memset(b.qh, 0, sizeof b.qh);
   for (int j = 0; j < kQK_K / 32; ++j) {
     for (int l = 0; l < 32; ++l) {
@@ -351,6 +382,10 @@ void pack_q6_K(const float* x, const float* scales, int8_t* L, BlockQ6_K& b) {
   const float iscale = -128.f / max_scale;
   b.d = f2h(1 / iscale);
   for (int ib = 0; ib < kQK_K / 16; ++ib) b.scales[ib] = static_cast<int8_t>(std::min(127, nearest_int(iscale * scales[ib])));
+  finish_q6_K(x, L, b);
+}
+
+void finish_q6_K(const float* x, int8_t* L, BlockQ6_K& b) {
   for (int j = 0; j < kQK_K / 16; ++j) {
     const float d = h2f(b.d) * static_cast<float>(b.scales[j]);
     if (!d) continue;

@@ -15,9 +15,15 @@ inline constexpr float kGroupMaxEps = 1e-15f;
 float make_qkx2_quants(int n, int nmax, const float* x, const float* weights, uint8_t* L,
                        float* neg_min, uint8_t* Laux, float rmin, float rdelta, int nstep, bool use_mad);
 
-// Symmetric: x ~ scale * (L - nmax) with L in [0, 2*nmax); rmse_type 1 weights by x^2 and tries 18
-// scales around -nmax/max. Returns the scale.
-float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type);
+// Symmetric: x ~ scale * (L - nmax) with L in [0, 2*nmax); rmse_type 1 weights by x^2 (or by qw
+// when given: the importance-weighted quantizers) and tries 18 scales around -nmax/max. Returns
+// the scale.
+float make_qx_quants(int n, int nmax, const float* x, int8_t* L, int rmse_type, const float* qw = nullptr);
+
+// Positive values (sub-block scales or mins) as x ~ scale * L with L in [0, nmax], weighted by qw:
+// tries 9 scales around nmax/max, then moves single levels while the fit improves. Returns the
+// scale. The importance-weighted K-quants store their sub-block scales this way.
+float make_qp_quants(int n, int nmax, const float* x, uint8_t* L, const float* qw);
 
 // Symmetric for Q3_K: like make_qx_quants with x^2 weights, refined by moving single quants while
 // the weighted fit improves (up to 5 passes).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
 
 namespace airlock {
 
@@ -21,6 +22,9 @@ const std::vector<FileType>& file_types() {
       {"Q5_K_S", 16, TensorType::Q5_K}, {"Q5_K_M", 17, TensorType::Q5_K},
       {"Q6_K", 18, TensorType::Q6_K},   {"IQ4_NL", 25, TensorType::IQ4_NL},
       {"IQ4_XS", 30, TensorType::IQ4_XS},
+      {"IQ3_XS", 22, TensorType::IQ3_S},  {"IQ3_S", 26, TensorType::IQ3_S},
+      {"IQ3_M", 27, TensorType::IQ3_S},  {"IQ2_XXS", 19, TensorType::IQ2_XXS},
+      {"IQ2_XS", 20, TensorType::IQ2_XS},
   };
   return t;
 }
@@ -49,7 +53,11 @@ bool contains(const std::string& s, const char* part) { return s.find(part) != s
 TensorType fallback_for(TensorType t) {
   switch (t) {
     case TensorType::Q2_K:
-    case TensorType::Q3_K: return TensorType::IQ4_NL;
+    case TensorType::Q3_K:
+    case TensorType::IQ3_XXS:
+    case TensorType::IQ3_S:
+    case TensorType::IQ2_XXS:
+    case TensorType::IQ2_XS: return TensorType::IQ4_NL;
     case TensorType::Q4_K: return TensorType::Q5_0;
     case TensorType::Q5_K: return TensorType::Q5_1;
     case TensorType::Q6_K: return TensorType::Q8_0;
@@ -70,45 +78,68 @@ int64_t layer_of(const std::string& name) {
 const char* layer_kind(const std::string& name) {
   if (contains(name, "attn_v.weight") || contains(name, "attn_qkv.weight")) return "attn_v";
   if (contains(name, "ffn_down")) return "ffn_down";
+  if (contains(name, "ffn_gate")) return "ffn_gate";
+  if (contains(name, "ffn_up")) return "ffn_up";
   return nullptr;
 }
 
 }  // namespace
 
 TensorType choose_type(const FileType& ft, const std::string& name, const std::array<int64_t, 4>& ne,
-                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa) {
+                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa,
+                       bool has_imatrix) {
   // 1-D tensors (norms, biases, rope factors) stay F32 in every llama.cpp file type.
   if (n_dims < 2) return TensorType::F32;
   TensorType t = ft.default_type;
   if (!type_traits(t).quantized) return t;
   const std::string& f = ft.name;
   const bool is_iq4 = f == "IQ4_NL" || f == "IQ4_XS";
+  const bool is_iq2 = f == "IQ2_XXS" || f == "IQ2_XS";
   const bool is_output = name == "output.weight" || (!has_output && name == "token_embd.weight");
   if (is_output) {
     if (ne[0] % type_traits(t).block_size != 0) t = TensorType::Q8_0;
+    else if (is_iq2) t = TensorType::Q5_K;
     else if (t != TensorType::Q8_0) t = TensorType::Q6_K;
+  } else if (name == "token_embd.weight") {
+    if (is_iq2) t = TensorType::Q2_K;
+  } else if (is_iq2) {
+    // The 2-bit types keep more bits where errors hurt most.
+    if (contains(name, "attn_v.weight")) t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q2_K;
+    else if (contains(name, "ffn_down") && i_layer < n_layer / 8) t = TensorType::Q2_K;
   } else if (contains(name, "attn_v.weight")) {
     if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < 2 ? TensorType::Q5_K : TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
     else if (is_iq4 && n_gqa >= 4) t = TensorType::Q5_K;
+    else if ((f == "IQ3_XS" || f == "IQ3_S") && n_gqa >= 4) t = TensorType::Q4_K;
+    else if (f == "IQ3_M") t = TensorType::Q4_K;
     else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
     else if (f == "Q4_K_S" && i_layer < 4) t = TensorType::Q5_K;
   } else if (contains(name, "ffn_down")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < n_layer / 16 ? TensorType::Q5_K : TensorType::Q4_K;
+    else if (f == "IQ3_M" && i_layer < n_layer / 8) t = TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
-    else if (is_iq4 && i_layer < n_layer / 8) t = TensorType::Q5_K;  // without an importance matrix
+    else if (is_iq4 && i_layer < n_layer / 8 && !has_imatrix) t = TensorType::Q5_K;
     else if ((f == "Q4_K_M" || f == "Q5_K_M") && use_more_bits(i_layer, n_layer)) t = TensorType::Q6_K;
     else if (f == "Q4_K_S" && i_layer < n_layer / 8) t = TensorType::Q5_K;
+    // llama.cpp's guard for the first ffn_down layers, which go wrong at 4/5 bits even with an
+    // importance matrix; only then, so that a file made without one stays as it always was.
+    else if ((f == "Q4_0" || f == "Q5_0") && has_imatrix && i_layer < n_layer / 8)
+      t = f == "Q4_0" ? TensorType::Q4_1 : TensorType::Q5_1;
   } else if (contains(name, "attn_output.weight")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
     else if (f == "Q3_K_M") t = TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
+    else if (f == "IQ3_M") t = TensorType::Q4_K;
   } else if (contains(name, "attn_qkv.weight")) {
-    if (f == "Q3_K_M" || f == "Q3_K_L") t = TensorType::Q4_K;
+    if (f == "Q3_K_M" || f == "Q3_K_L" || f == "IQ3_M") t = TensorType::Q4_K;
     else if (f == "Q4_K_M") t = TensorType::Q5_K;
     else if (f == "Q5_K_M") t = TensorType::Q6_K;
+  } else if (contains(name, "attn_k.weight") || contains(name, "attn_q.weight")) {
+    if (f == "IQ3_XS") t = TensorType::IQ3_XXS;
+  } else if (contains(name, "ffn_gate") || contains(name, "ffn_up")) {
+    if (f == "IQ3_XS" && i_layer >= n_layer / 8 && i_layer < 7 * n_layer / 8) t = TensorType::IQ3_XXS;
   }
   if (ne[0] % type_traits(t).block_size != 0) {
     t = fallback_for(t);
@@ -126,14 +157,14 @@ bool is_quantizable(const std::string& name, uint32_t n_dims) {
   return name != "position_embd.weight" && name != "token_types.weight";
 }
 
-std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa) {
+std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa,
+                                   bool has_imatrix) {
   bool has_output = false;
-  int64_t n_attn_v = 0, n_ffn_down = 0;
+  std::map<std::string, int64_t> n_of_kind;
   for (const auto& t : tensors) {
     has_output |= t.name == "output.weight";
     if (!is_quantizable(t.name, t.n_dims)) continue;  // e.g. ffn_down.bias is not an ffn_down layer
-    const char* kind = layer_kind(t.name);
-    if (kind) (std::string(kind) == "attn_v" ? n_attn_v : n_ffn_down)++;
+    if (const char* kind = layer_kind(t.name)) ++n_of_kind[kind];
   }
   std::vector<TensorType> out;
   out.reserve(tensors.size());
@@ -143,8 +174,8 @@ std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorS
       continue;
     }
     const char* kind = layer_kind(t.name);
-    const int64_t n_layer = !kind ? 0 : std::string(kind) == "attn_v" ? n_attn_v : n_ffn_down;
-    out.push_back(choose_type(ft, t.name, t.ne, t.n_dims, layer_of(t.name), n_layer, has_output, n_gqa));
+    const int64_t n_layer = kind ? n_of_kind[kind] : 0;
+    out.push_back(choose_type(ft, t.name, t.ne, t.n_dims, layer_of(t.name), n_layer, has_output, n_gqa, has_imatrix));
   }
   return out;
 }

@@ -27,9 +27,11 @@ const FileType& find_file_type(std::string_view name);
 // in file_types()), including its fallbacks for rows not divisible by the block. i_layer/n_layer
 // locate a per-layer tensor among the tensors of its kind; has_output: the model has its own
 // output.weight (otherwise token_embd.weight is treated as the output); n_gqa: query heads per kv
-// head. 1-D tensors get F32.
+// head; has_imatrix: an importance matrix is given (llama.cpp then keeps some layers it would
+// otherwise give more bits at their file type's type, and guards others). 1-D tensors get F32.
 TensorType choose_type(const FileType& ft, const std::string& name, const std::array<int64_t, 4>& ne,
-                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa);
+                       uint32_t n_dims, int64_t i_layer, int64_t n_layer, bool has_output, int64_t n_gqa,
+                       bool has_imatrix = false);
 
 // Whether llama.cpp's quantizer converts this tensor at all: matrices only, and not norms,
 // BERT's position/token-type embeddings or the other small tensors it leaves as they are.
@@ -45,6 +47,7 @@ struct TensorShape {
 // The type of every tensor (same order) when a whole model is quantised to `ft`: tensors that
 // are not quantizable keep their type; layers are counted per kind (attn_v, ffn_down, ...) as
 // llama.cpp counts them. n_gqa: query heads per kv head (1 when unknown).
-std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa);
+std::vector<TensorType> plan_types(const FileType& ft, const std::vector<TensorShape>& tensors, int64_t n_gqa,
+                                   bool has_imatrix = false);
 
 }  // namespace airlock

@@ -59,14 +59,14 @@ constexpr std::array kTypes = {
                TensorType::Q8_K, {kernels::iq2_xxs_q8_K_scalar, kernels::iq2_xxs_q8_K_avx2, nullptr}, {}, {}, {}},
     TypeTraits{TensorType::IQ2_XS, "iq2_xs", 256, sizeof(quant::BlockIQ2_XS), true, quant::dequantize_iq2_xs, nullptr,
                TensorType::Q8_K, {kernels::iq2_xs_q8_K_scalar, kernels::iq2_xs_q8_K_avx2, nullptr}, {}, {}, {}},
-    TypeTraits{TensorType::IQ3_XXS, "iq3_xxs", 256, sizeof(quant::BlockIQ3_XXS), true, quant::dequantize_iq3_xxs, nullptr,
+    TypeTraits{TensorType::IQ3_XXS, "iq3_xxs", 256, sizeof(quant::BlockIQ3_XXS), true, quant::dequantize_iq3_xxs, quant::quantize_iq3_xxs,
                TensorType::Q8_K, {kernels::iq3_xxs_q8_K_scalar, kernels::iq3_xxs_q8_K_avx2, nullptr}, {}, {}, {}},
     TypeTraits{TensorType::IQ1_S, "iq1_s", 256, sizeof(quant::BlockIQ1_S), true, quant::dequantize_iq1_s, nullptr,
                TensorType::Q8_K, {kernels::iq1_s_q8_K_scalar, kernels::iq1_s_q8_K_avx2, nullptr}, {}, {}, {}},
     TypeTraits{TensorType::IQ4_NL, "iq4_nl", 32, sizeof(quant::BlockIQ4_NL), true, quant::dequantize_iq4_nl, quant::quantize_iq4_nl,
                TensorType::Q8_0, {kernels::iq4_nl_q8_0_scalar, kernels::iq4_nl_q8_0_avx2, nullptr}, {},
                {nullptr, quant::quantize_iq4_nl_avx2, nullptr}, {}},
-    TypeTraits{TensorType::IQ3_S, "iq3_s", 256, sizeof(quant::BlockIQ3_S), true, quant::dequantize_iq3_s, nullptr,
+    TypeTraits{TensorType::IQ3_S, "iq3_s", 256, sizeof(quant::BlockIQ3_S), true, quant::dequantize_iq3_s, quant::quantize_iq3_s,
                TensorType::Q8_K, {kernels::iq3_s_q8_K_scalar, kernels::iq3_s_q8_K_avx2, nullptr}, {}, {}, {}},
     TypeTraits{TensorType::IQ2_S, "iq2_s", 256, sizeof(quant::BlockIQ2_S), true, quant::dequantize_iq2_s, nullptr,
                TensorType::Q8_K, {kernels::iq2_s_q8_K_scalar, kernels::iq2_s_q8_K_avx2, nullptr}, {}, {}, {}},
@@ -88,6 +88,23 @@ constexpr std::array kTypes = {
                TensorType::Q8_K, {kernels::tq2_0_q8_K_scalar, kernels::tq2_0_q8_K_avx2, nullptr}, {}, {}, {}},
     TypeTraits{TensorType::MXFP4, "mxfp4", 32, sizeof(quant::BlockMXFP4), true, quant::dequantize_mxfp4, nullptr,
                TensorType::Q8_0, {kernels::mxfp4_q8_0_scalar, kernels::mxfp4_q8_0_avx2, nullptr}, {}, {}, {}},
+};
+
+// The types whose quantizer takes an importance matrix (the rest, Q8_0 and the float types,
+// ignore one, as llama.cpp's do). Kept beside kTypes rather than in it: only the writer needs it.
+struct WeightedQuantizer {
+  TensorType type;
+  FromFloatWeightedFn fn;
+};
+constexpr WeightedQuantizer kWeightedQuantizers[] = {
+    {TensorType::Q4_0, quant::quantize_q4_0_weighted},     {TensorType::Q4_1, quant::quantize_q4_1_weighted},
+    {TensorType::Q5_0, quant::quantize_q5_0_weighted},     {TensorType::Q5_1, quant::quantize_q5_1_weighted},
+    {TensorType::Q2_K, quant::quantize_q2_K_weighted},     {TensorType::Q3_K, quant::quantize_q3_K_weighted},
+    {TensorType::Q4_K, quant::quantize_q4_K_weighted},     {TensorType::Q5_K, quant::quantize_q5_K_weighted},
+    {TensorType::Q6_K, quant::quantize_q6_K_weighted},     {TensorType::IQ4_NL, quant::quantize_iq4_nl_weighted},
+    {TensorType::IQ4_XS, quant::quantize_iq4_xs_weighted},   {TensorType::IQ3_XXS, quant::quantize_iq3_xxs_weighted},
+    {TensorType::IQ3_S, quant::quantize_iq3_s_weighted},     {TensorType::IQ2_XXS, quant::quantize_iq2_xxs_weighted},
+    {TensorType::IQ2_XS, quant::quantize_iq2_xs_weighted},
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -135,6 +152,12 @@ kernels::VecDotMultiFn vec_dot_multi_kernel(const TypeTraits& t, CpuPath path) {
 FromFloatFn from_float_kernel(const TypeTraits& t, CpuPath path) {
   const FromFloatFn fast = best_at_or_below(t.from_float_simd, path);
   return fast ? fast : t.from_float;
+}
+
+FromFloatWeightedFn from_float_weighted(TensorType t) {
+  for (const auto& w : kWeightedQuantizers)
+    if (w.type == t) return w.fn;
+  return nullptr;
 }
 
 ToFloatFn to_float_kernel(const TypeTraits& t, CpuPath path) {

@@ -25,6 +25,8 @@ enum class TensorType : uint32_t {
 // Converts n values (n a multiple of block_size) between the type's blocks and float.
 using ToFloatFn = void (*)(const void* src, float* dst, int64_t n);
 using FromFloatFn = void (*)(const float* src, void* dst, int64_t n);
+// Quantizes one row of n values weighted by per-column importances qw[n] (an importance matrix).
+using FromFloatWeightedFn = void (*)(const float* src, void* dst, int64_t n, const float* qw);
 
 struct TypeTraits {
   TensorType type;
@@ -64,6 +66,10 @@ kernels::VecDotFn vec_dot_kernel(const TypeTraits& t, CpuPath path);
 kernels::VecDotMultiFn vec_dot_multi_kernel(const TypeTraits& t, CpuPath path);
 // The fastest quantizer for the type at or below the path (from_float when there is no SIMD one).
 FromFloatFn from_float_kernel(const TypeTraits& t, CpuPath path);
+// The importance-weighted quantizer of a type, or nullptr when the type's quantizer takes no
+// importance matrix (Q8_0, the float types) or airlock cannot write it. A type with one but no
+// from_float (IQ2_XXS, IQ2_XS) can only be written with an importance matrix.
+FromFloatWeightedFn from_float_weighted(TensorType t);
 // The fastest dequantizer for the type at or below the path (to_float when there is no SIMD one).
 ToFloatFn to_float_kernel(const TypeTraits& t, CpuPath path);
 

@@ -93,4 +93,81 @@ TEST_F(QuantizeCli, RefusesBadInputAndLeavesNothingBehind) {
   EXPECT_EQ(gguf::File::open(p("f16.gguf"))->get_int("general.file_type"), 1);
 }
 
+// An importance matrix in llama-imatrix's layout with one entry per matrix of `model`, values
+// 1 + (column % 7); `short_for` gets one value too few (a matrix for another model).
+void write_imatrix(const std::string& model, const std::string& out, const std::string& short_for = "") {
+  auto put = [](std::string& s, auto v) { s.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  std::string entries;
+  int32_t n = 0;
+  const auto file = gguf::File::open(model);
+  for (const auto& t : file->tensors()) {
+    if (t.n_dims < 2) continue;
+    const int64_t nval = t.ne[0] - (t.name == short_for ? 1 : 0);
+    put(entries, static_cast<int32_t>(t.name.size()));
+    entries += t.name;
+    put(entries, int32_t{2});
+    put(entries, static_cast<int32_t>(nval));
+    for (int64_t k = 0; k < nval; ++k) put(entries, static_cast<float>(1 + k % 7));
+    ++n;
+  }
+  std::string bytes;
+  put(bytes, n);
+  std::ofstream(out, std::ios::binary) << bytes + entries;
+}
+
+TEST_F(QuantizeCli, ImatrixChangesTheQuantsNotTheirIndependenceOfThreads) {
+  write_imatrix(p("f16.gguf"), p("m.imatrix"));
+  ASSERT_EQ(quantize(p("f16.gguf"), p("plain.gguf"), "Q4_K_M").status, 0);
+  auto r1 = quantize(p("f16.gguf"), p("one.gguf"), "Q4_K_M", "--imatrix " + cli_runner::quote(p("m.imatrix")) + " -t 1");
+  ASSERT_EQ(r1.status, 0) << r1.out;
+  auto r2 = quantize(p("f16.gguf"), p("two.gguf"), "Q4_K_M", "--imatrix " + cli_runner::quote(p("m.imatrix")) + " -t 2");
+  ASSERT_EQ(r2.status, 0) << r2.out;
+  EXPECT_TRUE(slurp(p("one.gguf")) == slurp(p("two.gguf")));
+  EXPECT_FALSE(slurp(p("one.gguf")) == slurp(p("plain.gguf")));
+  auto f = gguf::File::open(p("one.gguf"));
+  EXPECT_EQ(f->get_string("quantize.imatrix.file"), p("m.imatrix"));
+  EXPECT_GT(f->get_int("quantize.imatrix.entries_count").value_or(0), 4);
+}
+
+TEST_F(QuantizeCli, RefusesABadOrMismatchedImatrixAndLeavesNothingBehind) {
+  write_imatrix(p("f16.gguf"), p("short.imatrix"), "blk.1.ffn_down.weight");
+  write_imatrix(p("f16.gguf"), p("good.imatrix"));
+  const std::string good = slurp(p("good.imatrix"));
+  std::ofstream(p("cut.imatrix"), std::ios::binary) << good.substr(0, good.size() - 3);
+  const int before = files();
+  struct Case {
+    std::string imatrix, message;
+  };
+  const Case cases[] = {
+      {p("short.imatrix"), "blk.1.ffn_down.weight, which needs"},
+      {p("cut.imatrix"), "cut.imatrix: not an importance matrix"},
+      {p("missing.imatrix"), "missing.imatrix"},
+  };
+  for (const Case& c : cases) {
+    const auto r = quantize(p("f16.gguf"), p("x.gguf"), "Q4_K_M", "--imatrix " + cli_runner::quote(c.imatrix));
+    EXPECT_NE(r.status, 0) << c.imatrix;
+    EXPECT_NE(r.out.find(c.message), std::string::npos) << r.out;
+    EXPECT_EQ(files(), before) << r.out;
+  }
+}
+
+TEST_F(QuantizeCli, CreateQuantizesWithTheImatrixAndNeedsQuantizeForIt) {
+  write_imatrix(p("f16.gguf"), p("m.imatrix"));
+  std::ofstream(p("Modelfile")) << "FROM " << p("f16.gguf") << "\n";
+  const std::string env = "AIRLOCK_MODELS=" + cli_runner::quote(p("store")) + " ";
+  const std::string create = env + std::string(AIRLOCK_BIN) + " create m -f " + cli_runner::quote(p("Modelfile"));
+  const auto alone = cli_runner::run(create + " --imatrix " + cli_runner::quote(p("m.imatrix")), true);
+  EXPECT_NE(alone.status, 0);
+  EXPECT_NE(alone.out.find("only used with --quantize"), std::string::npos) << alone.out;
+  const auto r = cli_runner::run(create + " --quantize Q4_K_M --imatrix " + cli_runner::quote(p("m.imatrix")), true);
+  ASSERT_EQ(r.status, 0) << r.out;
+  // The stored model is the file `airlock quantize --imatrix` writes from the same input.
+  ASSERT_EQ(quantize(p("f16.gguf"), p("q.gguf"), "Q4_K_M", "--imatrix " + cli_runner::quote(p("m.imatrix"))).status, 0);
+  const std::string want = slurp(p("q.gguf"));
+  bool found = false;
+  for (const auto& e : fs::recursive_directory_iterator(p("store")))
+    found |= e.is_regular_file() && e.file_size() == want.size() && slurp(e.path().string()) == want;
+  EXPECT_TRUE(found);
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -75,3 +76,46 @@ TEST(WeightQuantizers, SimdMatchesScalarBytes) {
 }
 
 }  // namespace
+
+// Hostile importance matrices (all zero, zero for some columns, huge) and weights with NaN or
+// infinity must not make a weighted quantizer read or write outside its blocks (ASan checks this in
+// CI), and a row's bytes must not depend on how the rows are split between calls (threads).
+TEST(WeightQuantizers, WeightedQuantizersSurviveDegenerateInputAndIgnoreTheSplit) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0.f, 2.f);
+  // Two super-blocks: one per half in the split check (the sanitizer build runs this slowly).
+  std::vector<float> x = tricky_superblocks(2, 9);
+  x[5] = std::nanf("");
+  x[300] = std::numeric_limits<float>::infinity();
+  const int64_t n = static_cast<int64_t>(x.size());
+  std::vector<std::vector<float>> importances(4, std::vector<float>(static_cast<size_t>(n)));
+  for (int64_t i = 0; i < n; ++i) {
+    importances[1][i] = i % 3 ? 0.f : u(rng);
+    importances[2][i] = u(rng) * 1e30f;
+    importances[3][i] = u(rng);
+  }
+  int checked = 0;
+  for (uint32_t raw = 0; raw < 64; ++raw) {
+    const TypeTraits* tr = find_type_traits(raw);
+    if (!tr || !from_float_weighted(tr->type)) continue;
+    const FromFloatWeightedFn weighted = from_float_weighted(tr->type);
+    const size_t bytes = *row_bytes(tr->type, n);
+    for (const auto& qw : importances) {
+      std::vector<uint8_t> whole(bytes), halves(bytes);
+      weighted(x.data(), whole.data(), n, qw.data());
+      // The same values as two rows of half the length (each with its own importances).
+      const int64_t half = n / 2;
+      const size_t half_bytes = *row_bytes(tr->type, half);
+      weighted(x.data(), halves.data(), half, qw.data());
+      weighted(x.data() + half, halves.data() + half_bytes, half, qw.data() + half);
+      std::vector<float> back(static_cast<size_t>(n));
+      tr->to_float(whole.data(), back.data(), n);
+      // Only the row-wide sigma2 of the 32-element types (Q4_0 .. Q5_1) depends on the row length.
+      if (tr->block_size == 256) {
+        EXPECT_TRUE(whole == halves) << tr->name;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 15 * 4);  // Q4_0-Q5_1, Q2_K-Q6_K, IQ4_NL/XS, IQ3_XXS/S, IQ2_XXS/XS
+}

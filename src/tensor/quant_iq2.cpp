@@ -1,0 +1,237 @@
+// IQ2_XXS and IQ2_XS quantizers: groups of 8 magnitudes (7 sign bits, the eighth implied by even
+// parity) as points of a lattice grid with levels 1, 3, 5 (2-bit codes), 256 points for IQ2_XXS
+// and 512 for IQ2_XS, a 4-bit scale per block of 32 (IQ2_XXS) or 16 (IQ2_XS). They need an
+// importance matrix, as llama.cpp's do (quantize_row_iq2_xxs_impl / quantize_row_iq2_xs_impl,
+// whose order of float operations this follows).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "tensor/quant_blocks.h"
+#include "tensor/quant_formats.h"
+#include "tensor/quant_iq_lattice.h"
+#include "tensor/quant_k_search.h"
+#include "tensor/quant_math.h"
+
+namespace airlock::quant {
+
+namespace {
+
+#include "tensor/quant_iq_grid_codes.inc"
+
+constexpr int kMaxQ = 3;          // levels per coordinate
+constexpr int kMapSize = 43692;   // codes up to 0xaaaa (every coordinate at most level 2) + 2
+constexpr float kEps = 1e-15f;
+
+using Lattice = IqLattice<8, 2>;
+
+// Our tables hold base-3 codes; the lattice wants 2 bits per coordinate.
+template <size_t N>
+std::vector<uint32_t> two_bit_codes(const uint16_t (&codes)[N]) {
+  std::vector<uint32_t> out(N);
+  for (size_t k = 0; k < N; ++k) {
+    unsigned c = codes[k];
+    for (int i = 0; i < 8; ++i, c /= 3) out[k] |= (c % 3) << (2 * i);
+  }
+  return out;
+}
+
+const Lattice& lattice_256() {
+  static const Lattice l(two_bit_codes(kIQ2XXSCodes), kMapSize, 2);
+  return l;
+}
+
+const Lattice& lattice_512() {
+  static const Lattice l(two_bit_codes(kIQ2XSCodes), kMapSize, 2);
+  return l;
+}
+
+int group_code(float id, const float* xval, int8_t* L) {
+  int u = 0;
+  for (int i = 0; i < 8; ++i) {
+    L[i] = static_cast<int8_t>(std::clamp(nearest_int(0.5f * (id * xval[i] - 1)), 0, kMaxQ - 1));
+    u |= L[i] << (2 * i);
+  }
+  return u;
+}
+
+float fit(const float* weight, const float* xval, const int8_t* L, int n, float& sumq2) {
+  float sumqx = 0;
+  sumq2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const float q = static_cast<float>(2 * L[i] + 1);
+    sumqx += weight[i] * xval[i] * q;
+    sumq2 += weight[i] * q * q;
+  }
+  return sumqx;
+}
+
+float max_of(const float* v, int n) {
+  float m = v[0];
+  for (int i = 1; i < n; ++i) m = m > v[i] ? m : v[i];
+  return m;
+}
+
+int scale_code(float id, float scale) { return std::clamp(nearest_int(0.5f * (id * scale - 1)), 0, 15); }
+
+void weights_of(const float* xb, const float* qw, float sigma2, int n, float* weight, float* waux) {
+  for (int i = 0; i < n; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
+  for (int i = 0; i < n; ++i) waux[i] = std::sqrt(weight[i]);
+}
+
+}  // namespace
+
+void quantize_iq2_xxs_weighted(const float* x, void* dst, int64_t n, const float* quant_weights) {
+  const Lattice& lat = lattice_256();
+  auto* y = static_cast<BlockIQ2_XXS*>(dst);
+  for (int64_t ibl = 0; ibl < n / kQK_K; ++ibl) {
+    const float* xbl = x + kQK_K * ibl;
+    uint32_t q2[kQK_K / 16] = {};
+    float scales[kQK_K / 32], weight[32], waux[32], xval[32];
+    // Levels persist across blocks as in the reference (a block no trial fits keeps the last ones).
+    int8_t L[32] = {}, Laux[32];
+    float sumx2 = 0;
+    for (int i = 0; i < kQK_K; ++i) sumx2 += xbl[i] * xbl[i];
+    const float sigma2 = sumx2 / kQK_K;
+    float max_scale = 0;
+    for (int ib = 0; ib < kQK_K / 32; ++ib) {
+      const float* xb = xbl + 32 * ib;
+      weights_of(xb, quant_weights + kQK_K * ibl + 32 * ib, sigma2, 32, weight, waux);
+      uint8_t block_signs[4];
+      for (int k = 0; k < 4; ++k) block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, true, xval + 8 * k) & 127;
+      if (max_of(xval, 32) < kEps) {
+        scales[ib] = 0;
+        std::fill(L, L + 32, int8_t{0});
+        continue;
+      }
+      uint8_t Lqp[32];
+      float scale = make_qp_quants(32, kMaxQ + 1, xval, Lqp, weight);
+      std::memcpy(L, Lqp, 32);
+      const float eff_max = scale * kMaxQ;
+      float best = 0;
+      for (int is = -6; is <= 6; ++is) {
+        const float id = (2 * kMaxQ - 1 + static_cast<float>(is) * 0.1f) / eff_max;
+        const float this_scale = 1 / id;
+        for (int k = 0; k < 4; ++k) {
+          const int u = group_code(id, xval + 8 * k, Laux + 8 * k);
+          if (lat.map[u] < 0) lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+        }
+        float sumq2;
+        const float sumqx = fit(weight, xval, Laux, 32, sumq2);
+        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+          scale = sumqx / sumq2;
+          best = scale * sumqx;
+          std::memcpy(L, Laux, 32);
+        }
+      }
+      if (scale > 0) {
+        const float id = 1 / scale;
+        for (int k = 0; k < 4; ++k) {
+          int8_t levels[8];
+          const int u = group_code(id, xval + 8 * k, levels);
+          const int g = lat.map[u] >= 0 ? lat.map[u] : lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+          lat.set_levels(g, L + 8 * k);
+        }
+        float sumq2;
+        const float sumqx = fit(weight, xval, L, 32, sumq2);
+        if (sumq2 > 0) scale = sumqx / sumq2;
+      }
+      if (scale < 0) {
+        scale = -scale;
+        for (uint8_t& s : block_signs) s = static_cast<uint8_t>(~s & 127);
+      }
+      for (int k = 0; k < 4; ++k) {
+        const int g = lat.index_of(L + 8 * k, xval + 8 * k, waux + 8 * k);
+        q2[2 * ib] |= static_cast<uint32_t>(g) << (8 * k);
+        q2[2 * ib + 1] |= static_cast<uint32_t>(block_signs[k]) << (7 * k);
+      }
+      scales[ib] = scale;
+      max_scale = std::max(max_scale, scale);
+    }
+    BlockIQ2_XXS& b = y[ibl];
+    std::memset(&b, 0, sizeof b);
+    if (!max_scale) continue;
+    const float d = max_scale / 31;
+    b.d = f2h(d);
+    const float id = 1 / d;
+    for (int ib = 0; ib < kQK_K / 32; ++ib) q2[2 * ib + 1] |= static_cast<uint32_t>(scale_code(id, scales[ib])) << 28;
+    std::memcpy(b.qs, q2, sizeof q2);
+  }
+}
+
+void quantize_iq2_xs_weighted(const float* x, void* dst, int64_t n, const float* quant_weights) {
+  const Lattice& lat = lattice_512();
+  auto* y = static_cast<BlockIQ2_XS*>(dst);
+  for (int64_t ibl = 0; ibl < n / kQK_K; ++ibl) {
+    const float* xbl = x + kQK_K * ibl;
+    uint16_t q2[kQK_K / 8] = {};
+    float scales[kQK_K / 16], weight[16], waux[16], xval[16];
+    int8_t L[16] = {}, Laux[16];
+    float sumx2 = 0;
+    for (int i = 0; i < kQK_K; ++i) sumx2 += xbl[i] * xbl[i];
+    const float sigma2 = sumx2 / kQK_K;
+    float max_scale = 0;
+    for (int ib = 0; ib < kQK_K / 16; ++ib) {
+      const float* xb = xbl + 16 * ib;
+      weights_of(xb, quant_weights + kQK_K * ibl + 16 * ib, sigma2, 16, weight, waux);
+      uint8_t block_signs[2];
+      for (int k = 0; k < 2; ++k) block_signs[k] = group_signs(xb + 8 * k, weight + 8 * k, true, xval + 8 * k) & 127;
+      const float max = max_of(xval, 16);
+      if (max < kEps) {
+        scales[ib] = 0;
+        std::fill(L, L + 16, int8_t{0});
+        continue;
+      }
+      float best = 0, scale = max / (2 * kMaxQ - 1);
+      bool on_grid[2] = {true, true}, on_grid_aux[2];
+      for (int is = -9; is <= 9; ++is) {
+        const float id = (2 * kMaxQ - 1 + static_cast<float>(is) * 0.1f) / max;
+        const float this_scale = 1 / id;
+        for (int k = 0; k < 2; ++k) {
+          const int u = group_code(id, xval + 8 * k, Laux + 8 * k);
+          on_grid_aux[k] = lat.map[u] >= 0;
+          if (!on_grid_aux[k]) lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
+        }
+        float sumq2;
+        const float sumqx = fit(weight, xval, Laux, 16, sumq2);
+        if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
+          scale = sumqx / sumq2;
+          best = scale * sumqx;
+          std::memcpy(L, Laux, 16);
+          std::copy(on_grid_aux, on_grid_aux + 2, on_grid);
+        }
+      }
+      if ((!on_grid[0] || !on_grid[1]) && scale > 0) {
+        const float id = 1 / scale;
+        for (int k = 0; k < 2; ++k) {
+          if (on_grid[k]) continue;
+          const int u = group_code(id, xval + 8 * k, L + 8 * k);
+          if (lat.map[u] < 0) lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
+        }
+        float sumq2;
+        const float sumqx = fit(weight, xval, L, 16, sumq2);
+        if (sumq2 > 0) scale = sumqx / sumq2;
+      }
+      if (scale < 0) {
+        scale = -scale;
+        for (uint8_t& s : block_signs) s = static_cast<uint8_t>(~s & 127);
+      }
+      for (int k = 0; k < 2; ++k)
+        q2[2 * ib + k] = static_cast<uint16_t>(lat.index_of(L + 8 * k, xval + 8 * k, waux + 8 * k) | (block_signs[k] << 9));
+      scales[ib] = scale;
+      max_scale = std::max(max_scale, scale);
+    }
+    BlockIQ2_XS& b = y[ibl];
+    std::memset(&b, 0, sizeof b);
+    if (!max_scale) continue;
+    const float d = max_scale / 31;
+    b.d = f2h(d);
+    const float id = 1 / d;
+    for (int ib = 0; ib < kQK_K / 16; ib += 2)
+      b.scales[ib / 2] = static_cast<uint8_t>(scale_code(id, scales[ib]) | (scale_code(id, scales[ib + 1]) << 4));
+    std::memcpy(b.qs, q2, sizeof q2);
+  }
+}
+
+}  // namespace airlock::quant
