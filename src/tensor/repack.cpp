@@ -38,7 +38,8 @@ constexpr RepackRow kRows[] = {
     {TensorType::Q2_K, CpuPath::Avx512, {repack_lanes::group_bytes_q2_K, repack_lanes::pack_q2_K, repack_lanes::tile_q2_K_avx512}},
     {TensorType::IQ3_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq3_s, repack_lanes::pack_iq3_s, repack_lanes::tile_iq3_s_avx512}},
     {TensorType::IQ2_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq2_s, repack_lanes::pack_iq2_s, repack_lanes::tile_iq2_s_avx512}},
-    {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
+    {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512,
+      repack_lanes::act_row_bytes_bf16, repack_lanes::bf16_pairs_avx512},
      has_avx512_bf16},
 };
 
