@@ -92,10 +92,12 @@ BENCHMARK_CAPTURE(BM_Matmul1T, q4_K, TensorType::Q4_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul1T, q6_K, TensorType::Q6_K)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul1T, q8_0, TensorType::Q8_0)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Matmul1T, f16, TensorType::F16)->Apply(shapes);
+BENCHMARK_CAPTURE(BM_Matmul1T, bf16, TensorType::BF16)->Apply(shapes);
 BENCHMARK_CAPTURE(BM_MatmulPool, q4_0, TensorType::Q4_0)->Apply(pool_shapes);
 BENCHMARK_CAPTURE(BM_MatmulPool, q4_K, TensorType::Q4_K)->Apply(pool_shapes);
 BENCHMARK_CAPTURE(BM_MatmulPool, q6_K, TensorType::Q6_K)->Apply(pool_shapes);
 BENCHMARK_CAPTURE(BM_MatmulPool, q8_0, TensorType::Q8_0)->Apply(pool_shapes);
 BENCHMARK_CAPTURE(BM_MatmulPool, f16, TensorType::F16)->Apply(pool_shapes);
+BENCHMARK_CAPTURE(BM_MatmulPool, bf16, TensorType::BF16)->Apply(pool_shapes);
 
 BENCHMARK_MAIN();

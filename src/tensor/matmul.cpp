@@ -32,6 +32,23 @@ void check(const WeightView& w, const TypeTraits& tr) {
   if (!vec_dot_kernel(tr, CpuPath::Scalar)) fail("no dot-product kernel for this type");
 }
 
+// n_tokens rows of x (cols floats each) through `convert` into buf, `row` bytes per token; the
+// result lives in buf. The workers write through the caller's buffer (buf is the calling thread's
+// thread_local: naming it inside the lambda would give each worker its own).
+const uint8_t* convert_activations(const float* x, int64_t cols, int64_t n_tokens, size_t row, FromFloatFn convert,
+                                   std::vector<uint8_t>& buf, ThreadPool* pool) {
+  if (buf.size() < row * static_cast<size_t>(n_tokens)) buf.resize(row * static_cast<size_t>(n_tokens));
+  uint8_t* out = buf.data();
+  auto run = [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) convert(x + t * cols, out + static_cast<size_t>(t) * row, cols);
+  };
+  if (pool && n_tokens > 1)
+    pool->parallel_for(n_tokens, run);
+  else
+    run(0, n_tokens);
+  return out;
+}
+
 }  // namespace
 
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool* pool) {
@@ -42,33 +59,30 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   const kernels::VecDotFn dot = vec_dot_kernel(tr, path);
   const kernels::VecDotMultiFn multi = n_tokens > 1 ? vec_dot_multi_kernel(tr, path) : nullptr;
 
-  // Convert the activations once per call to the type the kernel pairs with this weight type.
-  const TypeTraits& at = type_traits(tr.vec_dot_type);
-  const size_t act_row = *row_bytes(at.type, w.cols);
-  // Reused between calls (decode runs hundreds of small products per token). The workers must use
-  // the calling thread's buffer through `buf`: naming the thread_local inside the lambda would give
-  // each worker its own.
-  thread_local std::vector<uint8_t> converted;
-  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
-  if (at.type != TensorType::F32) {
-    if (converted.size() < act_row * static_cast<size_t>(n_tokens)) converted.resize(act_row * static_cast<size_t>(n_tokens));
-    uint8_t* buf = converted.data();
-    const FromFloatFn quantize = from_float_kernel(at, path);
-    auto convert = [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) quantize(x + t * w.cols, buf + t * act_row, w.cols);
-    };
-    if (pool && n_tokens > 1)
-      pool->parallel_for(n_tokens, convert);
-    else
-      convert(0, n_tokens);
-    act = buf;
-  }
-
   // The packed copy only if it was made for this path's layout (a test or AIRLOCK_CPU may have
   // lowered the path since); it covers the whole groups, the tail rows use the row kernels.
   const RepackKernels* packed = w.packed && w.packed_layout == repack_kernels(w.type, path) ? w.packed_layout : nullptr;
   const int64_t packed_tiles = packed ? w.rows / kRowTile : 0;
+  const int64_t n_tiles = (w.rows + kRowTile - 1) / kRowTile;
   const size_t group_bytes = packed ? packed->group_bytes(w.cols) : 0;
+  const bool own_act_format = packed && packed->act_from_float;
+
+  // Convert the activations once per call: to the type the row kernels pair with this weight type
+  // (where any row uses them), and to the packed layout's own format where it has one. Reused
+  // between calls (decode runs hundreds of small products per token).
+  const TypeTraits& at = type_traits(tr.vec_dot_type);
+  const size_t act_row = *row_bytes(at.type, w.cols);
+  const uint8_t* act = reinterpret_cast<const uint8_t*>(x);
+  if (at.type != TensorType::F32 && (!own_act_format || packed_tiles < n_tiles)) {
+    thread_local std::vector<uint8_t> converted;
+    act = convert_activations(x, w.cols, n_tokens, act_row, from_float_kernel(at, path), converted, pool);
+  }
+  const size_t tile_act_row = own_act_format ? packed->act_row_bytes(w.cols) : act_row;
+  const uint8_t* tile_act = act;
+  if (own_act_format) {
+    thread_local std::vector<uint8_t> converted_for_tiles;
+    tile_act = convert_activations(x, w.cols, n_tokens, tile_act_row, packed->act_from_float, converted_for_tiles, pool);
+  }
 
   const auto* base = static_cast<const uint8_t*>(w.data);
   auto tiles = [&](int64_t tile0, int64_t tile1) {
@@ -78,8 +92,8 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
         const void* group = static_cast<const uint8_t*>(w.packed) + static_cast<size_t>(tile) * group_bytes;
         for (int64_t t0 = 0; t0 < n_tokens; t0 += kMaxTileTokens) {
           const int count = static_cast<int>(std::min<int64_t>(kMaxTileTokens, n_tokens - t0));
-          packed->tile(w.cols, group, act + static_cast<size_t>(t0) * act_row, act_row, count, y + t0 * w.rows + r0,
-                       static_cast<size_t>(w.rows));
+          packed->tile(w.cols, group, tile_act + static_cast<size_t>(t0) * tile_act_row, tile_act_row, count,
+                       y + t0 * w.rows + r0, static_cast<size_t>(w.rows));
         }
         continue;
       }
@@ -103,7 +117,6 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
       }
     }
   };
-  const int64_t n_tiles = (w.rows + kRowTile - 1) / kRowTile;
   if (pool)
     pool->parallel_for(n_tiles, tiles);
   else

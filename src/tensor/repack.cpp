@@ -51,7 +51,8 @@ constexpr RepackRow kRows[] = {
     {TensorType::IQ1_S, CpuPath::Avx512, {repack_lanes::group_bytes_iq1_s, repack_lanes::pack_iq1_s, repack_lanes::tile_iq1_s_avx512}},
     {TensorType::IQ1_M, CpuPath::Avx512, {repack_lanes::group_bytes_iq1_m, repack_lanes::pack_iq1_m, repack_lanes::tile_iq1_m_avx512}},
     {TensorType::TQ1_0, CpuPath::Avx512, {repack_lanes::group_bytes_tq1_0, repack_lanes::pack_tq1_0, repack_lanes::tile_tq1_0_avx512}},
-    {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512},
+    {TensorType::BF16, CpuPath::Avx512, {repack_lanes::group_bytes_bf16, repack_lanes::pack_bf16, repack_lanes::tile_bf16_avx512,
+      repack_lanes::act_row_bytes_bf16, repack_lanes::bf16_pairs_avx512},
      has_avx512_bf16},
 };
 

@@ -22,8 +22,14 @@ struct RepackKernels {
   size_t (*group_bytes)(int64_t cols);                                        // bytes of one packed group
   void (*pack)(const void* rows, size_t row_stride, int64_t cols, void* dst); // 16 rows -> one group
   // out[t * out_stride + r] = dot(row r, activation t) for r < 16, t < n_tokens (1..kMaxTileTokens);
-  // activations already converted to the type's vec_dot_type, a_stride bytes apart.
+  // activations already converted (by act_from_float, else to the type's vec_dot_type), a_stride
+  // bytes apart.
   void (*tile)(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out, size_t out_stride);
+  // The tile's own activation format, for a layout that reads activations unlike the type's row
+  // kernels (nullptr: the vec_dot_type rows): bytes of one token's row, and its conversion, done
+  // once per matmul rather than inside every tile call.
+  size_t (*act_row_bytes)(int64_t cols) = nullptr;
+  FromFloatFn act_from_float = nullptr;
 };
 
 const RepackKernels* repack_kernels(TensorType type, CpuPath path);  // nullptr: no packed layout

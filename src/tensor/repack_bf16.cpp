@@ -1,4 +1,5 @@
-// Packs 16 BF16 rows into one rows-in-lanes group (layout in repack_bf16.h).
+// Packs 16 BF16 rows into one rows-in-lanes group, and sizes the tile's activation rows (layouts
+// in repack_bf16.h).
 #include "tensor/repack_bf16.h"
 
 #include <cstring>
@@ -9,17 +10,14 @@
 
 namespace airlock::repack_lanes {
 
-namespace {
-
-// Columns rounded up to the tile kernel's 64-column step; the padding holds zeros.
-int64_t padded_cols(int64_t cols) {
+int64_t bf16_padded_cols(int64_t cols) {
   if (cols <= 0) throw Error("bf16 repack: " + std::to_string(cols) + " columns");
   return (cols + kBf16StepCols - 1) / kBf16StepCols * kBf16StepCols;
 }
 
-}  // namespace
+size_t group_bytes_bf16(int64_t cols) { return static_cast<size_t>(bf16_padded_cols(cols)) * 2 * kRepackRows; }
 
-size_t group_bytes_bf16(int64_t cols) { return static_cast<size_t>(padded_cols(cols)) * 2 * kRepackRows; }
+size_t act_row_bytes_bf16(int64_t cols) { return static_cast<size_t>(bf16_padded_cols(cols)) * 2; }
 
 void pack_bf16(const void* rows, size_t row_stride, int64_t cols, void* dst) {
   auto* out = static_cast<uint8_t*>(dst);

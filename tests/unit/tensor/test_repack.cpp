@@ -4,6 +4,7 @@
 // |w| * |a| over the row.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -13,6 +14,7 @@
 #include "airlock/error.h"
 #include "random_blocks.h"
 #include "tensor/cpu_path.h"
+#include "tensor/fp16.h"
 #include "tensor/matmul.h"
 #include "tensor/repack.h"
 #include "tensor/repack_weights.h"
@@ -158,20 +160,52 @@ TEST(Repack, MatmulMatchesScalarKernel) {
   }
 }
 
-// BF16 rows of any length: the packed copy is padded to the tile's 64-column step with zeros, and
-// the tile reads no activation past the row.
+// BF16 rows of any length: the packed copy and the converted activations are padded to the
+// tile's 64-column step with zeros; rows past the last whole group (37 = 2 * 16 + 5) take the row
+// kernel on the F32 activations while the groups read the BF16 ones.
 TEST(Repack, Bf16AnyRowLength) {
   EXPECT_EQ(repack_kernels(TensorType::BF16, CpuPath::Avx512) != nullptr, has_avx512_bf16());
   if (!has_avx512_bf16() || active_cpu_path() != CpuPath::Avx512) GTEST_SKIP() << "no AVX-512 BF16: the BF16 tile cannot run";
   std::mt19937 rng(13);
+  ThreadPool pool(2);
   for (int64_t cols : {1, 2, 37, 64, 100, 130}) {
-    const Quantized q = random_weights(TensorType::BF16, 32, cols, rng);
+    const Quantized q = random_weights(TensorType::BF16, 37, cols, rng);
     WeightView w = q.view();
     WeightView* views[] = {&w};
     const auto owner = pack_weights(views, CpuPath::Avx512, nullptr);
     ASSERT_NE(w.packed, nullptr);
-    const std::vector<float> x = random_activations(9, cols, rng);
-    for (int64_t n : {1, 3, 9}) check_against_scalar(q, w, x, n, nullptr);
+    const int64_t max_tokens = 2 * kMaxTileTokens + 1;
+    const std::vector<float> x = random_activations(max_tokens, cols, rng);
+    for (int64_t n = 1; n <= max_tokens; ++n) check_against_scalar(q, w, x, n, n % 2 ? &pool : nullptr);
+  }
+}
+
+// The BF16 tile's activation pre-pass: each value rounded as fp16::float_to_bf16 rounds it (nearest
+// even, NaN kept), zeros up to the padded length, nothing written past it.
+TEST(Repack, Bf16ActivationPrePass) {
+  const RepackKernels* k = repack_kernels(TensorType::BF16, CpuPath::Avx512);
+  if (!k) GTEST_SKIP() << "no AVX-512 BF16: the pre-pass cannot run";
+  ASSERT_NE(k->act_from_float, nullptr);
+  std::mt19937 rng(17);
+  std::normal_distribution<float> g(0.0f, 100.0f);
+  for (int64_t cols : {1, 2, 3, 15, 16, 17, 31, 33, 63, 64, 65, 127, 130, 2048}) {
+    const size_t bytes = k->act_row_bytes(cols);
+    EXPECT_EQ(bytes, static_cast<size_t>((cols + 63) / 64 * 64 * 2)) << cols;
+    std::vector<float> x(static_cast<size_t>(cols));
+    for (auto& v : x) v = g(rng);
+    x[0] = NAN;
+    if (cols > 2) x[2] = INFINITY;
+    if (cols > 1) x[cols - 1] = std::bit_cast<float>(0x3f808000u);  // exactly between two BF16 values
+    constexpr uint8_t kGuard = 0xa5;
+    std::vector<uint8_t> out(bytes + 64, kGuard);
+    k->act_from_float(x.data(), out.data(), cols);
+    for (int64_t c = 0; c < cols; ++c) {
+      uint16_t h;
+      std::memcpy(&h, out.data() + 2 * c, 2);
+      EXPECT_EQ(h, fp16::float_to_bf16(x[c])) << "cols " << cols << " column " << c;
+    }
+    for (size_t i = 2 * static_cast<size_t>(cols); i < bytes; ++i) ASSERT_EQ(out[i], 0) << "cols " << cols << " byte " << i;
+    for (size_t i = bytes; i < out.size(); ++i) ASSERT_EQ(out[i], kGuard) << "cols " << cols << " wrote past the row";
   }
 }
 
