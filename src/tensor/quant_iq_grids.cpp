@@ -25,6 +25,7 @@ constexpr uint8_t kIQ2Levels[] = {8, 25, 43};
 constexpr uint8_t kIQ3XXSLevels[] = {4, 12, 20, 28, 36, 44, 52, 62};
 constexpr uint8_t kIQ3SLevels[] = {1, 3, 5, 7, 9, 11, 13, 15};
 constexpr uint8_t kIQ1Levels[] = {0xff, 0, 1};
+constexpr uint8_t kIQ1LevelsTimes8Plus8[] = {0, 8, 16};
 
 constexpr uint64_t byte_mask(unsigned bits) {
   uint64_t m = 0;
@@ -52,6 +53,7 @@ const std::array<uint64_t, 1024> kIQ2SGrid = expand<uint64_t>(kIQ2SCodes, kIQ2Le
 const std::array<uint32_t, 256> kIQ3XXSGrid = expand<uint32_t>(kIQ3XXSCodes, kIQ3XXSLevels);
 const std::array<uint32_t, 512> kIQ3SGrid = expand<uint32_t>(kIQ3SCodes, kIQ3SLevels);
 const std::array<uint64_t, 2048> kIQ1SGrid = expand<uint64_t>(kIQ1SCodes, kIQ1Levels);
+const std::array<uint64_t, 2048> kIQ1SGridUnsigned = expand<uint64_t>(kIQ1SCodes, kIQ1LevelsTimes8Plus8);
 const std::array<uint64_t, 128> kSignMask = masks<128>(true);
 const std::array<uint64_t, 256> kByteMask = masks<256>(false);
 

@@ -58,7 +58,10 @@ void pack_iq1_m(const void* rows, size_t row_stride, int64_t cols, void* dst) {
       for (int g = 0; g < 32; ++g) out[32 + 16 * g + r] = b.qs[g];
       // qh[p] holds the nibbles of groups 2p (low) and 2p + 1 (high) already.
       for (int p = 0; p < 16; ++p) out[32 + 512 + 16 * p + r] = b.qh[p];
-      for (int ib = 0; ib < 8; ++ib) out[32 + 512 + 256 + 16 * ib + r] = static_cast<uint8_t>((sc[ib / 2] >> (6 * (ib % 2))) & 0x3f);
+      for (int ib = 0; ib < 8; ++ib) {
+        const unsigned six = (sc[ib / 2] >> (6 * (ib % 2))) & 0x3f;
+        out[32 + 512 + 256 + 16 * ib + r] = static_cast<uint8_t>((six & 7) | (six >> 3) << 4);
+      }
     }
 }
 

@@ -1,10 +1,11 @@
 // The AVX-512 VNNI tile kernel shared by the packed lattice i-quants (IQ2_XXS, IQ2_XS, IQ2_S,
-// IQ3_XXS, IQ3_S; layouts in repack_iq_xxs.h, repack_iq2_xs.h, repack_iq2_s.h, repack_iq3_s.h).
+// IQ3_XXS, IQ3_S, IQ1_S, IQ1_M; layouts in repack_iq_xxs.h, repack_iq2_xs.h, repack_iq2_s.h,
+// repack_iq3_s.h, repack_iq1.h).
 // Per 8-element group a format hands over every row's eight grid values (scalar loads and
 // inserts: on Zen 4 they build the vectors about three times faster than vpgatherdd), two
 // vpermt2d split them into each row's first and last four, masked subtractions apply the signs,
 // and +64 makes them unsigned for vpdpbusd; each token's sub-block sum starts at -64 * its bsums
-// and is scaled by the row's 2s + 1.
+// and is scaled by the row's 2s + 1. IQ1 has no signs: its entries arrive unsigned already.
 // Include only from *_avx512.cpp files.
 #pragma once
 #include <immintrin.h>
@@ -26,6 +27,18 @@ namespace airlock::repack_lanes::lattice {
 //   kSignsAt         offset of signs[32][2]: uint64, half h, bit 4r + j = sign of element 8g + 4h + j of row r
 //   kFactor          the format's power of two: value = d * kFactor * (2s + 1) * grid
 //   Rows(block)      prepares a block; rows.entries(g, r0) = grid entries of group g, row r0 + k in 64-bit lane k
+// A format without signs provides kUnsignedBias instead of kSignsAt: its entries are the bytes
+// value + kUnsignedBias, each >= 0, and go to vpdpbusd as they are.
+template <class F>
+concept Unsigned = requires { F::kUnsignedBias; };
+
+template <class F>
+constexpr int bias() {
+  if constexpr (Unsigned<F>)
+    return F::kUnsignedBias;
+  else
+    return 64;
+}
 
 // Eight 64-bit values, element k in lane k.
 static inline __m512i lanes8(const uint64_t (&v)[8]) {
@@ -45,7 +58,7 @@ template <class F, int NT>
 void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_stride, float* out, size_t out_stride) {
   using kernels::avx512::broadcast4;
   constexpr int kG = F::kGroupsPerScale;
-  const __m512i sixty_four = _mm512_set1_epi8(64), zero = _mm512_setzero_si512();
+  [[maybe_unused]] const __m512i sixty_four = _mm512_set1_epi8(64), zero = _mm512_setzero_si512();
   // 32-bit lane r of the first (last) half: the first (last) four bytes of row r's grid entry.
   const __m512i first_four = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i last_four = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -59,7 +72,6 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) a[t] = reinterpret_cast<const quant::BlockQ8_K*>(act + static_cast<size_t>(t) * a_stride) + i;
     const typename F::Rows rows(group);
-    const uint8_t* signs = group + F::kSignsAt;
     __m512i isum[NT];
     #pragma GCC unroll 8
     for (int t = 0; t < NT; ++t) isum[t] = _mm512_setzero_si512();
@@ -70,7 +82,7 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
         int bsum = 0;
         #pragma GCC unroll 2
         for (int k = 0; k < kG / 2; ++k) bsum += a[t]->bsums[s * kG / 2 + k];
-        sub[t] = _mm512_set1_epi32(-64 * bsum);
+        sub[t] = _mm512_set1_epi32(-bias<F>() * bsum);
       }
       #pragma GCC unroll 4
       for (int q = 0; q < kG; ++q) {
@@ -80,9 +92,12 @@ void tile(int64_t cols, const uint8_t* group, const uint8_t* act, size_t a_strid
                                  _mm512_permutex2var_epi32(rows0to7, last_four, rows8to15)};
         #pragma GCC unroll 2
         for (int half = 0; half < 2; ++half) {
-          uint64_t m;
-          std::memcpy(&m, signs + 16 * g + 8 * half, 8);
-          const __m512i u = _mm512_add_epi8(_mm512_mask_sub_epi8(mags[half], m, zero, mags[half]), sixty_four);
+          __m512i u = mags[half];
+          if constexpr (!Unsigned<F>) {
+            uint64_t m;
+            std::memcpy(&m, group + F::kSignsAt + 16 * g + 8 * half, 8);
+            u = _mm512_add_epi8(_mm512_mask_sub_epi8(u, m, zero, u), sixty_four);
+          }
           #pragma GCC unroll 8
           for (int t = 0; t < NT; ++t) sub[t] = _mm512_dpbusd_epi32(sub[t], u, broadcast4(a[t]->qs + 8 * g + 4 * half));
         }
