@@ -16,7 +16,8 @@ const std::vector<FileType>& file_types() {
       {"BF16", 32, TensorType::BF16},   {"Q8_0", 7, TensorType::Q8_0},
       {"Q4_0", 2, TensorType::Q4_0},    {"Q4_1", 3, TensorType::Q4_1},
       {"Q5_0", 8, TensorType::Q5_0},    {"Q5_1", 9, TensorType::Q5_1},
-      {"Q2_K", 10, TensorType::Q2_K},   {"Q3_K_S", 11, TensorType::Q3_K},
+      {"Q2_K", 10, TensorType::Q2_K},   {"Q2_K_S", 21, TensorType::Q2_K},
+      {"Q3_K_S", 11, TensorType::Q3_K},
       {"Q3_K_M", 12, TensorType::Q3_K}, {"Q3_K_L", 13, TensorType::Q3_K},
       {"Q4_K_S", 14, TensorType::Q4_K}, {"Q4_K_M", 15, TensorType::Q4_K},
       {"Q5_K_S", 16, TensorType::Q5_K}, {"Q5_K_M", 17, TensorType::Q5_K},
@@ -115,6 +116,7 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     else if (contains(name, "attn_output.weight") && is_iq2_s) t = TensorType::IQ3_S;
   } else if (contains(name, "attn_v.weight")) {
     if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
+    else if (f == "Q2_K_S" && n_gqa >= 4) t = TensorType::Q4_K;
     else if (f == "IQ3_XXS") t = n_gqa >= 4 ? TensorType::Q4_K : has_imatrix ? TensorType::IQ3_XXS : TensorType::IQ3_S;
     else if (f == "Q3_K_M") t = i_layer < 2 ? TensorType::Q5_K : TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
@@ -125,6 +127,7 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     else if (f == "Q4_K_S" && i_layer < 4) t = TensorType::Q5_K;
   } else if (contains(name, "ffn_down")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
+    else if (f == "Q2_K_S" && i_layer < n_layer / 8) t = TensorType::Q4_K;
     else if (f == "IQ3_XXS" && !has_imatrix) t = i_layer < n_layer / 8 ? TensorType::Q4_K : TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < n_layer / 16 ? TensorType::Q5_K : TensorType::Q4_K;
     else if (f == "IQ3_M" && i_layer < n_layer / 8) t = TensorType::Q4_K;
@@ -157,6 +160,11 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     if (ne[0] % type_traits(t).block_size != 0) t = TensorType::F16;
   }
   return t;
+}
+
+bool needs_importances(const FileType& ft, const std::string& name, TensorType t) {
+  if (!type_traits(t).from_float) return true;
+  return ft.name == "Q2_K_S" && t == TensorType::Q2_K && name != "token_embd.weight";
 }
 
 bool is_quantizable(const std::string& name, uint32_t n_dims) {
