@@ -27,17 +27,6 @@ constexpr float kEpsIQ2S = 1e-8f;  // the reference's smallest block maximum for
 
 using Lattice = IqLattice<8, 2>;
 
-// Our tables hold base-3 codes; the lattice wants 2 bits per coordinate.
-template <size_t N>
-std::vector<uint32_t> two_bit_codes(const uint16_t (&codes)[N]) {
-  std::vector<uint32_t> out(N);
-  for (size_t k = 0; k < N; ++k) {
-    unsigned c = codes[k];
-    for (int i = 0; i < 8; ++i, c /= 3) out[k] |= (c % 3) << (2 * i);
-  }
-  return out;
-}
-
 const Lattice& lattice_256() {
   static const Lattice l(two_bit_codes(kIQ2XXSCodes), kMapSize, 2);
   return l;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cfloat>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -111,6 +112,17 @@ struct IqLattice {
     return 0;
   }
 };
+
+// The IQ1/IQ2 tables hold base-3 codes of 8 levels; their lattice wants 2 bits per coordinate.
+template <size_t N>
+std::vector<uint32_t> two_bit_codes(const uint16_t (&codes)[N]) {
+  std::vector<uint32_t> out(N);
+  for (size_t k = 0; k < N; ++k) {
+    unsigned c = codes[k];
+    for (int i = 0; i < 8; ++i, c /= 3) out[k] |= (c % 3) << (2 * i);
+  }
+  return out;
+}
 
 // Sign bits of 8 values whose magnitudes go to xval; with `even_parity` (formats that store 7 sign
 // bits per 8 and imply the eighth) an odd count of negatives flips the value whose weighted square
