@@ -48,8 +48,9 @@ AIRLOCK_QUANT_WEIGHTED(iq3_s)
 AIRLOCK_QUANT_WEIGHTED(iq2_xxs)
 AIRLOCK_QUANT_WEIGHTED(iq2_xs)
 AIRLOCK_QUANT_WEIGHTED(iq2_s)
-// IQ1_S (quant_iq1.cpp), likewise.
+// IQ1_S and IQ1_M (quant_iq1.cpp), likewise.
 AIRLOCK_QUANT_WEIGHTED(iq1_s)
+AIRLOCK_QUANT_WEIGHTED(iq1_m)
 #undef AIRLOCK_QUANT_WEIGHTED
 
 // IQ3_XXS and IQ3_S (quant_iq3.cpp): lattice searches weighted by x^2, as llama.cpp quantizes them

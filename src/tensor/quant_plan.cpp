@@ -27,7 +27,7 @@ const std::vector<FileType>& file_types() {
       {"IQ3_M", 27, TensorType::IQ3_S},  {"IQ2_XXS", 19, TensorType::IQ2_XXS},
       {"IQ2_XS", 20, TensorType::IQ2_XS},  {"IQ2_S", 28, TensorType::IQ2_XS},
       {"IQ2_M", 29, TensorType::IQ2_S},   {"IQ3_XXS", 23, TensorType::IQ3_XXS},
-      {"IQ1_S", 24, TensorType::IQ1_S},
+      {"IQ1_S", 24, TensorType::IQ1_S},   {"IQ1_M", 31, TensorType::IQ1_M},
   };
   return t;
 }
@@ -62,7 +62,8 @@ TensorType fallback_for(TensorType t) {
     case TensorType::IQ2_XXS:
     case TensorType::IQ2_XS:
     case TensorType::IQ2_S:
-    case TensorType::IQ1_S: return TensorType::IQ4_NL;
+    case TensorType::IQ1_S:
+    case TensorType::IQ1_M: return TensorType::IQ4_NL;
     case TensorType::Q4_K: return TensorType::Q5_0;
     case TensorType::Q5_K: return TensorType::Q5_1;
     case TensorType::Q6_K: return TensorType::Q8_0;
@@ -99,7 +100,8 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
   if (!type_traits(t).quantized) return t;
   const std::string& f = ft.name;
   const bool is_iq4 = f == "IQ4_NL" || f == "IQ4_XS";
-  const bool is_iq2 = f == "IQ2_XXS" || f == "IQ2_XS" || f == "IQ2_S" || f == "IQ2_M" || f == "IQ1_S";
+  const bool is_iq2 = f == "IQ2_XXS" || f == "IQ2_XS" || f == "IQ2_S" || f == "IQ2_M" || f == "IQ1_S" ||
+                      f == "IQ1_M";
   // IQ2_S and IQ2_M (mostly IQ2_XS / IQ2_S tensors) fall back on IQ3_S where the others use Q2_K.
   const bool is_iq2_s = f == "IQ2_S" || f == "IQ2_M";
   const TensorType iq2_more_bits = is_iq2_s ? TensorType::IQ3_S : TensorType::Q2_K;
@@ -116,7 +118,7 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     if (contains(name, "attn_v.weight")) t = n_gqa >= 4 ? TensorType::Q4_K : iq2_more_bits;
     else if (contains(name, "ffn_down") && i_layer < n_layer / 8) t = iq2_more_bits;
     else if (contains(name, "attn_output.weight") && is_iq2_s) t = TensorType::IQ3_S;
-    else if (contains(name, "attn_output.weight") && f == "IQ1_S") t = TensorType::IQ2_XXS;
+    else if (contains(name, "attn_output.weight") && (f == "IQ1_S" || f == "IQ1_M")) t = TensorType::IQ2_XXS;
   } else if (contains(name, "attn_v.weight")) {
     if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
     else if (f == "Q2_K_S" && n_gqa >= 4) t = TensorType::Q4_K;

@@ -180,7 +180,7 @@ const char* const kImatrixFileTypes[] = {"Q4_0",   "Q4_1",   "Q5_0",   "Q5_1",  
                                          "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
                                          "Q6_K",   "IQ4_NL", "IQ4_XS", "Q8_0",   "IQ3_XS", "IQ3_S",
                                          "IQ3_M",  "IQ2_XXS", "IQ2_XS", "IQ2_S",  "IQ2_M",  "IQ3_XXS",
-                                         "Q2_K_S", "IQ1_S"};
+                                         "Q2_K_S", "IQ1_S",  "IQ1_M"};
 
 class QuantizeReferenceImatrix : public QuantizeReference {};
 
