@@ -86,7 +86,7 @@ void quantize_gguf(const std::filesystem::path& src, const std::filesystem::path
                   ", which cannot be converted to " + type_name(types[i]));
     importances[i] = importances_for(im, f->tensors()[i], types[i]);
     // As llama-quantize: the 2-bit types are not written without importances.
-    if (!type_traits(types[i]).from_float && !importances[i])
+    if (needs_importances(*ft, shapes[i].name, types[i]) && !importances[i])
       throw Error("quantize: " + ft->name + " needs an importance matrix (--imatrix) with an entry for " +
                   shapes[i].name + ", which becomes " + type_name(types[i]));
   }

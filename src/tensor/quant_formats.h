@@ -43,9 +43,14 @@ AIRLOCK_QUANT_WEIGHTED(iq4_nl)
 AIRLOCK_QUANT_WEIGHTED(iq4_xs)
 AIRLOCK_QUANT_WEIGHTED(iq3_xxs)
 AIRLOCK_QUANT_WEIGHTED(iq3_s)
-// IQ2_XXS and IQ2_XS (quant_iq2.cpp) exist only weighted: llama.cpp refuses them without a matrix.
+// IQ2_XXS, IQ2_XS and IQ2_S (quant_iq2.cpp) exist only weighted: llama.cpp refuses them without a
+// matrix.
 AIRLOCK_QUANT_WEIGHTED(iq2_xxs)
 AIRLOCK_QUANT_WEIGHTED(iq2_xs)
+AIRLOCK_QUANT_WEIGHTED(iq2_s)
+// IQ1_S and IQ1_M (quant_iq1.cpp), likewise.
+AIRLOCK_QUANT_WEIGHTED(iq1_s)
+AIRLOCK_QUANT_WEIGHTED(iq1_m)
 #undef AIRLOCK_QUANT_WEIGHTED
 
 // IQ3_XXS and IQ3_S (quant_iq3.cpp): lattice searches weighted by x^2, as llama.cpp quantizes them

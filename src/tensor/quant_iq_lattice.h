@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cfloat>
+#include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -29,16 +31,24 @@ struct IqLattice {
     }
     std::vector<int> dist(n);
     std::vector<std::pair<int, int>> near;
+    // Raw pointers in the distance loop: it runs map_size x grid size times, and unoptimised
+    // (sanitizer) builds would otherwise call an accessor per coordinate.
+    const int8_t* points = grid.empty() ? nullptr : grid.front().data();
+    int* dists = dist.data();
     for (int u = 0; u < map_size; ++u) {
       if (map[u] >= 0) continue;
       const auto pos = point(static_cast<uint32_t>(u));
+      const int8_t* p = pos.data();
       // The nwant smallest distinct distances, then the points at those, sorted as the reference
       // sorts all of them (by distance, then index): the same list without sorting the whole grid.
       std::vector<int> smallest;
+      int largest_kept = INT_MAX;  // smallest.back() once it holds nwant distances
       for (size_t j = 0; j < n; ++j) {
+        const int8_t* g = points + j * Dim;
         int d2 = 0;
-        for (int k = 0; k < Dim; ++k) d2 += (grid[j][k] - pos[k]) * (grid[j][k] - pos[k]);
-        dist[j] = d2;
+        for (int k = 0; k < Dim; ++k) d2 += (g[k] - p[k]) * (g[k] - p[k]);
+        dists[j] = d2;
+        if (d2 >= largest_kept) continue;  // neither new nor among the nwant smallest
         const auto at = std::lower_bound(smallest.begin(), smallest.end(), d2);
         if (at != smallest.end() && *at == d2) continue;
         if (static_cast<int>(smallest.size()) < nwant) {
@@ -47,10 +57,12 @@ struct IqLattice {
           smallest.insert(at, d2);
           smallest.pop_back();
         }
+        if (static_cast<int>(smallest.size()) == nwant) largest_kept = smallest.back();
       }
       near.clear();
+      const int cutoff = smallest.back();
       for (size_t j = 0; j < n; ++j)
-        if (dist[j] <= smallest.back()) near.push_back({dist[j], static_cast<int>(j)});
+        if (dists[j] <= cutoff) near.push_back({dists[j], static_cast<int>(j)});
       std::sort(near.begin(), near.end());
       map[u] = -static_cast<int>(neighbours.size() + 1);
       neighbours.push_back(static_cast<uint16_t>(near.size()));
@@ -111,6 +123,17 @@ struct IqLattice {
     return 0;
   }
 };
+
+// The IQ1/IQ2 tables hold base-3 codes of 8 levels; their lattice wants 2 bits per coordinate.
+template <size_t N>
+std::vector<uint32_t> two_bit_codes(const uint16_t (&codes)[N]) {
+  std::vector<uint32_t> out(N);
+  for (size_t k = 0; k < N; ++k) {
+    unsigned c = codes[k];
+    for (int i = 0; i < 8; ++i, c /= 3) out[k] |= (c % 3) << (2 * i);
+  }
+  return out;
+}
 
 // Sign bits of 8 values whose magnitudes go to xval; with `even_parity` (formats that store 7 sign
 // bits per 8 and imply the eighth) an odd count of negatives flips the value whose weighted square

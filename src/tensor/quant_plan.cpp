@@ -16,7 +16,8 @@ const std::vector<FileType>& file_types() {
       {"BF16", 32, TensorType::BF16},   {"Q8_0", 7, TensorType::Q8_0},
       {"Q4_0", 2, TensorType::Q4_0},    {"Q4_1", 3, TensorType::Q4_1},
       {"Q5_0", 8, TensorType::Q5_0},    {"Q5_1", 9, TensorType::Q5_1},
-      {"Q2_K", 10, TensorType::Q2_K},   {"Q3_K_S", 11, TensorType::Q3_K},
+      {"Q2_K", 10, TensorType::Q2_K},   {"Q2_K_S", 21, TensorType::Q2_K},
+      {"Q3_K_S", 11, TensorType::Q3_K},
       {"Q3_K_M", 12, TensorType::Q3_K}, {"Q3_K_L", 13, TensorType::Q3_K},
       {"Q4_K_S", 14, TensorType::Q4_K}, {"Q4_K_M", 15, TensorType::Q4_K},
       {"Q5_K_S", 16, TensorType::Q5_K}, {"Q5_K_M", 17, TensorType::Q5_K},
@@ -24,7 +25,9 @@ const std::vector<FileType>& file_types() {
       {"IQ4_XS", 30, TensorType::IQ4_XS},
       {"IQ3_XS", 22, TensorType::IQ3_S},  {"IQ3_S", 26, TensorType::IQ3_S},
       {"IQ3_M", 27, TensorType::IQ3_S},  {"IQ2_XXS", 19, TensorType::IQ2_XXS},
-      {"IQ2_XS", 20, TensorType::IQ2_XS},
+      {"IQ2_XS", 20, TensorType::IQ2_XS},  {"IQ2_S", 28, TensorType::IQ2_XS},
+      {"IQ2_M", 29, TensorType::IQ2_S},   {"IQ3_XXS", 23, TensorType::IQ3_XXS},
+      {"IQ1_S", 24, TensorType::IQ1_S},   {"IQ1_M", 31, TensorType::IQ1_M},
   };
   return t;
 }
@@ -57,7 +60,10 @@ TensorType fallback_for(TensorType t) {
     case TensorType::IQ3_XXS:
     case TensorType::IQ3_S:
     case TensorType::IQ2_XXS:
-    case TensorType::IQ2_XS: return TensorType::IQ4_NL;
+    case TensorType::IQ2_XS:
+    case TensorType::IQ2_S:
+    case TensorType::IQ1_S:
+    case TensorType::IQ1_M: return TensorType::IQ4_NL;
     case TensorType::Q4_K: return TensorType::Q5_0;
     case TensorType::Q5_K: return TensorType::Q5_1;
     case TensorType::Q6_K: return TensorType::Q8_0;
@@ -94,20 +100,29 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
   if (!type_traits(t).quantized) return t;
   const std::string& f = ft.name;
   const bool is_iq4 = f == "IQ4_NL" || f == "IQ4_XS";
-  const bool is_iq2 = f == "IQ2_XXS" || f == "IQ2_XS";
+  const bool is_iq2 = f == "IQ2_XXS" || f == "IQ2_XS" || f == "IQ2_S" || f == "IQ2_M" || f == "IQ1_S" ||
+                      f == "IQ1_M";
+  // IQ2_S and IQ2_M (mostly IQ2_XS / IQ2_S tensors) fall back on IQ3_S where the others use Q2_K.
+  const bool is_iq2_s = f == "IQ2_S" || f == "IQ2_M";
+  const TensorType iq2_more_bits = is_iq2_s ? TensorType::IQ3_S : TensorType::Q2_K;
   const bool is_output = name == "output.weight" || (!has_output && name == "token_embd.weight");
   if (is_output) {
     if (ne[0] % type_traits(t).block_size != 0) t = TensorType::Q8_0;
-    else if (is_iq2) t = TensorType::Q5_K;
+    else if (is_iq2 || f == "IQ3_XXS") t = TensorType::Q5_K;
     else if (t != TensorType::Q8_0) t = TensorType::Q6_K;
   } else if (name == "token_embd.weight") {
-    if (is_iq2) t = TensorType::Q2_K;
+    if (is_iq2) t = iq2_more_bits;
+    else if (f == "IQ3_XXS") t = TensorType::IQ3_S;
   } else if (is_iq2) {
     // The 2-bit types keep more bits where errors hurt most.
-    if (contains(name, "attn_v.weight")) t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q2_K;
-    else if (contains(name, "ffn_down") && i_layer < n_layer / 8) t = TensorType::Q2_K;
+    if (contains(name, "attn_v.weight")) t = n_gqa >= 4 ? TensorType::Q4_K : iq2_more_bits;
+    else if (contains(name, "ffn_down") && i_layer < n_layer / 8) t = iq2_more_bits;
+    else if (contains(name, "attn_output.weight") && is_iq2_s) t = TensorType::IQ3_S;
+    else if (contains(name, "attn_output.weight") && (f == "IQ1_S" || f == "IQ1_M")) t = TensorType::IQ2_XXS;
   } else if (contains(name, "attn_v.weight")) {
     if (f == "Q2_K") t = n_gqa >= 4 ? TensorType::Q4_K : TensorType::Q3_K;
+    else if (f == "Q2_K_S" && n_gqa >= 4) t = TensorType::Q4_K;
+    else if (f == "IQ3_XXS") t = n_gqa >= 4 ? TensorType::Q4_K : has_imatrix ? TensorType::IQ3_XXS : TensorType::IQ3_S;
     else if (f == "Q3_K_M") t = i_layer < 2 ? TensorType::Q5_K : TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
     else if (is_iq4 && n_gqa >= 4) t = TensorType::Q5_K;
@@ -117,6 +132,8 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     else if (f == "Q4_K_S" && i_layer < 4) t = TensorType::Q5_K;
   } else if (contains(name, "ffn_down")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
+    else if (f == "Q2_K_S" && i_layer < n_layer / 8) t = TensorType::Q4_K;
+    else if (f == "IQ3_XXS" && !has_imatrix) t = i_layer < n_layer / 8 ? TensorType::Q4_K : TensorType::Q3_K;
     else if (f == "Q3_K_M") t = i_layer < n_layer / 16 ? TensorType::Q5_K : TensorType::Q4_K;
     else if (f == "IQ3_M" && i_layer < n_layer / 8) t = TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
@@ -129,6 +146,7 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
       t = f == "Q4_0" ? TensorType::Q4_1 : TensorType::Q5_1;
   } else if (contains(name, "attn_output.weight")) {
     if (f == "Q2_K") t = TensorType::Q3_K;
+    else if (f == "IQ3_XXS") t = TensorType::IQ3_S;
     else if (f == "Q3_K_M") t = TensorType::Q4_K;
     else if (f == "Q3_K_L") t = TensorType::Q5_K;
     else if (f == "IQ3_M") t = TensorType::Q4_K;
@@ -138,6 +156,7 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     else if (f == "Q5_K_M") t = TensorType::Q6_K;
   } else if (contains(name, "attn_k.weight") || contains(name, "attn_q.weight")) {
     if (f == "IQ3_XS") t = TensorType::IQ3_XXS;
+    else if (f == "IQ3_XXS") t = TensorType::IQ2_S;
   } else if (contains(name, "ffn_gate") || contains(name, "ffn_up")) {
     if (f == "IQ3_XS" && i_layer >= n_layer / 8 && i_layer < 7 * n_layer / 8) t = TensorType::IQ3_XXS;
   }
@@ -146,6 +165,11 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
     if (ne[0] % type_traits(t).block_size != 0) t = TensorType::F16;
   }
   return t;
+}
+
+bool needs_importances(const FileType& ft, const std::string& name, TensorType t) {
+  if (!type_traits(t).from_float) return true;
+  return ft.name == "Q2_K_S" && t == TensorType::Q2_K && name != "token_embd.weight";
 }
 
 bool is_quantizable(const std::string& name, uint32_t n_dims) {

@@ -37,6 +37,11 @@ TensorType choose_type(const FileType& ft, const std::string& name, const std::a
 // BERT's position/token-type embeddings or the other small tensors it leaves as they are.
 bool is_quantizable(const std::string& name, uint32_t n_dims);
 
+// Whether llama-quantize refuses to write this tensor as `t` in `ft` without an importance-matrix
+// entry for it: the types with no plain quantizer (IQ2_XXS, IQ2_XS, IQ2_S, IQ1_S, IQ1_M) anywhere, and Q2_K in
+// Q2_K_S except token_embd.
+bool needs_importances(const FileType& ft, const std::string& name, TensorType t);
+
 struct TensorShape {
   std::string name;
   std::array<int64_t, 4> ne{1, 1, 1, 1};

@@ -104,7 +104,8 @@ constexpr WeightedQuantizer kWeightedQuantizers[] = {
     {TensorType::Q6_K, quant::quantize_q6_K_weighted},     {TensorType::IQ4_NL, quant::quantize_iq4_nl_weighted},
     {TensorType::IQ4_XS, quant::quantize_iq4_xs_weighted},   {TensorType::IQ3_XXS, quant::quantize_iq3_xxs_weighted},
     {TensorType::IQ3_S, quant::quantize_iq3_s_weighted},     {TensorType::IQ2_XXS, quant::quantize_iq2_xxs_weighted},
-    {TensorType::IQ2_XS, quant::quantize_iq2_xs_weighted},
+    {TensorType::IQ2_XS, quant::quantize_iq2_xs_weighted},     {TensorType::IQ2_S, quant::quantize_iq2_s_weighted},
+    {TensorType::IQ1_S, quant::quantize_iq1_s_weighted},     {TensorType::IQ1_M, quant::quantize_iq1_m_weighted},
 };
 
 bool iequals(std::string_view a, std::string_view b) {

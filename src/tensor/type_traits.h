@@ -68,7 +68,7 @@ kernels::VecDotMultiFn vec_dot_multi_kernel(const TypeTraits& t, CpuPath path);
 FromFloatFn from_float_kernel(const TypeTraits& t, CpuPath path);
 // The importance-weighted quantizer of a type, or nullptr when the type's quantizer takes no
 // importance matrix (Q8_0, the float types) or airlock cannot write it. A type with one but no
-// from_float (IQ2_XXS, IQ2_XS) can only be written with an importance matrix.
+// from_float (IQ2_XXS, IQ2_XS, IQ2_S, IQ1_S, IQ1_M) can only be written with an importance matrix.
 FromFloatWeightedFn from_float_weighted(TensorType t);
 // The fastest dequantizer for the type at or below the path (to_float when there is no SIMD one).
 ToFloatFn to_float_kernel(const TypeTraits& t, CpuPath path);

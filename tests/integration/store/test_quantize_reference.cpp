@@ -179,7 +179,8 @@ void write_random_imatrix(const gguf::File& model, const std::filesystem::path& 
 const char* const kImatrixFileTypes[] = {"Q4_0",   "Q4_1",   "Q5_0",   "Q5_1",   "Q2_K",   "Q3_K_S",
                                          "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M",
                                          "Q6_K",   "IQ4_NL", "IQ4_XS", "Q8_0",   "IQ3_XS", "IQ3_S",
-                                         "IQ3_M",  "IQ2_XXS", "IQ2_XS"};
+                                         "IQ3_M",  "IQ2_XXS", "IQ2_XS", "IQ2_S",  "IQ2_M",  "IQ3_XXS",
+                                         "Q2_K_S", "IQ1_S",  "IQ1_M"};
 
 class QuantizeReferenceImatrix : public QuantizeReference {};
 
@@ -192,9 +193,11 @@ TEST_P(QuantizeReferenceImatrix, SameTensorsAsLlamaQuantize) {
   for (const Shape& s : kShapes) {
     SCOPED_TRACE(std::string(s.name) + " " + ftype + " --imatrix");
     const auto src = dir_->path() / (std::string(s.name) + ".gguf");
-    // The 2-bit types need an entry for every tensor they quantize to them (both quantizers refuse
-    // the partial matrix; ours is checked here).
-    const bool needs_all = ftype.rfind("IQ2", 0) == 0;
+    // The 1- and 2-bit types (IQ1_*, IQ2_*, Q2_K_S) and IQ3_XXS (IQ2_S attn_q/attn_k) need an entry for every
+    // tensor they quantize to them (both quantizers refuse the partial matrix; ours is checked
+    // here). Q2_K_S exempts token_embd, whose entry has the wrong length.
+    const bool needs_all =
+        ftype.rfind("IQ2", 0) == 0 || ftype.rfind("IQ1", 0) == 0 || ftype == "IQ3_XXS" || ftype == "Q2_K_S";
     const auto imatrix = dir_->path() / (std::string(s.name) + (needs_all ? "-complete" : "") + ".imatrix");
     if (!std::filesystem::exists(imatrix)) write_random_imatrix(*gguf::File::open(src), imatrix, 23, needs_all);
     if (needs_all) {

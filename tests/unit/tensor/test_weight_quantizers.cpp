@@ -117,5 +117,5 @@ TEST(WeightQuantizers, WeightedQuantizersSurviveDegenerateInputAndIgnoreTheSplit
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 15 * 4);  // Q4_0-Q5_1, Q2_K-Q6_K, IQ4_NL/XS, IQ3_XXS/S, IQ2_XXS/XS
+  EXPECT_EQ(checked, 18 * 4);  // Q4_0-Q5_1, Q2_K-Q6_K, IQ4_NL/XS, IQ3_XXS/S, IQ2_XXS/XS/S, IQ1_S/M
 }
