@@ -2,39 +2,20 @@
 #include "tensor/repack_iq1.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
-namespace {
-
-int64_t blocks(const char* type, int64_t cols) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
-
-template <class Block>
-Block block_at(const void* rows, size_t row_stride, int r, int64_t i) {
-  Block b;  // a copy: rows need not be aligned for the block struct
-  std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-              sizeof b);
-  return b;
-}
-
-}  // namespace
-
-size_t group_bytes_iq1_s(int64_t cols) { return static_cast<size_t>(blocks("iq1_s", cols)) * kIQ1SBlockBytes; }
-size_t group_bytes_iq1_m(int64_t cols) { return static_cast<size_t>(blocks("iq1_m", cols)) * kIQ1MBlockBytes; }
+size_t group_bytes_iq1_s(int64_t cols) { return static_cast<size_t>(whole_blocks("iq1_s", cols, kQK_K)) * kIQ1SBlockBytes; }
+size_t group_bytes_iq1_m(int64_t cols) { return static_cast<size_t>(whole_blocks("iq1_m", cols, kQK_K)) * kIQ1MBlockBytes; }
 
 void pack_iq1_s(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("iq1_s", cols);
+  const int64_t nb = whole_blocks("iq1_s", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kIQ1SBlockBytes)
     for (int r = 0; r < kRepackRows; ++r) {
@@ -46,7 +27,7 @@ void pack_iq1_s(const void* rows, size_t row_stride, int64_t cols, void* dst) {
 }
 
 void pack_iq1_m(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("iq1_m", cols);
+  const int64_t nb = whole_blocks("iq1_m", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kIQ1MBlockBytes)
     for (int r = 0; r < kRepackRows; ++r) {

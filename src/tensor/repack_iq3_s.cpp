@@ -2,30 +2,19 @@
 #include "tensor/repack_iq3_s.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
-namespace {
-
-int64_t blocks(int64_t cols) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error("iq3_s repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
-
-}  // namespace
-
-size_t group_bytes_iq3_s(int64_t cols) { return static_cast<size_t>(blocks(cols)) * kIQ3SBlockBytes; }
+size_t group_bytes_iq3_s(int64_t cols) { return static_cast<size_t>(whole_blocks("iq3_s", cols, kQK_K)) * kIQ3SBlockBytes; }
 
 void pack_iq3_s(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks(cols);
+  const int64_t nb = whole_blocks("iq3_s", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kIQ3SBlockBytes) {
     uint8_t* scales = out + 32;
@@ -33,9 +22,7 @@ void pack_iq3_s(const void* rows, size_t row_stride, int64_t cols, void* dst) {
     uint16_t high[64] = {};
     uint64_t signs[64] = {};
     for (int r = 0; r < kRepackRows; ++r) {
-      BlockIQ3_S b;  // a copy: rows need not be aligned for the block struct
-      std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-                  sizeof b);
+      const auto b = block_at<BlockIQ3_S>(rows, row_stride, r, i);
       std::memcpy(out + 2 * r, &b.d, 2);
       for (int p = 0; p < 8; ++p) scales[16 * p + r] = static_cast<uint8_t>(2 * ((b.scales[p / 2] >> (4 * (p % 2))) & 0xf) + 1);
       // Group g = index k of 32-block g / 8: its low bits in qs[g], its ninth bit is bit k of qh[g / 8].

@@ -2,23 +2,16 @@
 #include "tensor/repack_iq_xxs.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
 namespace {
-
-int64_t blocks(int64_t cols, const char* type) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
 
 // What both formats share: the scale nibbles and the decoded signs of row r's eight 32-element
 // sub-blocks, from their sign-and-scale words.
@@ -34,21 +27,13 @@ void put_signs_and_scales(const uint32_t (&words)[8], int r, uint8_t* scales, ui
   }
 }
 
-template <class Block>
-Block block_of(const void* rows, size_t row_stride, int r, int64_t i) {
-  Block b;  // a copy: rows need not be aligned for the block struct
-  std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-              sizeof b);
-  return b;
-}
-
 }  // namespace
 
-size_t group_bytes_iq2_xxs(int64_t cols) { return static_cast<size_t>(blocks(cols, "iq2_xxs")) * kIQ2XXSBlockBytes; }
-size_t group_bytes_iq3_xxs(int64_t cols) { return static_cast<size_t>(blocks(cols, "iq3_xxs")) * kIQ3XXSBlockBytes; }
+size_t group_bytes_iq2_xxs(int64_t cols) { return static_cast<size_t>(whole_blocks("iq2_xxs", cols, kQK_K)) * kIQ2XXSBlockBytes; }
+size_t group_bytes_iq3_xxs(int64_t cols) { return static_cast<size_t>(whole_blocks("iq3_xxs", cols, kQK_K)) * kIQ3XXSBlockBytes; }
 
 void pack_iq2_xxs(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks(cols, "iq2_xxs");
+  const int64_t nb = whole_blocks("iq2_xxs", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kIQ2XXSBlockBytes) {
     uint8_t* scales = out + 32;
@@ -56,7 +41,7 @@ void pack_iq2_xxs(const void* rows, size_t row_stride, int64_t cols, void* dst) 
     std::memset(scales, 0, 64);
     uint64_t signs[32][2] = {};
     for (int r = 0; r < kRepackRows; ++r) {
-      const auto b = block_of<BlockIQ2_XXS>(rows, row_stride, r, i);
+      const auto b = block_at<BlockIQ2_XXS>(rows, row_stride, r, i);
       std::memcpy(out + 2 * r, &b.d, 2);
       // Per 32 elements two words: four index bytes, then the signs and the scale.
       uint32_t words[16];
@@ -73,7 +58,7 @@ void pack_iq2_xxs(const void* rows, size_t row_stride, int64_t cols, void* dst) 
 }
 
 void pack_iq3_xxs(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks(cols, "iq3_xxs");
+  const int64_t nb = whole_blocks("iq3_xxs", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kIQ3XXSBlockBytes) {
     uint8_t* scales = out + 32;
@@ -81,7 +66,7 @@ void pack_iq3_xxs(const void* rows, size_t row_stride, int64_t cols, void* dst) 
     std::memset(scales, 0, 64);
     uint64_t signs[32][2] = {};
     for (int r = 0; r < kRepackRows; ++r) {
-      const auto b = block_of<BlockIQ3_XXS>(rows, row_stride, r, i);
+      const auto b = block_at<BlockIQ3_XXS>(rows, row_stride, r, i);
       std::memcpy(out + 2 * r, &b.d, 2);
       // 64 index bytes (4 elements each), then one sign-and-scale word per 32 elements.
       for (int k = 0; k < 64; ++k) idx[16 * k + r] = b.qs[k];

@@ -2,11 +2,10 @@
 // (layouts in repack_q6_K_legacy.h). Each type's group block holds the 16 fp16 scales first; what
 // follows is the type's own: the per-type `place` functions below write it for one row.
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::kernels {
 
@@ -16,27 +15,19 @@ namespace {
 
 constexpr size_t kScaleBytes = 2 * kRepackRows;
 
-int64_t legacy_blocks(const char* type, int64_t cols) {
-  if (cols <= 0 || cols % kQK != 0)
-    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 32");
-  return cols / kQK;
-}
-
 // A group block is as big as the 16 file blocks it holds.
 template <class Block>
 size_t group_bytes(const char* type, int64_t cols) {
-  return static_cast<size_t>(legacy_blocks(type, cols)) * kRepackRows * sizeof(Block);
+  return static_cast<size_t>(whole_blocks(type, cols, kQK)) * kRepackRows * sizeof(Block);
 }
 
 template <class Block, class Place>
 void pack(const char* type, const void* rows, size_t row_stride, int64_t cols, void* dst, Place place) {
-  const int64_t nb = legacy_blocks(type, cols);
-  const auto* src = static_cast<const uint8_t*>(rows);
+  const int64_t nb = whole_blocks(type, cols, kQK);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t b = 0; b < nb; ++b, out += kRepackRows * sizeof(Block)) {
     for (int r = 0; r < kRepackRows; ++r) {
-      Block blk;  // a copy: rows need not be aligned for the block struct
-      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(b) * sizeof blk, sizeof blk);
+      const auto blk = block_at<Block>(rows, row_stride, r, b);
       std::memcpy(out + 2 * r, &blk.d, 2);
       place(blk, r, out + kScaleBytes);
     }

@@ -2,30 +2,19 @@
 #include "tensor/repack_mxfp4.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
-namespace {
-
-int64_t blocks(int64_t cols) {
-  if (cols <= 0 || cols % kQK != 0)
-    throw Error("mxfp4 repack: " + std::to_string(cols) + " columns is not a positive multiple of 32");
-  return cols / kQK;
-}
-
-}  // namespace
-
-size_t group_bytes_mxfp4(int64_t cols) { return static_cast<size_t>(blocks(cols)) * kMXFP4BlockBytes; }
+size_t group_bytes_mxfp4(int64_t cols) { return static_cast<size_t>(whole_blocks("mxfp4", cols, kQK)) * kMXFP4BlockBytes; }
 
 void pack_mxfp4(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks(cols);
+  const int64_t nb = whole_blocks("mxfp4", cols, kQK);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kMXFP4BlockBytes)
     for (int r = 0; r < kRepackRows; ++r) {

@@ -2,38 +2,25 @@
 #include "tensor/repack_q2_K.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
-namespace {
-
-int64_t blocks(int64_t cols) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error("q2_K repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
-
-}  // namespace
-
-size_t group_bytes_q2_K(int64_t cols) { return static_cast<size_t>(blocks(cols)) * kQ2KBlockBytes; }
+size_t group_bytes_q2_K(int64_t cols) { return static_cast<size_t>(whole_blocks("q2_K", cols, kQK_K)) * kQ2KBlockBytes; }
 
 void pack_q2_K(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks(cols);
+  const int64_t nb = whole_blocks("q2_K", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kQ2KBlockBytes) {
     uint8_t* scales = out + 64;
     uint8_t* quants = scales + 256;
     for (int r = 0; r < kRepackRows; ++r) {
-      BlockQ2_K b;  // a copy: rows need not be aligned for the block struct
-      std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-                  sizeof b);
+      const auto b = block_at<BlockQ2_K>(rows, row_stride, r, i);
       std::memcpy(out + 2 * r, &b.d, 2);
       std::memcpy(out + 32 + 2 * r, &b.dmin, 2);
       for (int s = 0; s < 16; ++s) scales[32 * (s / 2) + 2 * r + s % 2] = b.scales[s];

@@ -2,41 +2,21 @@
 #include "tensor/repack_q3_K_iq4_xs.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_k_scales.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
-namespace {
-
-int64_t blocks(const char* type, int64_t cols) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
-
-// A block of row r, copied: rows need not be aligned for the block struct.
-template <class Block>
-Block block_at(const void* rows, size_t row_stride, int r, int64_t i) {
-  Block b;
-  std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-              sizeof b);
-  return b;
-}
-
-}  // namespace
-
-size_t group_bytes_q3_K(int64_t cols) { return static_cast<size_t>(blocks("q3_K", cols)) * kQ3KBlockBytes; }
-size_t group_bytes_iq4_xs(int64_t cols) { return static_cast<size_t>(blocks("iq4_xs", cols)) * kIQ4XSBlockBytes; }
+size_t group_bytes_q3_K(int64_t cols) { return static_cast<size_t>(whole_blocks("q3_K", cols, kQK_K)) * kQ3KBlockBytes; }
+size_t group_bytes_iq4_xs(int64_t cols) { return static_cast<size_t>(whole_blocks("iq4_xs", cols, kQK_K)) * kIQ4XSBlockBytes; }
 
 void pack_q3_K(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("q3_K", cols);
+  const int64_t nb = whole_blocks("q3_K", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kQ3KBlockBytes) {
     uint8_t* scales = out + 32;
@@ -63,7 +43,7 @@ void pack_q3_K(const void* rows, size_t row_stride, int64_t cols, void* dst) {
 }
 
 void pack_iq4_xs(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("iq4_xs", cols);
+  const int64_t nb = whole_blocks("iq4_xs", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kIQ4XSBlockBytes) {
     uint8_t* scales = out + 32;

@@ -2,23 +2,16 @@
 #include "tensor/repack_q4_1_q5_1.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_lanes {
 
 using namespace airlock::quant;
 
 namespace {
-
-int64_t blocks(const char* type, int64_t cols) {
-  if (cols <= 0 || cols % kQK != 0)
-    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 32");
-  return cols / kQK;
-}
 
 void place_nibbles(const uint8_t* qs, int r, uint8_t* out) {
   for (int j = 0; j < 4; ++j) std::memcpy(out + 64 * j + 4 * r, qs + 4 * j, 4);
@@ -36,22 +29,13 @@ void place_fifth_bits(const uint8_t* qh_bytes, int r, uint8_t* out) {
   }
 }
 
-// Block b of row r, copied: rows need not be aligned for the block struct.
-template <class Block>
-Block block_at(const void* rows, size_t row_stride, int r, int64_t b) {
-  Block blk;
-  std::memcpy(&blk, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(b) * sizeof blk,
-              sizeof blk);
-  return blk;
-}
-
 }  // namespace
 
-size_t group_bytes_q4_1(int64_t cols) { return static_cast<size_t>(blocks("q4_1", cols)) * kRepackRows * sizeof(BlockQ4_1); }
-size_t group_bytes_q5_1(int64_t cols) { return static_cast<size_t>(blocks("q5_1", cols)) * kRepackRows * sizeof(BlockQ5_1); }
+size_t group_bytes_q4_1(int64_t cols) { return static_cast<size_t>(whole_blocks("q4_1", cols, kQK)) * kRepackRows * sizeof(BlockQ4_1); }
+size_t group_bytes_q5_1(int64_t cols) { return static_cast<size_t>(whole_blocks("q5_1", cols, kQK)) * kRepackRows * sizeof(BlockQ5_1); }
 
 void pack_q4_1(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("q4_1", cols);
+  const int64_t nb = whole_blocks("q4_1", cols, kQK);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t b = 0; b < nb; ++b, out += kRepackRows * sizeof(BlockQ4_1))
     for (int r = 0; r < kRepackRows; ++r) {
@@ -63,7 +47,7 @@ void pack_q4_1(const void* rows, size_t row_stride, int64_t cols, void* dst) {
 }
 
 void pack_q5_1(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("q5_1", cols);
+  const int64_t nb = whole_blocks("q5_1", cols, kQK);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t b = 0; b < nb; ++b, out += kRepackRows * sizeof(BlockQ5_1))
     for (int r = 0; r < kRepackRows; ++r) {

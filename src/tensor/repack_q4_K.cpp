@@ -8,6 +8,7 @@
 #include "tensor/quant_blocks.h"
 #include "tensor/quant_k_scales.h"
 #include "tensor/repack.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::repack_k4 {
 
@@ -21,7 +22,6 @@ template <class Block>
 void pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
   constexpr bool q5 = std::is_same_v<Block, BlockQ5_K>;
   constexpr int R = kRepackRows;
-  const auto* src = static_cast<const uint8_t*>(rows);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < cols / kQK_K; ++i, out += superblock_bytes(q5)) {
     auto* d = reinterpret_cast<uint16_t*>(out + kD);
@@ -31,8 +31,7 @@ void pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
     uint8_t* qh = out + kHeader;
     uint8_t* qs = out + kHeader + (q5 ? kQhBytes : 0);
     for (int r = 0; r < R; ++r) {
-      Block b;  // copied out: rows need not be aligned
-      std::memcpy(&b, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof(Block), sizeof b);
+      const auto b = block_at<Block>(rows, row_stride, r, i);
       d[r] = b.d;
       dmin[r] = b.dmin;
       uint8_t sm[16];  // scales 0-7, mins 8-15

@@ -8,11 +8,10 @@
 //                                               high nibble = element 16s + 4(h+2) + b (g = h+2)
 //   2-bit vector s, lane r byte b: bits 2g..2g+1 = high bits of element 16s + 4g + b
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
+#include "tensor/repack_rows.h"
 
 namespace airlock::kernels {
 
@@ -24,12 +23,6 @@ constexpr size_t kSubScaleBytes = 16 * kRepackRows;       // int8 sub-block scal
 constexpr size_t kLowPlaneBytes = kQK_K / 2 * kRepackRows; // 4 bits per quant
 constexpr size_t kGroupBlockBytes = kRepackRows * sizeof(BlockQ6_K);
 static_assert(kScaleBytes + kSubScaleBytes + kLowPlaneBytes + kQK_K / 4 * kRepackRows == kGroupBlockBytes);
-
-int64_t q6_K_blocks(int64_t cols) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error("q6_K repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
 
 // The 6-bit quants (0..63, value + 32) of a GGUF Q6_K block in element order: each half of 128
 // elements keeps quarters 0/1 in the low nibbles of ql[0..63], quarters 2/3 in the high nibbles,
@@ -49,19 +42,17 @@ void q6_quants(const BlockQ6_K& b, uint8_t q[kQK_K]) {
 }
 }  // namespace
 
-size_t q6_K_x16_group_bytes(int64_t cols) { return static_cast<size_t>(q6_K_blocks(cols)) * kGroupBlockBytes; }
+size_t q6_K_x16_group_bytes(int64_t cols) { return static_cast<size_t>(whole_blocks("q6_K", cols, kQK_K)) * kGroupBlockBytes; }
 
 void q6_K_x16_pack(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = q6_K_blocks(cols);
-  const auto* src = static_cast<const uint8_t*>(rows);
+  const int64_t nb = whole_blocks("q6_K", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kGroupBlockBytes) {
     uint8_t* sub_scales = out + kScaleBytes;
     uint8_t* low = sub_scales + kSubScaleBytes;
     uint8_t* high = low + kLowPlaneBytes;
     for (int r = 0; r < kRepackRows; ++r) {
-      BlockQ6_K blk;  // a copy: rows need not be aligned for the block struct
-      std::memcpy(&blk, src + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof blk, sizeof blk);
+      const auto blk = block_at<BlockQ6_K>(rows, row_stride, r, i);
       std::memcpy(out + 2 * r, &blk.d, 2);
       for (int s = 0; s < 16; ++s) sub_scales[32 * (s / 2) + 2 * r + s % 2] = static_cast<uint8_t>(blk.scales[s]);
       uint8_t q[kQK_K];

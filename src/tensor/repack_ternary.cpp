@@ -1,10 +1,9 @@
 // Packs 16 TQ2_0 or TQ1_0 rows into one rows-in-lanes group (layouts in repack_ternary.h).
+#include "tensor/repack_rows.h"
 #include "tensor/repack_ternary.h"
 
 #include <cstring>
-#include <string>
 
-#include "airlock/error.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack.h"
 
@@ -13,12 +12,6 @@ namespace airlock::repack_lanes {
 using namespace airlock::quant;
 
 namespace {
-
-int64_t blocks(const char* type, int64_t cols) {
-  if (cols <= 0 || cols % kQK_K != 0)
-    throw Error(std::string(type) + " repack: " + std::to_string(cols) + " columns is not a positive multiple of 256");
-  return cols / kQK_K;
-}
 
 // quant(e) in 0..3 for e < 256 gives one row's part of a group block.
 template <class Quant>
@@ -35,30 +28,26 @@ void place(int r, uint16_t d, Quant quant, uint8_t* out) {
 
 }  // namespace
 
-size_t group_bytes_tq2_0(int64_t cols) { return static_cast<size_t>(blocks("tq2_0", cols)) * kTernaryBlockBytes; }
-size_t group_bytes_tq1_0(int64_t cols) { return static_cast<size_t>(blocks("tq1_0", cols)) * kTQ1BlockBytes; }
+size_t group_bytes_tq2_0(int64_t cols) { return static_cast<size_t>(whole_blocks("tq2_0", cols, kQK_K)) * kTernaryBlockBytes; }
+size_t group_bytes_tq1_0(int64_t cols) { return static_cast<size_t>(whole_blocks("tq1_0", cols, kQK_K)) * kTQ1BlockBytes; }
 
 void pack_tq2_0(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("tq2_0", cols);
+  const int64_t nb = whole_blocks("tq2_0", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kTernaryBlockBytes)
     for (int r = 0; r < kRepackRows; ++r) {
-      BlockTQ2_0 b;  // a copy: rows need not be aligned for the block struct
-      std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-                  sizeof b);
+      const auto b = block_at<BlockTQ2_0>(rows, row_stride, r, i);
       // Byte 32h + m holds elements 128h + 32l + m in bits 2l, 2l + 1.
       place(r, b.d, [&](int e) { return (b.qs[32 * (e / 128) + e % 32] >> (2 * ((e % 128) / 32))) & 3; }, out);
     }
 }
 
 void pack_tq1_0(const void* rows, size_t row_stride, int64_t cols, void* dst) {
-  const int64_t nb = blocks("tq1_0", cols);
+  const int64_t nb = whole_blocks("tq1_0", cols, kQK_K);
   auto* out = static_cast<uint8_t*>(dst);
   for (int64_t i = 0; i < nb; ++i, out += kTQ1BlockBytes)
     for (int r = 0; r < kRepackRows; ++r) {
-      BlockTQ1_0 b;  // a copy: rows need not be aligned for the block struct
-      std::memcpy(&b, static_cast<const uint8_t*>(rows) + static_cast<size_t>(r) * row_stride + static_cast<size_t>(i) * sizeof b,
-                  sizeof b);
+      const auto b = block_at<BlockTQ1_0>(rows, row_stride, r, i);
       std::memcpy(out + 2 * r, &b.d, 2);
       for (int j = 0; j < 12; ++j) std::memcpy(out + 32 + 64 * j + 4 * r, b.qs + 4 * j, 4);
       std::memcpy(out + 32 + 768 + 4 * r, b.qh, 4);
