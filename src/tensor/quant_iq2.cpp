@@ -43,34 +43,6 @@ const Lattice& lattice_1024() {
   return l;
 }
 
-int group_code(float id, const float* xval, int8_t* L) {
-  int u = 0;
-  for (int i = 0; i < 8; ++i) {
-    L[i] = static_cast<int8_t>(std::clamp(nearest_int(0.5f * (id * xval[i] - 1)), 0, kMaxQ - 1));
-    u |= L[i] << (2 * i);
-  }
-  return u;
-}
-
-float fit(const float* weight, const float* xval, const int8_t* L, int n, float& sumq2) {
-  float sumqx = 0;
-  sumq2 = 0;
-  for (int i = 0; i < n; ++i) {
-    const float q = static_cast<float>(2 * L[i] + 1);
-    sumqx += weight[i] * xval[i] * q;
-    sumq2 += weight[i] * q * q;
-  }
-  return sumqx;
-}
-
-float max_of(const float* v, int n) {
-  float m = v[0];
-  for (int i = 1; i < n; ++i) m = m > v[i] ? m : v[i];
-  return m;
-}
-
-int scale_code(float id, float scale) { return std::clamp(nearest_int(0.5f * (id * scale - 1)), 0, 15); }
-
 void weights_of(const float* xb, const float* qw, float sigma2, int n, float* weight, float* waux) {
   for (int i = 0; i < n; ++i) weight[i] = qw[i] * std::sqrt(sigma2 + xb[i] * xb[i]);
   for (int i = 0; i < n; ++i) waux[i] = std::sqrt(weight[i]);
@@ -102,12 +74,12 @@ float search_block16(const Lattice& lat, const float* xval, const float* weight,
     const float id = (2 * kMaxQ - 1 + static_cast<float>(is) * 0.1f) / max;
     const float this_scale = 1 / id;
     for (int k = 0; k < 2; ++k) {
-      const int u = group_code(id, xval + 8 * k, Laux + 8 * k);
+      const int u = Lattice::nearest_code(id, xval + 8 * k, kMaxQ, Laux + 8 * k);
       on_grid_aux[k] = lat.map[u] >= 0;
       if (!on_grid_aux[k]) lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
     }
     float sumq2;
-    const float sumqx = fit(weight, xval, Laux, 16, sumq2);
+    const float sumqx = odd_level_fit(weight, xval, Laux, 16, sumq2);
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
       scale = sumqx / sumq2;
       best = scale * sumqx;
@@ -119,11 +91,11 @@ float search_block16(const Lattice& lat, const float* xval, const float* weight,
     const float id = 1 / scale;
     for (int k = 0; k < 2; ++k) {
       if (on_grid[k]) continue;
-      const int u = group_code(id, xval + 8 * k, L + 8 * k);
+      const int u = Lattice::nearest_code(id, xval + 8 * k, kMaxQ, L + 8 * k);
       if (lat.map[u] < 0) lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
     }
     float sumq2;
-    const float sumqx = fit(weight, xval, L, 16, sumq2);
+    const float sumqx = odd_level_fit(weight, xval, L, 16, sumq2);
     if (sumq2 > 0) scale = sumqx / sumq2;
   }
   return scale;
@@ -161,11 +133,11 @@ void quantize_iq2_xxs_weighted(const float* x, void* dst, int64_t n, const float
         const float id = (2 * kMaxQ - 1 + static_cast<float>(is) * 0.1f) / eff_max;
         const float this_scale = 1 / id;
         for (int k = 0; k < 4; ++k) {
-          const int u = group_code(id, xval + 8 * k, Laux + 8 * k);
+          const int u = Lattice::nearest_code(id, xval + 8 * k, kMaxQ, Laux + 8 * k);
           if (lat.map[u] < 0) lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, this_scale, Laux + 8 * k);
         }
         float sumq2;
-        const float sumqx = fit(weight, xval, Laux, 32, sumq2);
+        const float sumqx = odd_level_fit(weight, xval, Laux, 32, sumq2);
         if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
           scale = sumqx / sumq2;
           best = scale * sumqx;
@@ -176,12 +148,12 @@ void quantize_iq2_xxs_weighted(const float* x, void* dst, int64_t n, const float
         const float id = 1 / scale;
         for (int k = 0; k < 4; ++k) {
           int8_t levels[8];
-          const int u = group_code(id, xval + 8 * k, levels);
+          const int u = Lattice::nearest_code(id, xval + 8 * k, kMaxQ, levels);
           const int g = lat.map[u] >= 0 ? lat.map[u] : lat.best_neighbour(u, xval + 8 * k, waux + 8 * k, scale, L + 8 * k);
           lat.set_levels(g, L + 8 * k);
         }
         float sumq2;
-        const float sumqx = fit(weight, xval, L, 32, sumq2);
+        const float sumqx = odd_level_fit(weight, xval, L, 32, sumq2);
         if (sumq2 > 0) scale = sumqx / sumq2;
       }
       if (scale < 0) {

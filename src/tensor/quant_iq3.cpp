@@ -44,33 +44,6 @@ const Lattice& lattice_512() {
   return l;
 }
 
-// The 12-bit code of the levels nearest to id * xval for one group of 4.
-int group_code(float id, const float* xval, int8_t* L) {
-  int u = 0;
-  for (int i = 0; i < 4; ++i) {
-    L[i] = static_cast<int8_t>(std::clamp(nearest_int(0.5f * (id * xval[i] - 1)), 0, kMaxQ - 1));
-    u |= L[i] << (3 * i);
-  }
-  return u;
-}
-
-float fit(const float* weight, const float* xval, const int8_t* L, int n, float& sumq2) {
-  float sumqx = 0;
-  sumq2 = 0;
-  for (int i = 0; i < n; ++i) {
-    const float q = static_cast<float>(2 * L[i] + 1);
-    sumqx += weight[i] * xval[i] * q;
-    sumq2 += weight[i] * q * q;
-  }
-  return sumqx;
-}
-
-float max_of(const float* v, int n) {
-  float m = v[0];
-  for (int i = 1; i < n; ++i) m = m > v[i] ? m : v[i];
-  return m;
-}
-
 // Per block of 32: the weights (importance or x^2), their square roots (what the neighbour search
 // weighs), and the magnitudes xval.
 void block_weights(const float* xb, const float* qw, float sigma2, float* weight, float* waux) {
@@ -104,12 +77,12 @@ float search_block(const Lattice& lat, const float* xval, const float* weight, c
     const float id = (2 * kMaxQ - 1 + static_cast<float>(is) * 0.2f) / max;
     const float this_scale = 1 / id;
     for (int k = 0; k < 8; ++k) {
-      const int u = group_code(id, xval + 4 * k, Laux + 4 * k);
+      const int u = Lattice::nearest_code(id, xval + 4 * k, kMaxQ, Laux + 4 * k);
       on_grid_aux[k] = lat.map[u] >= 0;
       if (!on_grid_aux[k]) lat.best_neighbour(u, xval + 4 * k, waux + 4 * k, this_scale, Laux + 4 * k);
     }
     float sumq2;
-    const float sumqx = fit(weight, xval, Laux, 32, sumq2);
+    const float sumqx = odd_level_fit(weight, xval, Laux, 32, sumq2);
     if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
       scale = sumqx / sumq2;
       best = scale * sumqx;
@@ -123,19 +96,16 @@ float search_block(const Lattice& lat, const float* xval, const float* weight, c
     for (int k = 0; k < 8; ++k) {
       if (on_grid[k] && !requantize_all) continue;
       int8_t levels[4];
-      const int u = group_code(id, xval + 4 * k, levels);
+      const int u = Lattice::nearest_code(id, xval + 4 * k, kMaxQ, levels);
       const int g = lat.map[u] >= 0 ? lat.map[u] : lat.best_neighbour(u, xval + 4 * k, waux + 4 * k, scale, L + 4 * k);
       lat.set_levels(g, L + 4 * k);
     }
     float sumq2;
-    const float sumqx = fit(weight, xval, L, 32, sumq2);
+    const float sumqx = odd_level_fit(weight, xval, L, 32, sumq2);
     if (sumq2 > 0) scale = sumqx / sumq2;
   }
   return scale;
 }
-
-// The 4-bit block scale code of the reference: nearest to (scale / d - 1) / 2.
-int scale_code(float id, float scale) { return std::clamp(nearest_int(0.5f * (id * scale - 1)), 0, 15); }
 
 void iq3_xxs_row(const float* x, void* dst, int64_t n, const float* quant_weights) {
   const Lattice& lat = lattice_256();

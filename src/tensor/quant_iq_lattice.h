@@ -1,7 +1,7 @@
-// What the IQ2 and IQ3 quantizers share: the lattice of a grid format and the search for the grid
-// point nearest to an off-grid group. Coordinates are odd levels 2l + 1 (l in [0, 2^Bits)); a
-// group of Dim levels packs into a code of Dim * Bits bits, element 0 in the lowest bits, as
-// llama.cpp's quantizer packs them (its kgrid tables are these codes).
+// What the IQ1, IQ2 and IQ3 quantizers share: the lattice of a grid format, the search for the grid
+// point nearest to an off-grid group, and the weighted fit of a block. Coordinates are odd levels
+// 2l + 1 (l in [0, 2^Bits)); a group of Dim levels packs into a code of Dim * Bits bits, element 0
+// in the lowest bits, as llama.cpp's quantizer packs them (its kgrid tables are these codes).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <utility>
 #include <vector>
+
+#include "tensor/quant_math.h"
 
 namespace airlock::quant {
 
@@ -68,6 +70,17 @@ struct IqLattice {
       neighbours.push_back(static_cast<uint16_t>(near.size()));
       for (const auto& [d, j] : near) neighbours.push_back(static_cast<uint16_t>(j));
     }
+  }
+
+  // The levels nearest to id * xval (level l stands for 2l + 1), each clamped to [0, nlevels), and
+  // their code; the code may lie off the grid.
+  static int nearest_code(float id, const float* xval, int nlevels, int8_t* L) {
+    int u = 0;
+    for (int i = 0; i < Dim; ++i) {
+      L[i] = static_cast<int8_t>(std::clamp(nearest_int(0.5f * (id * xval[i] - 1)), 0, nlevels - 1));
+      u |= L[i] << (Bits * i);
+    }
+    return u;
   }
 
   static std::array<int8_t, Dim> point(uint32_t code) {
@@ -163,5 +176,27 @@ inline uint8_t group_signs(const float* xb, const float* weight, bool even_parit
   }
   return s;
 }
+
+// The weighted least-squares terms of n levels L (as odd values 2L + 1) against xval: returns
+// sum w x q and puts sum w q^2 in sumq2, in the reference's order of float operations.
+inline float odd_level_fit(const float* weight, const float* xval, const int8_t* L, int n, float& sumq2) {
+  float sumqx = 0;
+  sumq2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const float q = static_cast<float>(2 * L[i] + 1);
+    sumqx += weight[i] * xval[i] * q;
+    sumq2 += weight[i] * q * q;
+  }
+  return sumqx;
+}
+
+inline float max_of(const float* v, int n) {
+  float m = v[0];
+  for (int i = 1; i < n; ++i) m = m > v[i] ? m : v[i];
+  return m;
+}
+
+// The 4-bit block scale code of the reference: nearest to (scale / d - 1) / 2, with id = 1 / d.
+inline int scale_code(float id, float scale) { return std::clamp(nearest_int(0.5f * (id * scale - 1)), 0, 15); }
 
 }  // namespace airlock::quant
