@@ -26,8 +26,7 @@ size_t group_bytes_tq1_0(int64_t cols);
 void pack_tq2_0(const void* rows, size_t row_stride, int64_t cols, void* dst);
 void pack_tq1_0(const void* rows, size_t row_stride, int64_t cols, void* dst);
 
-// AVX-512 VNNI tile kernels (repack_ternary_avx512.cpp, repack_tq1_0_avx512.cpp); contract as
-// RepackKernels::tile.
+// AVX-512 VNNI tile kernels (repack_ternary_avx512.cpp); contract as RepackKernels::tile.
 void tile_ternary_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
                          size_t out_stride);
 void tile_tq1_0_avx512(int64_t cols, const void* group, const void* act, size_t a_stride, int n_tokens, float* out,
