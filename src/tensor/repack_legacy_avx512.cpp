@@ -4,8 +4,7 @@
 // loaded (and for Q4_0 unpacked) once and used for every token of the call.
 #include <immintrin.h>
 
-#include <type_traits>
-
+#include "tensor/nibble_quants_avx512.h"
 #include "tensor/quant_blocks.h"
 #include "tensor/repack_q6_K_legacy.h"
 #include "tensor/simd_avx512.h"
@@ -39,18 +38,7 @@ struct Q4_0Weights : Fp16RowScales {
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ4_0);
   template <int NT>
   static void accumulate(const uint8_t* quants, const BlockQ8_0* const* a, __m512i* isum) {
-    const __m512i low4 = _mm512_set1_epi8(0x0f);
-    #pragma GCC unroll 8
-    for (int j = 0; j < 4; ++j) {
-      const __m512i x = load512(quants + 64 * j);
-      const __m512i lo = _mm512_and_si512(x, low4);                         // elements 4j..4j+3
-      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), low4);   // elements 16+4j..
-      #pragma GCC unroll 8
-      for (int t = 0; t < NT; ++t) {
-        isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
-        isum[t] = _mm512_dpbusd_epi32(isum[t], hi, broadcast4(a[t]->qs + 16 + 4 * j));
-      }
-    }
+    accumulate_nibbles<NT>(quants, a, isum);
   }
 };
 
@@ -64,38 +52,13 @@ struct IQ4_NLWeights : Fp16RowScales {
   }
 };
 
-// Q5_0: Q4_0's nibbles plus a plane of fifth bits, two per element pair: byte i of row r's dword
-// holds at bits 2j / 2j+1 the fifth bits of the elements in byte i of nibble vector j. Shifting
-// 16-bit lanes moves each wanted bit to bit 4 of its own byte (the masks drop what crosses bytes).
+// Q5_0: Q4_0's nibbles plus a plane of fifth bits (nibble_quants_avx512.h).
 struct Q5_0Weights : Fp16RowScales {
   static constexpr int kBiasShift = 4;
   static constexpr size_t kBlockBytes = kRepackRows * sizeof(BlockQ5_0);
-  template <int J>
-  static __m512i shift_to_bit4(__m512i v) {
-    if constexpr (J < 0) return _mm512_srli_epi16(v, -J);
-    else return _mm512_slli_epi16(v, J);
-  }
   template <int NT>
   static void accumulate(const uint8_t* bits_then_quants, const BlockQ8_0* const* a, __m512i* isum) {
-    const __m512i low4 = _mm512_set1_epi8(0x0f), bit4 = _mm512_set1_epi8(0x10);
-    const __m512i hb = load512(bits_then_quants);
-    const uint8_t* quants = bits_then_quants + 64;
-    auto step = [&](auto j_tag, __m512i lo5, __m512i hi5) {
-      constexpr int j = decltype(j_tag)::value;
-      const __m512i x = load512(quants + 64 * j);
-      // a | (b & c): the nibble with its fifth bit.
-      const __m512i lo = _mm512_ternarylogic_epi32(_mm512_and_si512(x, low4), lo5, bit4, 0xf8);
-      const __m512i hi = _mm512_ternarylogic_epi32(_mm512_and_si512(_mm512_srli_epi16(x, 4), low4), hi5, bit4, 0xf8);
-      #pragma GCC unroll 8
-      for (int t = 0; t < NT; ++t) {
-        isum[t] = _mm512_dpbusd_epi32(isum[t], lo, broadcast4(a[t]->qs + 4 * j));
-        isum[t] = _mm512_dpbusd_epi32(isum[t], hi, broadcast4(a[t]->qs + 16 + 4 * j));
-      }
-    };
-    step(std::integral_constant<int, 0>{}, shift_to_bit4<4>(hb), shift_to_bit4<3>(hb));
-    step(std::integral_constant<int, 1>{}, shift_to_bit4<2>(hb), shift_to_bit4<1>(hb));
-    step(std::integral_constant<int, 2>{}, hb, shift_to_bit4<-1>(hb));
-    step(std::integral_constant<int, 3>{}, shift_to_bit4<-2>(hb), shift_to_bit4<-3>(hb));
+    accumulate_nibbles_with_fifth_bits<NT>(bits_then_quants, a, isum);
   }
 };
 
