@@ -31,12 +31,9 @@ struct Iq1Rows {
   }
 
   __m512i entries(int g, int r0) const {
-    const uint16_t* ix = idx + 16 * g + r0;
-    uint64_t v[8];
-    #pragma GCC unroll 8
-    for (int k = 0; k < 8; ++k) v[k] = quant::kIQ1SGridUnsigned[ix[k]];
+    const __m512i grid = lattice::grid_lanes(quant::kIQ1SGridUnsigned, idx + 16 * g + r0);
     const auto plus_one = static_cast<__mmask8>(positive[g] >> r0);
-    return _mm512_mask_or_epi64(lattice::lanes8(v), plus_one, lattice::lanes8(v), _mm512_set1_epi8(2));
+    return _mm512_mask_or_epi64(grid, plus_one, grid, _mm512_set1_epi8(2));
   }
 };
 

@@ -38,13 +38,7 @@ struct IQ2S {
         _mm256_store_si256(reinterpret_cast<__m256i*>(idx + 16 * g), _mm512_cvtepi32_epi16(v));
       }
     }
-    __m512i entries(int g, int r0) const {
-      const uint16_t* ix = idx + 16 * g + r0;
-      uint64_t v[8];
-      #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) v[k] = quant::kIQ2SGrid[ix[k]];
-      return lattice::lanes8(v);
-    }
+    __m512i entries(int g, int r0) const { return lattice::grid_lanes(quant::kIQ2SGrid, idx + 16 * g + r0); }
   };
 };
 

@@ -2,8 +2,6 @@
 // lattice kernel (repack_lattice_avx512.h).
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "tensor/quant_iq_grids.h"
 #include "tensor/repack_iq2_xs.h"
 #include "tensor/repack_lattice_avx512.h"
@@ -23,24 +21,8 @@ struct IQ2XS {
   // The 9-bit indices widened to uint16 once per block (idx[16g + r]), so that each lookup is one load.
   struct Rows {
     alignas(32) uint16_t idx[32 * 16];
-    explicit Rows(const uint8_t* block) {
-      const uint8_t* low = block + 32 + 128;
-      const uint8_t* high = low + 512;
-      const __m256i bit8 = _mm256_set1_epi16(256);
-      for (int g = 0; g < 32; ++g) {
-        uint16_t h;
-        std::memcpy(&h, high + 2 * g, 2);
-        const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(low + 16 * g)));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(idx + 16 * g), _mm256_or_si256(v, _mm256_maskz_mov_epi16(h, bit8)));
-      }
-    }
-    __m512i entries(int g, int r0) const {
-      const uint16_t* ix = idx + 16 * g + r0;
-      uint64_t v[8];
-      #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) v[k] = quant::kIQ2XSGrid[ix[k]];
-      return lattice::lanes8(v);
-    }
+    explicit Rows(const uint8_t* block) { lattice::widen_9bit_indices(block + 32 + 128, block + 32 + 128 + 512, 32, idx); }
+    __m512i entries(int g, int r0) const { return lattice::grid_lanes(quant::kIQ2XSGrid, idx + 16 * g + r0); }
   };
 };
 

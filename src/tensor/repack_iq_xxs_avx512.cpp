@@ -21,12 +21,7 @@ struct IQ2XXS {
   struct Rows {
     const uint8_t* idx;
     explicit Rows(const uint8_t* block) : idx(block + 32 + 64) {}
-    __m512i entries(int g, int r0) const {
-      uint64_t v[8];
-      #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) v[k] = quant::kIQ2XXSGrid[idx[16 * g + r0 + k]];
-      return lattice::lanes8(v);
-    }
+    __m512i entries(int g, int r0) const { return lattice::grid_lanes(quant::kIQ2XXSGrid, idx + 16 * g + r0); }
   };
 };
 
@@ -41,13 +36,7 @@ struct IQ3XXS {
   struct Rows {
     const uint8_t* idx;
     explicit Rows(const uint8_t* block) : idx(block + 32 + 64) {}
-    __m512i entries(int g, int r0) const {
-      const uint8_t* first = idx + 32 * g + r0;
-      uint64_t v[8];
-      #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) v[k] = quant::kIQ3XXSGrid[first[k]] | uint64_t{quant::kIQ3XXSGrid[first[16 + k]]} << 32;
-      return lattice::lanes8(v);
-    }
+    __m512i entries(int g, int r0) const { return lattice::grid_lanes(quant::kIQ3XXSGrid, idx + 32 * g + r0); }
   };
 };
 

@@ -10,6 +10,7 @@
 #pragma once
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
 
 #include "tensor/prefetch.h"
@@ -45,6 +46,36 @@ static inline __m512i lanes8(const uint64_t (&v)[8]) {
   return _mm512_set_epi64(static_cast<long long>(v[7]), static_cast<long long>(v[6]), static_cast<long long>(v[5]),
                           static_cast<long long>(v[4]), static_cast<long long>(v[3]), static_cast<long long>(v[2]),
                           static_cast<long long>(v[1]), static_cast<long long>(v[0]));
+}
+
+// Eight rows' grid entries, row k's in lane k: grid[ix[k]] for a grid of 8-byte entries; for a grid
+// of 4-byte entries (two per 8-element group), grid[ix[k]] joined with grid[ix[16 + k]], the
+// group's second entry, which the layouts keep 16 indices on.
+template <class Index, size_t N>
+[[gnu::always_inline]] inline __m512i grid_lanes(const std::array<uint64_t, N>& grid, const Index* ix) {
+  uint64_t v[8];
+  #pragma GCC unroll 8
+  for (int k = 0; k < 8; ++k) v[k] = grid[ix[k]];
+  return lanes8(v);
+}
+template <class Index, size_t N>
+[[gnu::always_inline]] inline __m512i grid_lanes(const std::array<uint32_t, N>& grid, const Index* ix) {
+  uint64_t v[8];
+  #pragma GCC unroll 8
+  for (int k = 0; k < 8; ++k) v[k] = grid[ix[k]] | uint64_t{grid[ix[16 + k]]} << 32;
+  return lanes8(v);
+}
+
+// The 9-bit grid indices of n groups of 16 rows widened to uint16, idx[16k + r] for row r of group
+// k: the low bytes at low[16k + r], the ninth bits as bit r of the uint16 high[k] (IQ2_XS, IQ3_S).
+inline void widen_9bit_indices(const uint8_t* low, const uint8_t* high, int n, uint16_t* idx) {
+  const __m256i bit8 = _mm256_set1_epi16(256);
+  for (int k = 0; k < n; ++k) {
+    uint16_t h;
+    std::memcpy(&h, high + 2 * k, 2);
+    const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(low + 16 * k)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(idx + 16 * k), _mm256_or_si256(v, _mm256_maskz_mov_epi16(h, bit8)));
+  }
 }
 
 // 2s + 1 for every row's scale s, where byte 16p + r holds row r's scales 2p (low nibble) and 2p + 1.
